@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests"],
+  testMatch: ["**/*.test.ts"],
+  // Tests that start the real dynamic-provider host or pack the package take seconds each.
+  testTimeout: 60000,
+  // Two cores: keep workers low so process-spawning tests do not starve each other.
+  maxWorkers: 2,
+};
