@@ -1,0 +1,142 @@
+/**
+ * The public surface of the local Optima + Entra ID emulator (tools/emulator).
+ *
+ * The emulator is a real HTTP server on 127.0.0.1 that behaves like the Optima APIs as
+ * README.md ("Optima API contract") describes them. Tests, `npm run emulator`, the benchmark and
+ * the rehearsal start it. It is written from the contract, never from the client's own mapping
+ * module, so that a mistake in the client is caught rather than mirrored.
+ */
+
+/** A Flexera service account (client-credentials grant). */
+export interface EmulatorServiceAccount {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+export interface EmulatorOptions {
+  /** TCP port; 0 (default) picks a free one. The server always binds 127.0.0.1. */
+  readonly port?: number;
+  /** Refresh tokens accepted by both token endpoints. Default: ["emulator-refresh-token"]. */
+  readonly refreshTokens?: readonly string[];
+  /** Service accounts accepted by the Flexera One token endpoint. Default: none. */
+  readonly serviceAccounts?: readonly EmulatorServiceAccount[];
+  /** Lifetime of issued access tokens, in seconds (`expires_in`). Default 3600. */
+  readonly tokenTtlSeconds?: number;
+  /** Org IDs the caller lacks the billing role in: every request there answers 403. */
+  readonly forbiddenOrgs?: readonly string[];
+  /**
+   * Whether `GET …/azure_csp_partners` carries `mpn_id`/`domain`/`application_id` on each item.
+   * Default false: the list carries only `id`, `href`, `created_at`, `updated_at` (what public
+   * sources confirm), so a client must read each item to find a partnership by MPN ID.
+   */
+  readonly cspListCarriesFields?: boolean;
+}
+
+/** A fault to inject into the next matching responses. */
+export interface EmulatorFault {
+  /** Only requests with this method (default: any). */
+  readonly method?: string;
+  /** Only requests whose path (without query) contains this string or matches this RegExp. */
+  readonly path?: string | RegExp;
+  /** Status to answer with instead of the real response (e.g. 429, 500, 502, 503). */
+  readonly status?: number;
+  /** `Retry-After` header value to send with the fault (seconds, or an HTTP date). */
+  readonly retryAfter?: string;
+  /** Delay before answering, in ms (with no `status`, the real response is sent late). */
+  readonly delayMs?: number;
+  /** How many matching requests the fault applies to. Default 1. */
+  readonly times?: number;
+}
+
+/** One request as the emulator received it. */
+export interface EmulatorRequest {
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  readonly query: Record<string, string>;
+  /** Lower-cased header names. */
+  readonly headers: Record<string, string>;
+  /** Parsed JSON or form body; undefined when there was none. */
+  readonly body: unknown;
+  /** The status the emulator answered with. */
+  status: number;
+}
+
+/** A legacy Cost Management CSP partnership as the emulator stores it (wire names). */
+export interface StoredCspPartner {
+  id: string;
+  org_id: string;
+  mpn_id: string;
+  domain: string;
+  application_id: string;
+  /** Held by the emulator, never sent back over the wire. */
+  application_secret: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A Flexera One FinOps Onboarding azure-csp bill connect as the emulator stores it. */
+export interface StoredBillConnect {
+  id: string;
+  orgId: string;
+  clientId: string;
+  /** Held by the emulator, never sent back over the wire. */
+  clientSecret: string;
+  tenantId: string;
+  billingAccountId?: string;
+  onboardingOrigin: "finops" | "platform";
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The simulated Entra ID token endpoint: `POST {authorityHost}/{tenant}/oauth2/v2.0/token`. */
+export interface EmulatorEntra {
+  /** The authority host to give clients, e.g. `http://127.0.0.1:PORT/entra`. */
+  readonly authorityHost: string;
+  /**
+   * Registers a client secret for an app in a tenant. Until `activeAfterMs` have passed, the
+   * token endpoint refuses it with `AADSTS7000215` (propagation delay), like Entra ID does.
+   */
+  addSecret(tenantId: string, clientId: string, secret: string, opts?: { activeAfterMs?: number }): void;
+  /** Removes a secret (a key deleted in the portal or by rotation). */
+  removeSecret(tenantId: string, clientId: string, secret: string): void;
+  /** Whether the secret is registered and already active. */
+  isValid(tenantId: string, clientId: string, secret: string): boolean;
+}
+
+export interface Emulator {
+  /** Base URL, `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  /** Flexera One token endpoint (`{url}/oidc/token`). */
+  readonly authUrl: string;
+  /** Legacy RightScale token endpoint (`{url}/api/oauth2`, needs `X-API-Version: 1.5`). */
+  readonly legacyAuthUrl: string;
+  /** Optima host base for the Cost Management API (`{url}`; paths start `/analytics/…`). */
+  readonly apiUrl: string;
+  /** Flexera API host base for FinOps Onboarding (`{url}`; paths start `/finops-onboarding/…`). */
+  readonly flexeraApiUrl: string;
+  readonly entra: EmulatorEntra;
+  /** Every request received, in order (token requests included). */
+  readonly requests: EmulatorRequest[];
+  /** Queues a fault for the next matching requests. */
+  inject(fault: EmulatorFault): void;
+  /** Makes every access token issued so far invalid (the next API call answers 401). */
+  expireTokens(): void;
+  /** Seeds a CSP partnership as if made by hand in the UI; returns what was stored. */
+  seedCspPartner(orgId: string, fields: { mpn_id: string; domain: string; application_id: string; application_secret?: string }): StoredCspPartner;
+  /** Seeds an azure-csp bill connect as if made by hand; returns what was stored. */
+  seedBillConnect(
+    orgId: string,
+    fields: { clientId: string; tenantId: string; clientSecret?: string; billingAccountId?: string; onboardingOrigin?: "finops" | "platform" },
+  ): StoredBillConnect;
+  /** What Optima holds now, secrets included (for assertions only). */
+  cspPartners(orgId: string): StoredCspPartner[];
+  billConnects(orgId: string): StoredBillConnect[];
+  /** Forces the validation result of a bill connect (default: computed from `entra`). */
+  setValidation(billId: string, result: { valid: boolean; error?: string } | undefined): void;
+  /** Clears stored registrations, requests, faults and tokens (options are kept). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export type StartEmulator = (options?: EmulatorOptions) => Promise<Emulator>;
