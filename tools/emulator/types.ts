@@ -20,7 +20,10 @@ export interface EmulatorOptions {
   readonly refreshTokens?: readonly string[];
   /** Service accounts accepted by the Flexera One token endpoint. Default: none. */
   readonly serviceAccounts?: readonly EmulatorServiceAccount[];
-  /** Lifetime of issued access tokens, in seconds (`expires_in`). Default 3600. */
+  /**
+   * Lifetime of issued access tokens, in seconds (`expires_in`). Default 3600 for the Flexera One
+   * endpoint and 7200 for the legacy one; when set, it applies to both.
+   */
   readonly tokenTtlSeconds?: number;
   /** Org IDs the caller lacks the billing role in: every request there answers 403. */
   readonly forbiddenOrgs?: readonly string[];
@@ -116,18 +119,30 @@ export interface Emulator {
   /** Flexera API host base for FinOps Onboarding (`{url}`; paths start `/finops-onboarding/…`). */
   readonly flexeraApiUrl: string;
   readonly entra: EmulatorEntra;
-  /** Every request received, in order (token requests included). */
+  /**
+   * Every request received, in order (token requests included; the last 10,000 are kept). Headers
+   * and bodies are kept as received, tokens and secrets included: for assertions, never for output.
+   */
   readonly requests: EmulatorRequest[];
   /** Queues a fault for the next matching requests. */
   inject(fault: EmulatorFault): void;
   /** Makes every access token issued so far invalid (the next API call answers 401). */
   expireTokens(): void;
   /** Seeds a CSP partnership as if made by hand in the UI; returns what was stored. */
-  seedCspPartner(orgId: string, fields: { mpn_id: string; domain: string; application_id: string; application_secret?: string }): StoredCspPartner;
+  seedCspPartner(
+    orgId: string,
+    fields: { mpn_id: string; domain: string; application_id: string; application_secret?: string },
+  ): StoredCspPartner;
   /** Seeds an azure-csp bill connect as if made by hand; returns what was stored. */
   seedBillConnect(
     orgId: string,
-    fields: { clientId: string; tenantId: string; clientSecret?: string; billingAccountId?: string; onboardingOrigin?: "finops" | "platform" },
+    fields: {
+      clientId: string;
+      tenantId: string;
+      clientSecret?: string;
+      billingAccountId?: string;
+      onboardingOrigin?: "finops" | "platform";
+    },
   ): StoredBillConnect;
   /** What Optima holds now, secrets included (for assertions only). */
   cspPartners(orgId: string): StoredCspPartner[];

@@ -1,0 +1,356 @@
+/**
+ * OptimaCspConnection: connects an Azure CSP partner tenant to Flexera Optima and keeps the
+ * Partner Center Web App's client secret rotated, so that a rotation is just a scheduled
+ * `pulumi up`.
+ *
+ * What it builds (children are named `${name}-…` and parented to the component):
+ *
+ *   ${name}-deployment-id     random.RandomId: a stable suffix in key display names, so a person in
+ *                             the portal sees which deployment owns which key
+ *   ${name}-web-app           azuread.ApplicationRegistration, only with webApp.adopt (./webApp)
+ *   ${name}-key-a, -key-b     azuread.ApplicationPassword: two slots used alternately (./rotation)
+ *   ${name}-key-verification  KeyVerification of the active key (./keyVerification), unless disabled
+ *   ${name}-registration      OptimaRegistration with the active key, after the verification
+ *   ${name}-key-vault-secret  azure-native Key Vault secret with the active key, when keyVault is set
+ *
+ * Hand-off order. The registration takes the active slot's key and depends on its verification,
+ * so when a rotation replaces a slot Pulumi runs: new password → verification → registration
+ * update → deletion of the replaced password, last. Pulumi deletes replaced resources at the end
+ * of a run, after everything that depends on the new ones, and only if the run got that far; so
+ * if verification or Optima fails, the run fails with the old key still in place (for a normal
+ * rotation the key Optima holds is in the slot that is not replaced at all).
+ *
+ * Nothing here reads the clock except to pick the rotation window (`now`, default the real
+ * time): a slot's `endDate`, display name and `rotateWhenChanged` are functions of its window.
+ */
+
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as azuread from "@pulumi/azuread";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { OptimaRegistration } from "../optima/provider";
+import type { RegistrationTarget } from "../optima/types";
+import { KeyVerification } from "./keyVerification";
+import {
+  DEFAULT_AUTHORITY_HOST,
+  DEFAULT_VERIFY_TIMEOUT_SECONDS,
+  PARTNER_CENTER_SCOPE,
+  authorityHostProblem,
+  timeoutSecondsProblem,
+} from "./keyVerificationRuntime";
+import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
+import { ResolvedWebApp, WebAppArgs, adoptWebApp, lookUpWebApp, validateWebAppArgs } from "./webApp";
+
+export type { WebAppArgs } from "./webApp";
+
+/** The component's type token. */
+export const CSP_CONNECTION_TYPE = "optima-csp:azure:CspConnection";
+
+const TARGETS: readonly RegistrationTarget[] = ["csp-partner", "bill-connect"];
+
+export interface OptimaArgs {
+  /** The Flexera organization ID the partnership is registered in. */
+  readonly orgId: pulumi.Input<string>;
+  /** Which Optima API holds the registration. Default `"csp-partner"`. */
+  readonly target?: RegistrationTarget;
+  /** `bill-connect` only, optional: the MCA billing account (`GUID:GUID_YYYY-MM-DD`). */
+  readonly billingAccountId?: pulumi.Input<string>;
+  /**
+   * Keep the registration in Optima when the component is deleted (`pulumi destroy`), and keep
+   * the key it holds (the active slot's) in Azure AD too, so a retained registration never holds
+   * a deleted key. Default false: destroy removes the registration and both keys.
+   */
+  readonly retainOnDelete?: boolean;
+}
+
+export interface VerifyArgs {
+  /** Prove each new key at Entra ID before Optima gets it. Default true. */
+  readonly enabled?: boolean;
+  /** Entra ID authority host (sovereign clouds, the local emulator). Default `https://login.microsoftonline.com`. */
+  readonly authorityHost?: string;
+  /** How long to keep trying while Entra ID refuses a new key, in whole seconds (1–3600). Default 900. */
+  readonly timeoutSeconds?: number;
+}
+
+export interface KeyVaultArgs {
+  /** The resource group of the vault. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** The vault's name. */
+  readonly vaultName: pulumi.Input<string>;
+  /** The secret's name (1–127 letters, digits and dashes). Default `${name}-web-app-key`, from the component's name. */
+  readonly secretName?: string;
+}
+
+export interface OptimaCspConnectionArgs {
+  /** The Partner Center Web App: looked up by client ID (default), or adopted. */
+  readonly webApp: WebAppArgs;
+  /** The partner's MPN ID (digits). Required for the `csp-partner` target; ignored for `bill-connect`. */
+  readonly mpnId?: pulumi.Input<string>;
+  /**
+   * The partner tenant's default domain (e.g. `contoso.onmicrosoft.com`), for `csp-partner`.
+   * Default: the tenant's default domain (`azuread.getDomains`, which needs `Domain.Read.All`).
+   */
+  readonly domain?: pulumi.Input<string>;
+  /** Lifetime of each key in whole days, 3–730. Default 180. */
+  readonly keyExpiresAfterDays?: number;
+  /** Rotation period in whole days, less than half of `keyExpiresAfterDays`. Default: a third of it, rounded down (60). */
+  readonly rotateAfterDays?: number;
+  /** The ISO instant rotation windows count from (not in the future). Default `2024-01-01T00:00:00Z`. */
+  readonly rotationAnchor?: string;
+  readonly optima: OptimaArgs;
+  /** Verification of new keys at Entra ID. */
+  readonly verify?: VerifyArgs;
+  /** Also keep the active key in Azure Key Vault, with its expiry. Default: not kept. */
+  readonly keyVault?: KeyVaultArgs;
+  /** The clock, for previews of a future date and for tests. Default: the real time. */
+  readonly now?: Date;
+}
+
+/**
+ * The CSP partnership between an Azure CSP partner tenant and Flexera Optima, with the Partner
+ * Center Web App's key rotated on a fixed schedule and each new key proven before Optima gets it.
+ */
+export class OptimaCspConnection extends pulumi.ComponentResource {
+  /** The Web App registration's object ID. */
+  public readonly applicationObjectId: pulumi.Output<string>;
+  /** Key ID of the active key (the one Optima holds). */
+  public readonly activeKeyId: pulumi.Output<string>;
+  /** When the active key expires (RFC 3339). */
+  public readonly activeKeyExpiresAt: pulumi.Output<string>;
+  /** Key ID of the previous key, valid until the next rotation replaces it. */
+  public readonly previousKeyId: pulumi.Output<string>;
+  /** When the next rotation is due: the first run at or after it rotates (RFC 3339). */
+  public readonly nextRotationAt: pulumi.Output<string>;
+  /** Optima's ID of the registration. */
+  public readonly registrationId: pulumi.Output<string>;
+  /** The active key's value; always a secret. */
+  public readonly activeKeySecret: pulumi.Output<string>;
+  /** URN of the active key's password: `pulumi up --replace <it>` is an emergency rotation. */
+  public readonly activeKeyUrn: pulumi.Output<string>;
+  /** The rotation plan this run used (plain data, known at construction). */
+  public readonly rotation: RotationPlan;
+  /** Both password slots. */
+  public readonly passwords: Readonly<Record<SlotName, azuread.ApplicationPassword>>;
+  /** The verification of the active key, unless verification is disabled. */
+  public readonly verification?: KeyVerification;
+  public readonly registration: OptimaRegistration;
+
+  constructor(name: string, args: OptimaCspConnectionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(CSP_CONNECTION_TYPE, name, {}, opts);
+
+    // 1. Validate, synchronously and before any child exists.
+    const settings = validateArgs(name, args);
+    const plan = planRotation({
+      now: args.now ?? new Date(),
+      anchor: args.rotationAnchor,
+      keyExpiresAfterDays: args.keyExpiresAfterDays,
+      rotateAfterDays: args.rotateAfterDays,
+    });
+    this.rotation = plan;
+
+    // 2. Children.
+    const deploymentId = new random.RandomId(`${name}-deployment-id`, { byteLength: 4 }, { parent: this });
+
+    const webApp: ResolvedWebApp = args.webApp.adopt
+      ? adoptWebApp(name, args.webApp, this)
+      : lookUpWebApp(args.webApp, this);
+
+    const retain = args.optima.retainOnDelete === true;
+    const passwords = {} as Record<SlotName, azuread.ApplicationPassword>;
+    for (const slot of SLOTS) {
+      const slotPlan = plan.slots[slot];
+      passwords[slot] = new azuread.ApplicationPassword(
+        `${name}-key-${slot}`,
+        {
+          applicationId: webApp.applicationId,
+          displayName: deploymentId.hex.apply((id) => keyDisplayName(slotPlan, id)),
+          endDate: slotPlan.endDate,
+          rotateWhenChanged: { ...slotPlan.rotateWhenChanged },
+        },
+        // With optima.retainOnDelete, the active key outlives the component like the registration
+        // holding it. Pulumi decides retention from the state of the resource being deleted, so a
+        // slot replaced by a normal rotation (it was the previous key) is still deleted.
+        { parent: this, ...(retain ? { retainOnDelete: slot === plan.activeSlot } : {}) },
+      );
+    }
+    const active = passwords[plan.activeSlot];
+    const previous = passwords[plan.previousSlot];
+
+    let tenantId: pulumi.Output<string> | undefined;
+    const tenant = (): pulumi.Output<string> =>
+      (tenantId ??= pulumi.output(azuread.getClientConfig({ parent: this })).tenantId);
+
+    const verification = settings.verify
+      ? new KeyVerification(
+          `${name}-key-verification`,
+          {
+            tenantId: tenant(),
+            clientId: webApp.clientId,
+            keyId: active.keyId,
+            secret: active.value,
+            authorityHost: settings.verify.authorityHost,
+            timeoutSeconds: settings.verify.timeoutSeconds,
+            scope: PARTNER_CENTER_SCOPE,
+          },
+          { parent: this },
+        )
+      : undefined;
+    const afterVerification = verification ? [verification] : [];
+
+    const target = settings.target;
+    const registration = new OptimaRegistration(
+      `${name}-registration`,
+      {
+        target,
+        orgId: args.optima.orgId,
+        applicationId: webApp.clientId,
+        applicationSecret: active.value,
+        ...(target === "csp-partner"
+          ? { mpnId: args.mpnId, domain: args.domain ?? defaultDomain(this) }
+          : {
+              tenantId: tenant(),
+              ...(args.optima.billingAccountId !== undefined ? { billingAccountId: args.optima.billingAccountId } : {}),
+            }),
+      },
+      { parent: this, dependsOn: afterVerification, ...(retain ? { retainOnDelete: true } : {}) },
+    );
+
+    if (args.keyVault) {
+      new keyvault.Secret(
+        `${name}-key-vault-secret`,
+        {
+          resourceGroupName: args.keyVault.resourceGroupName,
+          vaultName: args.keyVault.vaultName,
+          secretName: settings.keyVaultSecretName,
+          properties: {
+            value: active.value,
+            contentType: `client secret of Azure AD app ${webApp.clientId}`,
+            attributes: { enabled: true, expires: Math.floor(Date.parse(plan.activeKeyExpiresAt) / 1000) },
+          },
+          tags: { "optima-csp-client-id": webApp.clientId, "optima-csp-key-id": active.keyId },
+        },
+        { parent: this, dependsOn: afterVerification },
+      );
+    }
+
+    // 3. Public outputs.
+    this.passwords = passwords;
+    this.verification = verification;
+    this.registration = registration;
+    this.applicationObjectId = webApp.objectId;
+    this.activeKeyId = active.keyId;
+    this.activeKeyExpiresAt = pulumi.output(plan.activeKeyExpiresAt);
+    this.previousKeyId = previous.keyId;
+    this.nextRotationAt = pulumi.output(plan.nextRotationAt);
+    this.registrationId = registration.id;
+    this.activeKeySecret = pulumi.secret(active.value);
+    this.activeKeyUrn = active.urn;
+
+    this.registerOutputs({
+      applicationObjectId: this.applicationObjectId,
+      activeKeyId: this.activeKeyId,
+      activeKeyExpiresAt: this.activeKeyExpiresAt,
+      previousKeyId: this.previousKeyId,
+      nextRotationAt: this.nextRotationAt,
+      registrationId: this.registrationId,
+      activeKeySecret: this.activeKeySecret,
+      activeKeyUrn: this.activeKeyUrn,
+    });
+  }
+}
+
+/** The validated, defaulted settings the constructor needs besides the rotation plan. */
+interface ConnectionSettings {
+  readonly target: RegistrationTarget;
+  readonly verify?: { readonly authorityHost: string; readonly timeoutSeconds: number };
+  readonly keyVaultSecretName?: string;
+}
+
+const KEY_VAULT_SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
+
+/** Checks the arguments (except rotation, which {@link planRotation} checks); exact messages. */
+function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSettings {
+  if (!args || typeof args !== "object") {
+    throw new Error("OptimaCspConnection needs its arguments: at least webApp.clientId and optima.orgId.");
+  }
+  validateWebAppArgs(args.webApp);
+
+  if (!args.optima || args.optima.orgId === undefined) {
+    throw new Error("optima.orgId is required: the Flexera organization ID the partnership is registered in.");
+  }
+  const target = args.optima.target ?? "csp-partner";
+  if (!TARGETS.includes(target)) {
+    throw new Error(`optima.target must be "csp-partner" or "bill-connect"; got ${JSON.stringify(target)}.`);
+  }
+  if (target === "csp-partner" && args.mpnId === undefined) {
+    throw new Error(
+      'mpnId is required for the "csp-partner" Optima target: give the partner\'s MPN ID (Partner ID, digits ' +
+        'only; Partner Center → Account settings → Identifiers), or set optima.target to "bill-connect".',
+    );
+  }
+  if (target === "csp-partner" && args.optima.billingAccountId !== undefined) {
+    throw new Error(
+      'optima.billingAccountId applies only to the "bill-connect" Optima target; remove it, or set optima.target to "bill-connect".',
+    );
+  }
+
+  let verify: ConnectionSettings["verify"];
+  if (args.verify?.enabled !== false) {
+    const authorityHost = (args.verify?.authorityHost ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, "");
+    const hostProblem = authorityHostProblem(authorityHost);
+    if (hostProblem) {
+      throw new Error(`verify.${hostProblem}`);
+    }
+    const timeoutSeconds = args.verify?.timeoutSeconds ?? DEFAULT_VERIFY_TIMEOUT_SECONDS;
+    const timeoutProblem = timeoutSecondsProblem(timeoutSeconds);
+    if (timeoutProblem) {
+      throw new Error(`verify.${timeoutProblem}`);
+    }
+    verify = { authorityHost, timeoutSeconds };
+  }
+
+  let keyVaultSecretName: string | undefined;
+  if (args.keyVault) {
+    if (args.keyVault.resourceGroupName === undefined || args.keyVault.vaultName === undefined) {
+      throw new Error("keyVault needs both resourceGroupName and vaultName (or leave keyVault out).");
+    }
+    keyVaultSecretName = args.keyVault.secretName ?? defaultKeyVaultSecretName(name);
+    if (!KEY_VAULT_SECRET_NAME.test(keyVaultSecretName)) {
+      throw new Error(
+        `keyVault.secretName must be 1 to 127 letters, digits and dashes; got ${JSON.stringify(keyVaultSecretName)}.`,
+      );
+    }
+  }
+  return { target, verify, keyVaultSecretName };
+}
+
+/** `${name}-web-app-key`, with anything a Key Vault secret name cannot hold turned into dashes. */
+export function defaultKeyVaultSecretName(name: string): string {
+  const base = name.replace(/[^0-9A-Za-z-]+/g, "-").replace(/^-+|-+$/g, "") || "optima-csp";
+  return `${base.slice(0, 127 - "-web-app-key".length)}-web-app-key`;
+}
+
+/** The tenant's default domain, from Azure AD. */
+function defaultDomain(parent: pulumi.Resource): pulumi.Output<string> {
+  return pulumi.output(
+    azuread.getDomains({ onlyDefault: true }, { parent }).then(
+      (result) => {
+        const domain = result.domains.find((d) => d.default) ?? result.domains[0];
+        if (!domain) {
+          throw new Error(
+            "Azure AD returned no default domain for the tenant; set domain explicitly (e.g. contoso.onmicrosoft.com).",
+          );
+        }
+        return domain.domainName;
+      },
+      (error: unknown) => {
+        const said = error instanceof Error ? error.message.split("\n")[0].slice(0, 300) : undefined;
+        throw new Error(
+          "Could not read the tenant's default domain to register with Optima: the deploying identity needs the " +
+            "Microsoft Graph permission Domain.Read.All to discover it. Grant it, or set domain explicitly " +
+            `(e.g. contoso.onmicrosoft.com).${said ? ` (Azure AD said: ${said})` : ""}`,
+        );
+      },
+    ),
+  );
+}

@@ -1,0 +1,189 @@
+/**
+ * HttpError: the only error the HTTP layer throws, and the helpers that build it.
+ *
+ * An HttpError is built from scratch out of plain facts (method, path without query, status,
+ * the server's error name and its scrubbed message, attempts made); it never wraps, references
+ * or copies the underlying axios error, whose config, headers and bodies hold credentials. So
+ * `message`, `JSON.stringify(error)` and `util.inspect(error)` are all safe to show.
+ */
+
+import { redact } from "./redact";
+
+/** Why the request failed: the server answered with a non-2xx status, the deadline passed, or no answer came. */
+export type HttpFailureKind = "status" | "timeout" | "network";
+
+/** The facts an {@link HttpError} is built from. */
+export interface HttpErrorDetails {
+  readonly method: string;
+  /** The URL's path, without query string or fragment. */
+  readonly path: string;
+  readonly kind: HttpFailureKind;
+  readonly status?: number;
+  /** Goa error `name` (e.g. `not_found`) or OAuth `error` (e.g. `invalid_grant`); for network failures, the system error code. */
+  readonly code?: string;
+  /** The server's own message (Goa `message`, OAuth `error_description`), already scrubbed. */
+  readonly serverMessage?: string;
+  /** What the server asked for with `Retry-After`, in ms (uncapped), when it did. */
+  readonly retryAfterMs?: number;
+  /** Attempts made, the failing one included. */
+  readonly attempts: number;
+  /** The per-attempt deadline that passed (for `kind: "timeout"`). */
+  readonly timeoutMs?: number;
+}
+
+/** A failed HTTP request, described without any header, body, token or secret. */
+export class HttpError extends Error {
+  readonly method: string;
+  readonly path: string;
+  readonly kind: HttpFailureKind;
+  declare readonly status?: number;
+  declare readonly code?: string;
+  declare readonly serverMessage?: string;
+  declare readonly retryAfterMs?: number;
+  readonly attempts: number;
+  declare readonly timeoutMs?: number;
+
+  constructor(details: HttpErrorDetails) {
+    const message = describeHttpFailure(details);
+    super(message);
+    this.name = "HttpError";
+    completeError(this, message);
+    this.method = details.method;
+    this.path = details.path;
+    this.kind = details.kind;
+    this.attempts = details.attempts;
+    // Only defined facts become properties, so a printed error lists no empty fields.
+    if (details.status !== undefined) {
+      this.status = details.status;
+    }
+    if (details.code !== undefined) {
+      this.code = details.code;
+    }
+    if (details.serverMessage !== undefined) {
+      this.serverMessage = details.serverMessage;
+    }
+    if (details.retryAfterMs !== undefined) {
+      this.retryAfterMs = details.retryAfterMs;
+    }
+    if (details.timeoutMs !== undefined) {
+      this.timeoutMs = details.timeoutMs;
+    }
+  }
+}
+
+/**
+ * Completes an instance of an `Error` subclass, at the end of its constructor, so that it is a
+ * real Error with its message even when the class is a closure-serialized copy.
+ *
+ * Pulumi's closure serializer (which stores the dynamic provider in state and loads it in the
+ * host process) turns `super(message)` into `Error.call(this, message)`, which sets nothing on
+ * `this`, and gives the class a prototype that does not inherit from `Error.prototype`. The host
+ * then reports `error.message`, which would be empty. This restores the prototype chain, the
+ * message and the stack; for a class loaded normally it changes nothing.
+ */
+export function completeError(error: Error, message: string): void {
+  if (!(error instanceof Error)) {
+    const prototype: unknown = Object.getPrototypeOf(error);
+    if (prototype && Object.getPrototypeOf(prototype) === Object.prototype) {
+      Object.setPrototypeOf(prototype, Error.prototype);
+    }
+  }
+  if (error.message !== message) {
+    Object.defineProperty(error, "message", {
+      value: message,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  if (!Object.prototype.hasOwnProperty.call(error, "stack")) {
+    Error.captureStackTrace(error);
+  }
+}
+
+/**
+ * Whether `error` is an {@link HttpError}. Checks the name and shape as well as the class: in
+ * the dynamic-provider host, modules are serialized copies, and a class from one copy is not
+ * the class of another.
+ */
+export function isHttpError(error: unknown): error is HttpError {
+  if (error instanceof HttpError) {
+    return true;
+  }
+  const candidate = error as { name?: unknown; kind?: unknown; method?: unknown; path?: unknown } | null;
+  return (
+    error instanceof Error &&
+    candidate?.name === "HttpError" &&
+    typeof candidate.kind === "string" &&
+    typeof candidate.method === "string" &&
+    typeof candidate.path === "string"
+  );
+}
+
+/**
+ * One line saying what failed, e.g.
+ * `GET /analytics/orgs/1/azure_csp_partners failed: HTTP 404 not_found: "no such org" (1 attempt)`,
+ * `POST /oidc/token timed out after 30 s (5 attempts)`,
+ * `GET /x failed: network error ECONNREFUSED (5 attempts)`.
+ */
+export function describeHttpFailure(details: HttpErrorDetails): string {
+  const request = `${details.method} ${details.path}`;
+  const attempts = `(${details.attempts} attempt${details.attempts === 1 ? "" : "s"})`;
+  switch (details.kind) {
+    case "timeout":
+      return `${request} timed out after ${formatSeconds(details.timeoutMs ?? 0)} ${attempts}`;
+    case "network":
+      return `${request} failed: network error${details.code ? ` ${details.code}` : ""} ${attempts}`;
+    case "status": {
+      const code = details.code ? ` ${details.code}` : "";
+      const said = details.serverMessage ? `: ${JSON.stringify(details.serverMessage)}` : "";
+      return `${request} failed: HTTP ${details.status}${code}${said} ${attempts}`;
+    }
+  }
+}
+
+/** `30000` → `"30 s"`, `250` → `"0.25 s"`. */
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** Longest server message kept, in characters (after scrubbing). */
+export const MAX_SERVER_MESSAGE_LENGTH = 300;
+
+/**
+ * The error name and message a server put in its response body: a Goa error
+ * (`{"name","message",…}`), an OAuth error (`{"error","error_description"}`), or a short plain
+ * text. Both are scrubbed with {@link redact} and flattened to one line of at most
+ * {@link MAX_SERVER_MESSAGE_LENGTH} characters. An HTML page or anything unrecognised yields no
+ * message rather than noise.
+ */
+export function serverErrorDetails(
+  body: unknown,
+  secrets: readonly string[],
+): { code?: string; serverMessage?: string } {
+  let code: unknown;
+  let message: unknown;
+  if (body && typeof body === "object" && !Array.isArray(body)) {
+    const fields = body as Record<string, unknown>;
+    code = typeof fields.name === "string" ? fields.name : fields.error;
+    message = fields.message ?? fields.error_description ?? fields.detail;
+  } else if (typeof body === "string" && body.trim() && !/^\s*</.test(body)) {
+    message = body;
+  }
+  return {
+    ...(typeof code === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? { code } : {}),
+    ...(typeof message === "string" && message.trim()
+      ? { serverMessage: scrubMessage(message, secrets) }
+      : {}),
+  };
+}
+
+/** Redacts, flattens whitespace and truncates a server-provided message. */
+export function scrubMessage(message: string, secrets: readonly string[]): string {
+  const flat = redact(message, secrets).replace(/\s+/g, " ").trim();
+  if (flat.length <= MAX_SERVER_MESSAGE_LENGTH) {
+    return flat;
+  }
+  // The cut comes after redaction, so it can shorten a mask but never uncover what it hid.
+  return `${flat.slice(0, MAX_SERVER_MESSAGE_LENGTH - 1)}…`;
+}

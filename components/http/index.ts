@@ -1,0 +1,31 @@
+/**
+ * The HTTP layer: the one place this package sends HTTP requests.
+ *
+ * - ./send: `sendHttp` (axios, deadlines, the retry loop, error conversion)
+ * - ./retry: pure retry decisions (bounded attempts, backoff with jitter, `Retry-After`)
+ * - ./errors: `HttpError`, built from plain facts, never from an axios error
+ * - ./redact: `redact`, which masks secrets and credentials in any text let out
+ */
+export { sendHttp, MAX_BODY_BYTES } from "./send";
+export type { HttpMethod, HttpRequestSpec, HttpResponse, HttpOptions, RetryInfo } from "./send";
+export {
+  DEFAULT_RETRY_POLICY,
+  JITTER_RATIO,
+  backoffDelay,
+  isRetryableStatus,
+  parseRetryAfter,
+  resolvePolicy,
+  retryDelay,
+  shouldRetry,
+} from "./retry";
+export type { AttemptOutcome, RetryPolicy } from "./retry";
+export {
+  HttpError,
+  MAX_SERVER_MESSAGE_LENGTH,
+  completeError,
+  formatSeconds,
+  isHttpError,
+  serverErrorDetails,
+} from "./errors";
+export type { HttpErrorDetails, HttpFailureKind } from "./errors";
+export { REDACTED, redact } from "./redact";

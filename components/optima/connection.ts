@@ -1,0 +1,234 @@
+/**
+ * Optima connection settings: stack config + environment → {@link OptimaConnection}.
+ *
+ * Pure. Owns the configuration keys (namespace `optima`) and their environment fallbacks, the
+ * region → host table, the URL rules (https only, except loopback hosts) and the choice of
+ * credential (a service account wins over a refresh token). Every mistake becomes an
+ * {@link OptimaConfigError} whose message names the key or variable to fix and never repeats a
+ * credential.
+ */
+
+import { completeError } from "../http/errors";
+import { OPTIMA_REGIONS, OptimaRegion } from "./types";
+
+/** How the client proves who it is to the token endpoint. */
+export type OptimaCredential =
+  | { readonly kind: "service-account"; readonly clientId: string; readonly clientSecret: string }
+  | { readonly kind: "refresh-token"; readonly refreshToken: string };
+
+/**
+ * Everything needed to talk to Optima. Holds a credential: keep it in memory only (never in
+ * state, outputs or logs); {@link describeConnection} gives a safe summary.
+ */
+export interface OptimaConnection {
+  readonly region: OptimaRegion;
+  /** Optima host (Cost Management API, target `csp-partner`), no trailing slash. */
+  readonly apiUrl: string;
+  /** Flexera API host (FinOps Onboarding, target `bill-connect`), no trailing slash. */
+  readonly flexeraApiUrl: string;
+  /** Token endpoint. */
+  readonly authUrl: string;
+  /** `rightscale-legacy` when the token endpoint's path is `/api/oauth2`, else `flexera-one`. */
+  readonly authFlavor: "flexera-one" | "rightscale-legacy";
+  readonly credential: OptimaCredential;
+}
+
+/** Where settings come from: `get("optima:refreshToken")` (stack config keeps namespaces). */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+/** A configuration mistake; the message says which key or environment variable to set. */
+export class OptimaConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OptimaConfigError";
+    completeError(this, message);
+  }
+}
+
+/** A setting: its stack config key and the environment variable it falls back to. */
+export interface OptimaSetting {
+  readonly key: string;
+  readonly env: string;
+}
+
+/** Every setting this module reads. */
+export const OPTIMA_SETTINGS = {
+  refreshToken: { key: "optima:refreshToken", env: "OPTIMA_REFRESH_TOKEN" },
+  serviceAccountId: { key: "optima:serviceAccountId", env: "OPTIMA_SERVICE_ACCOUNT_ID" },
+  serviceAccountSecret: { key: "optima:serviceAccountSecret", env: "OPTIMA_SERVICE_ACCOUNT_SECRET" },
+  region: { key: "optima:region", env: "OPTIMA_REGION" },
+  apiUrl: { key: "optima:apiUrl", env: "OPTIMA_API_URL" },
+  flexeraApiUrl: { key: "optima:flexeraApiUrl", env: "OPTIMA_FLEXERA_API_URL" },
+  authUrl: { key: "optima:authUrl", env: "OPTIMA_AUTH_URL" },
+} as const satisfies Record<string, OptimaSetting>;
+
+/** The region used when `optima:region` is not set. */
+export const DEFAULT_REGION: OptimaRegion = "us";
+
+/** Public hosts of each region (contract §3). */
+export const REGION_ENDPOINTS: Readonly<
+  Record<OptimaRegion, { readonly apiUrl: string; readonly flexeraApiUrl: string; readonly authUrl: string }>
+> = {
+  us: {
+    apiUrl: "https://api.optima.flexeraeng.com",
+    flexeraApiUrl: "https://api.flexera.com",
+    authUrl: "https://login.flexera.com/oidc/token",
+  },
+  eu: {
+    apiUrl: "https://api.optima-eu.flexeraeng.com",
+    flexeraApiUrl: "https://api.flexera.eu",
+    authUrl: "https://login.flexera.eu/oidc/token",
+  },
+  apac: {
+    apiUrl: "https://api.optima-apac.flexeraeng.com",
+    flexeraApiUrl: "https://api.flexera.au",
+    authUrl: "https://login.flexera.au/oidc/token",
+  },
+};
+
+/** The path of the legacy RightScale token endpoint (`https://us-3.rightscale.com/api/oauth2`). */
+export const LEGACY_AUTH_PATH = "/api/oauth2";
+
+/** Hosts that may be reached over plain http (a local emulator). */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
+
+/**
+ * Resolves the connection from stack config, each key falling back to its environment
+ * variable. Blank values count as unset.
+ *
+ * @throws OptimaConfigError when no credential is set, a service account is half set, the
+ *   region is unknown, a URL is not https (outside loopback), or a service account is paired
+ *   with a legacy RightScale token endpoint.
+ */
+export function resolveConnection(
+  config: ConfigSource,
+  env: Record<string, string | undefined> = process.env,
+): OptimaConnection {
+  const read = (setting: OptimaSetting): { value: string; source: string } | undefined => {
+    const fromConfig = config.get(setting.key)?.trim();
+    if (fromConfig) {
+      return { value: fromConfig, source: setting.key };
+    }
+    const fromEnv = env[setting.env]?.trim();
+    return fromEnv ? { value: fromEnv, source: setting.env } : undefined;
+  };
+  const S = OPTIMA_SETTINGS;
+
+  const region = resolveRegion(read(S.region));
+  const defaults = REGION_ENDPOINTS[region];
+  const apiUrl = resolveUrl(read(S.apiUrl), defaults.apiUrl);
+  const flexeraApiUrl = resolveUrl(read(S.flexeraApiUrl), defaults.flexeraApiUrl);
+  const authUrlSetting = read(S.authUrl);
+  const authUrl = resolveUrl(authUrlSetting, defaults.authUrl);
+  const authFlavor = new URL(authUrl).pathname === LEGACY_AUTH_PATH ? "rightscale-legacy" : "flexera-one";
+
+  const credential = resolveCredential(
+    read(S.refreshToken),
+    read(S.serviceAccountId),
+    read(S.serviceAccountSecret),
+  );
+  if (credential.kind === "service-account" && authFlavor === "rightscale-legacy") {
+    throw new OptimaConfigError(
+      `${authUrlSetting?.source ?? S.authUrl.key} points at a legacy RightScale token endpoint (${LEGACY_AUTH_PATH}), ` +
+        `which accepts only a refresh token. A service account needs a Flexera One token endpoint ` +
+        `(e.g. ${REGION_ENDPOINTS.us.authUrl}): unset ${S.authUrl.key}, or use ${S.refreshToken.key} instead.`,
+    );
+  }
+  return { region, apiUrl, flexeraApiUrl, authUrl, authFlavor, credential };
+}
+
+function resolveRegion(setting: { value: string; source: string } | undefined): OptimaRegion {
+  if (!setting) {
+    return DEFAULT_REGION;
+  }
+  const region = setting.value.toLowerCase();
+  if (!(OPTIMA_REGIONS as readonly string[]).includes(region)) {
+    throw new OptimaConfigError(
+      `${setting.source} must be one of ${OPTIMA_REGIONS.map((r) => `"${r}"`).join(", ")}; got ${JSON.stringify(setting.value)}.`,
+    );
+  }
+  return region as OptimaRegion;
+}
+
+/** Checks and normalizes a URL setting (no trailing slash); returns `fallback` when unset. */
+function resolveUrl(setting: { value: string; source: string } | undefined, fallback: string): string {
+  if (!setting) {
+    return fallback;
+  }
+  const { value, source } = setting;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new OptimaConfigError(`${source} must be an absolute https:// URL; got ${JSON.stringify(value)}.`);
+  }
+  if (url.username || url.password) {
+    throw new OptimaConfigError(
+      `${source} must not contain a user name or password; credentials belong in their own keys.`,
+    );
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    throw new OptimaConfigError(
+      `${source} must use https:// (http:// is allowed only for 127.0.0.1, ::1 and localhost); got ${JSON.stringify(value)}.`,
+    );
+  }
+  if (url.search || url.hash) {
+    throw new OptimaConfigError(
+      `${source} must not have a query string or fragment; got ${JSON.stringify(value)}.`,
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+function resolveCredential(
+  refreshToken: { value: string; source: string } | undefined,
+  accountId: { value: string; source: string } | undefined,
+  accountSecret: { value: string; source: string } | undefined,
+): OptimaCredential {
+  const S = OPTIMA_SETTINGS;
+  if (accountId && accountSecret) {
+    return { kind: "service-account", clientId: accountId.value, clientSecret: accountSecret.value };
+  }
+  if (accountId || accountSecret) {
+    const [set, missing] = accountId
+      ? [accountId.source, S.serviceAccountSecret]
+      : [accountSecret!.source, S.serviceAccountId];
+    throw new OptimaConfigError(
+      `${set} is set but ${missing.key} (or ${missing.env}) is not: a service account needs both ` +
+        `${S.serviceAccountId.key} and ${S.serviceAccountSecret.key}. Set the missing one, or unset both to use ${S.refreshToken.key}.`,
+    );
+  }
+  if (refreshToken) {
+    return { kind: "refresh-token", refreshToken: refreshToken.value };
+  }
+  throw new OptimaConfigError(
+    `No Optima credential is configured. Set a refresh token with ` +
+      `\`pulumi config set --secret ${S.refreshToken.key} <token>\` (or ${S.refreshToken.env}), or a service account with ` +
+      `${S.serviceAccountId.key} and \`pulumi config set --secret ${S.serviceAccountSecret.key} <secret>\` ` +
+      `(or ${S.serviceAccountId.env} and ${S.serviceAccountSecret.env}).`,
+  );
+}
+
+/** Whether a URL host name is a loopback address that may be reached over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
+}
+
+/** A one-line summary safe for logs: hosts, flavor and credential kind, never the credential itself. */
+export function describeConnection(connection: OptimaConnection): string {
+  const who =
+    connection.credential.kind === "service-account"
+      ? `service account ${connection.credential.clientId}`
+      : "refresh token";
+  return (
+    `region ${connection.region}, Optima ${connection.apiUrl}, Flexera ${connection.flexeraApiUrl}, ` +
+    `token endpoint ${connection.authUrl} (${connection.authFlavor}, ${who})`
+  );
+}
+
+/** A {@link ConfigSource} over a plain record, e.g. `{ "optima:region": "eu" }`. */
+export function configFromRecord(values: Readonly<Record<string, string | undefined>>): ConfigSource {
+  return { get: (key) => values[key] };
+}

@@ -1,0 +1,296 @@
+/**
+ * The registration provider's implementation: what the dynamic-provider host process runs.
+ *
+ * `optimaRegistrationProvider` (./provider) only delegates to the functions here, and Pulumi
+ * serializes it into state. Inside this repository this module and everything it imports are
+ * serialized by value; installed from npm, the serialized provider holds
+ * `require("optima-csp/runtime/registration")` instead. Either way:
+ *
+ * - The only module-level state is {@link host}, created empty here. It is filled in the host
+ *   process (by `configure`, then at the first API call) and never in the Pulumi program, so no
+ *   credential is ever serialized into state.
+ * - Credentials come from stack config (`optima:*` keys, passed to `configure`) or, key by key,
+ *   from the environment (`OPTIMA_*`), resolved at the first API call: `check` and `diff` need
+ *   neither credentials nor network.
+ * - One {@link OptimaClient} per host process, so every resource shares one access token.
+ * - `read` and `delete` accept state written by earlier versions (a missing `target` means
+ *   `csp-partner`; optional fields may be absent).
+ * - Code serialized by value must avoid what the closure serializer cannot rebuild: module-level
+ *   `Set`/`Map` values (they come back as plain objects), and `Error` subclasses (their instances
+ *   lose `message` and are not `instanceof Error`). Errors here are plain `Error`s with a
+ *   `status` property.
+ *
+ * Lifecycle → Optima:
+ * - check/diff: none (./validation, ./diff).
+ * - create: list (+ read items) → POST, or PATCH when adopting (./registrations).
+ * - read: GET the registration (+ GET its validation for `bill-connect`); 404 reads as gone.
+ * - update: PATCH (none when only fields the target does not send changed).
+ * - delete: DELETE; 404 is success.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { redact } from "../http/redact";
+import { OptimaClient } from "./client";
+import { resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
+import { diffRegistration, wireValuesChanged } from "./diff";
+import {
+  createOrAdoptRegistration,
+  deleteRegistration,
+  errorMessage,
+  readRegistration,
+  readValidation,
+  updateRegistration,
+} from "./registrations";
+import {
+  targetMapping,
+  type RegistrationField,
+  type RegistrationInputs,
+  type RegistrationOutputs,
+  type RemoteRegistration,
+  type TargetMapping,
+} from "./targets";
+import { checkRegistration } from "./validation";
+
+/** The host process's connection state: the one mutable object of this module. */
+interface HostState {
+  /** Stack config as `configure` received it; undefined until then (the environment alone is used). */
+  config?: ConfigSource;
+  /** The client for the resolved connection, created at the first API call. */
+  client?: { readonly connection: OptimaConnection; readonly optima: OptimaClient };
+}
+
+/** Empty wherever the provider is serialized (the Pulumi program); filled only in the host process. */
+const host: HostState = {};
+
+const NO_CONFIG: ConfigSource = { get: () => undefined };
+
+/** Every input field, in the order outputs list them. */
+const INPUT_FIELDS: readonly RegistrationField[] = [
+  "orgId",
+  "mpnId",
+  "domain",
+  "applicationId",
+  "applicationSecret",
+  "tenantId",
+  "billingAccountId",
+];
+
+/**
+ * Keeps the stack config for the first API call. `req.config.get("optima:refreshToken")` reads
+ * the namespaced key as it is (the host only prefixes keys without a namespace).
+ */
+export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  host.config = req.config;
+}
+
+/** Validates new inputs without any API call; fills in the default target. */
+export async function check(
+  _olds: Partial<RegistrationInputs>,
+  news: Partial<RegistrationInputs>,
+): Promise<pulumi.dynamic.CheckResult<RegistrationInputs>> {
+  const { inputs, failures } = checkRegistration(news as Record<string, unknown>);
+  return failures.length === 0 ? { inputs } : { inputs, failures };
+}
+
+/** Which changes replace the registration (delete first) and which update it in place. */
+export async function diff(
+  _id: string,
+  olds: Partial<RegistrationOutputs>,
+  news: Partial<RegistrationInputs>,
+): Promise<pulumi.dynamic.DiffResult> {
+  const { changes, replaces, deleteBeforeReplace } = diffRegistration(olds, news);
+  return { changes, replaces, deleteBeforeReplace };
+}
+
+/** Registers the partnership, or adopts and updates the registration Optima already holds for it. */
+export async function create(
+  inputs: RegistrationInputs,
+): Promise<pulumi.dynamic.CreateResult<RegistrationOutputs>> {
+  return scrubbing([inputs], async () => {
+    const mapping = targetMapping(inputs.target);
+    const { registration, adopted } = await createOrAdoptRegistration(optimaClient(), mapping, inputs);
+    return { id: registration.id, outs: outputs(inputs, registration, { adopted }) };
+  });
+}
+
+/**
+ * What Optima holds now. The secret is never returned by Optima, so it is carried over from
+ * state; drift shows on the fields Optima does return. A registration Optima no longer has
+ * reads as gone (empty ID), so that `pulumi refresh` drops it.
+ */
+export async function read(
+  id: string,
+  props?: Partial<RegistrationOutputs>,
+): Promise<pulumi.dynamic.ReadResult<RegistrationOutputs>> {
+  const state = props ?? {};
+  return scrubbing([state], async () => {
+    const mapping = targetMapping(state.target);
+    const orgId = requireOrgId(mapping, id, state, "read");
+    const client = optimaClient();
+    const remote = await withContext(`Could not read the ${mapping.noun} ${id} in Flexera org ${orgId}`, () =>
+      readRegistration(client, mapping, orgId, id),
+    );
+    if (remote === undefined) {
+      return { id: "" };
+    }
+    const validation = await withContext(
+      `Could not read Optima's validation of the ${mapping.noun} ${id}`,
+      () => readValidation(client, mapping, orgId, id),
+    );
+    const known = { ...state, target: mapping.target, orgId } as RegistrationInputs;
+    const observed: Partial<RegistrationInputs> = {};
+    for (const field of mapping.observedFields) {
+      // A field Optima leaves out cannot show drift; keep what state has.
+      if (remote[field as keyof RemoteRegistration] !== undefined) {
+        observed[field] = remote[field as keyof RemoteRegistration] as string;
+      }
+    }
+    return {
+      id: remote.id,
+      props: outputs({ ...known, ...observed }, remote, {
+        adopted: state.adopted === true,
+        ...(validation === undefined ? {} : { validation }),
+      }),
+    };
+  });
+}
+
+/** Pushes new values to Optima (PATCH); records changes of fields the target does not send without a call. */
+export async function update(
+  id: string,
+  olds: Partial<RegistrationOutputs>,
+  news: RegistrationInputs,
+): Promise<pulumi.dynamic.UpdateResult<RegistrationOutputs>> {
+  return scrubbing([olds, news], async () => {
+    const mapping = targetMapping(news.target);
+    const { replaces } = diffRegistration(olds, news);
+    if (replaces.length > 0) {
+      // diff() asks for a replacement in this case; refuse rather than PATCH the wrong registration.
+      throw new Error(
+        `Cannot change ${replaces.join(", ")} of the ${mapping.noun} ${id} in place: a different value names a different registration, which must be replaced.`,
+      );
+    }
+    const kept = {
+      id,
+      href: olds.href,
+      createdAt: olds.createdAt,
+      readOnly: false,
+    };
+    if (!wireValuesChanged(olds, news)) {
+      return {
+        outs: outputs(
+          news,
+          { ...kept, updatedAt: olds.updatedAt },
+          { adopted: olds.adopted === true, validation: olds.validation },
+        ),
+      };
+    }
+    const answered = await updateRegistration(optimaClient(), mapping, id, news);
+    // The validation in state was about the old values: it is read again on the next refresh.
+    const fresh = Object.fromEntries(Object.entries(answered ?? {}).filter(([, v]) => v !== undefined));
+    return { outs: outputs(news, { ...kept, ...fresh }, { adopted: olds.adopted === true }) };
+  });
+}
+
+/** Removes the registration; one Optima no longer has counts as removed. */
+export async function remove(id: string, props?: Partial<RegistrationOutputs>): Promise<void> {
+  const state = props ?? {};
+  await scrubbing([state], async () => {
+    const mapping = targetMapping(state.target);
+    const orgId = requireOrgId(mapping, id, state, "delete");
+    await deleteRegistration(optimaClient(), mapping, orgId, id);
+  });
+}
+
+/** The client of this host process, created (and its connection resolved) on first use. */
+function optimaClient(): OptimaClient {
+  const connection = resolveConnection(host.config ?? NO_CONFIG, process.env);
+  if (host.client === undefined || !sameConnection(host.client.connection, connection)) {
+    host.client = { connection, optima: new OptimaClient(connection) };
+  }
+  return host.client.optima;
+}
+
+function sameConnection(a: OptimaConnection, b: OptimaConnection): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The outputs for inputs and what Optima returned; undefined fields are left out (gRPC structs cannot hold them). */
+function outputs(
+  inputs: Partial<RegistrationInputs>,
+  remote: Omit<RemoteRegistration, "readOnly"> & { readOnly?: boolean },
+  extra: { adopted: boolean; validation?: RegistrationOutputs["validation"] },
+): RegistrationOutputs {
+  const result: Record<string, unknown> = { target: inputs.target ?? "csp-partner" };
+  for (const field of INPUT_FIELDS) {
+    result[field] = inputs[field];
+  }
+  result.href = remote.href;
+  result.adopted = extra.adopted;
+  result.createdAt = remote.createdAt;
+  result.updatedAt = remote.updatedAt;
+  if (extra.validation !== undefined) {
+    result.validation =
+      extra.validation.error === undefined
+        ? { valid: extra.validation.valid }
+        : { valid: extra.validation.valid, error: extra.validation.error };
+  }
+  return Object.fromEntries(
+    Object.entries(result).filter(([, v]) => v !== undefined),
+  ) as unknown as RegistrationOutputs;
+}
+
+function requireOrgId(
+  mapping: TargetMapping,
+  id: string,
+  state: Partial<RegistrationOutputs>,
+  action: string,
+): string {
+  if (typeof state.orgId !== "string" || state.orgId === "") {
+    throw new Error(
+      `Cannot ${action} the ${mapping.noun} ${id}: its state has no orgId. Registrations cannot be imported by ID alone;` +
+        ` declare an OptimaRegistration for the partnership instead (create adopts the existing registration).`,
+    );
+  }
+  return state.orgId;
+}
+
+async function withContext<T>(action: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const wrapped: Error & { status?: number } = new Error(`${action}: ${errorMessage(error)}`);
+    const status = (error as { status?: unknown } | undefined)?.status;
+    if (typeof status === "number") {
+      wrapped.status = status;
+    }
+    throw wrapped;
+  }
+}
+
+/**
+ * Runs a lifecycle method and masks, in any error it throws, the registration's secret: a last
+ * line of defence, since every message is built without it. Messages reach the engine and the
+ * host's stderr.
+ */
+async function scrubbing<T>(
+  states: readonly Partial<RegistrationInputs>[],
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const secrets = states
+      .map((state) => state.applicationSecret)
+      .filter((secret): secret is string => typeof secret === "string" && secret !== "");
+    const message = redact(errorMessage(error), secrets);
+    if (error instanceof Error && error.message === message) {
+      throw error;
+    }
+    const scrubbed: Error & { status?: number } = new Error(message);
+    const status = (error as { status?: unknown } | undefined)?.status;
+    if (typeof status === "number") {
+      scrubbed.status = status;
+    }
+    throw scrubbed;
+  }
+}

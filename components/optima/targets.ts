@@ -1,0 +1,421 @@
+/**
+ * The wire mapping of both Optima registration targets: the ONE place that knows their paths,
+ * body field names, response shapes, which inputs each target takes, and what "the same
+ * partnership" means on each API.
+ *
+ * - `csp-partner` (default): the Cost Management API's Azure CSP partnerships,
+ *   `/analytics/orgs/{orgId}/azure_csp_partners` on the Optima host (`Api-Version: 1.0`, added by
+ *   the client). The body field names `mpn_id`, `domain`, `application_id` and
+ *   `application_secret` are INFERRED: no public schema names them. If Optima spells them
+ *   differently, change {@link CSP_PARTNER_WIRE} and nothing else. A partnership is identified by
+ *   its MPN ID within the org.
+ * - `bill-connect`: Flexera One FinOps Onboarding azure-csp bill connects,
+ *   `/finops-onboarding/v1/orgs/{orgId}/bill-connects/azure-csp` on the Flexera API host, body
+ *   `clientId`, `clientSecret`, `tenantId`, optional `billingAccountId` (published OpenAPI spec).
+ *   A bill connect is identified by its tenant ID within the org; `billingAccountId` cannot be
+ *   changed after creation, and bill connects made by the Flexera platform are read-only.
+ *
+ * Pure: no I/O, no clock. Parsers report what was missing from an answer, never the answer.
+ */
+import type { OptimaHost } from "./client";
+import type { RegistrationTarget } from "./types";
+
+/** Every registration target, in the order messages list them. */
+export const REGISTRATION_TARGETS: readonly RegistrationTarget[] = ["csp-partner", "bill-connect"];
+
+/** The target used when none is given. */
+export const DEFAULT_TARGET: RegistrationTarget = "csp-partner";
+
+/**
+ * The provider's plain inputs. Which fields a target uses is stated by its {@link TargetMapping};
+ * a field a target does not use is validated when given but never sent to Optima.
+ */
+export interface RegistrationInputs {
+  /** Which Optima API holds the registration. `check()` fills in `"csp-partner"` when absent. */
+  target: RegistrationTarget;
+  /** The Flexera organization ID (digits) the registration lives in. */
+  orgId: string;
+  /** The partner's MPN ID (digits only). Required for `csp-partner`; identifies the partnership there. */
+  mpnId?: string;
+  /** The partner tenant's default domain, e.g. `contoso.onmicrosoft.com`. Required for `csp-partner`. */
+  domain?: string;
+  /** The Partner Center Web App's Application (client) ID, a GUID. */
+  applicationId: string;
+  /** The Web App's client secret (key). Never returned by Optima; kept secret in state. */
+  applicationSecret: string;
+  /** The partner's Entra ID tenant ID, a GUID. Required for `bill-connect`; identifies the bill connect there. */
+  tenantId?: string;
+  /** `bill-connect` only, optional: the MCA billing account, `GUID:GUID_YYYY-MM-DD`. Fixed after creation. */
+  billingAccountId?: string;
+}
+
+/** Optima's own check of a bill connect's credentials (`…/azure-csp/{id}/validation`). */
+export interface RegistrationValidation {
+  valid: boolean;
+  error?: string;
+}
+
+/** The provider's outputs: the inputs as Optima holds them, plus what Optima adds. */
+export interface RegistrationOutputs extends RegistrationInputs {
+  /** Optima's link to the registration, when it gives one. */
+  href?: string;
+  /**
+   * True when `create` took over a registration that already existed (made by hand, by a
+   * concurrent run, or by an earlier attempt whose answer was lost) instead of making a new one.
+   */
+  adopted: boolean;
+  createdAt?: string;
+  updatedAt?: string;
+  /** `bill-connect` only: Optima's validation result, as of the last `read` (`pulumi refresh`). */
+  validation?: RegistrationValidation;
+}
+
+/** The input fields a registration is made of (`target` aside). */
+export type RegistrationField =
+  "orgId" | "mpnId" | "domain" | "applicationId" | "applicationSecret" | "tenantId" | "billingAccountId";
+
+/** A registration as Optima returns it. Never carries the secret: Optima does not send it back. */
+export interface RemoteRegistration {
+  readonly id: string;
+  readonly href?: string;
+  readonly mpnId?: string;
+  readonly domain?: string;
+  readonly applicationId?: string;
+  readonly tenantId?: string;
+  readonly billingAccountId?: string;
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+  /** True when Optima refuses to change or delete it (bill connects made by the Flexera platform). */
+  readonly readOnly: boolean;
+}
+
+/** One entry of a list answer: its ID, and the registration when the entry carries its identifying field. */
+export interface ListedRegistration {
+  readonly id: string;
+  readonly registration?: RemoteRegistration;
+}
+
+/** Everything the registration API needs to know about one target. */
+export interface TargetMapping {
+  readonly target: RegistrationTarget;
+  /** Which host the client sends this target's requests to. */
+  readonly host: OptimaHost;
+  /** What a registration is called in messages. */
+  readonly noun: string;
+  /** The input that identifies a partnership on this target. */
+  readonly partnershipField: "mpnId" | "tenantId";
+  /** Inputs that name a different registration when they change: a change means replacement. */
+  readonly identityFields: readonly RegistrationField[];
+  /** Inputs this target sends that Optima can change in place. */
+  readonly mutableFields: readonly RegistrationField[];
+  /** Inputs this target cannot do without. */
+  readonly requiredFields: readonly RegistrationField[];
+  /** Inputs Optima returns on a read, so drift is visible on them (the secret never is). */
+  readonly observedFields: readonly RegistrationField[];
+  /** Where registrations are created (POST). */
+  collectionPath(orgId: string): string;
+  /** Where existing registrations are listed (GET). */
+  listPath(orgId: string): string;
+  /** One registration (GET, PATCH, DELETE). */
+  itemPath(orgId: string, id: string): string;
+  /** Optima's validation of one registration, where the target has one. */
+  validationPath?(orgId: string, id: string): string;
+  /** The POST body. */
+  createBody(spec: RegistrationInputs): Record<string, unknown>;
+  /** The PATCH body: every value that can change in place, never the fields fixed at creation. */
+  updateBody(spec: RegistrationInputs): Record<string, unknown>;
+  /** A show (or create) answer. `context` names the request in error messages. */
+  parseRegistration(data: unknown, context: string): RemoteRegistration;
+  /** A list answer, reduced to this target's registrations. */
+  parseList(data: unknown, context: string): ListedRegistration[];
+}
+
+/** Wire names of the `csp-partner` body fields. INFERRED from Optima's UI and sibling APIs; see the README. */
+export const CSP_PARTNER_WIRE = {
+  mpnId: "mpn_id",
+  domain: "domain",
+  applicationId: "application_id",
+  applicationSecret: "application_secret",
+} as const;
+
+/** Wire names of the `bill-connect` body fields (published FinOps Onboarding spec). */
+export const BILL_CONNECT_WIRE = {
+  applicationId: "clientId",
+  applicationSecret: "clientSecret",
+  tenantId: "tenantId",
+  billingAccountId: "billingAccountId",
+} as const;
+
+/** The `kind` of an azure-csp bill connect, and the prefix of its ID, in FinOps Onboarding answers. */
+export const BILL_CONNECT_KIND = "finops:bill-connect-cbi-oi-azure-csp";
+export const BILL_CONNECT_ID_PREFIX = "cbi-oi-azure-csp-";
+
+/** The same MPN ID however it was typed: surrounding space and leading zeros do not count. */
+export function normalizeMpnId(value: string): string {
+  return value.trim().replace(/^0+(?=\d)/, "");
+}
+
+/** The same GUID in any letter case. */
+export function normalizeGuid(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+/** The same DNS name in any letter case, with or without the root dot. */
+export function normalizeDomain(value: string): string {
+  return value.trim().toLowerCase().replace(/\.$/, "");
+}
+
+/** The value that identifies a partnership on a target, normalized; undefined when not known. */
+export function partnershipKey(
+  mapping: TargetMapping,
+  values: { readonly mpnId?: string; readonly tenantId?: string },
+): string | undefined {
+  const value = values[mapping.partnershipField];
+  if (value === undefined || value.trim() === "") {
+    return undefined;
+  }
+  return mapping.partnershipField === "mpnId" ? normalizeMpnId(value) : normalizeGuid(value);
+}
+
+/** Whether a registration Optima holds is the partnership `spec` describes (same org assumed). */
+export function isSamePartnership(
+  mapping: TargetMapping,
+  spec: RegistrationInputs,
+  remote: RemoteRegistration,
+): boolean {
+  const wanted = partnershipKey(mapping, spec);
+  return wanted !== undefined && wanted === partnershipKey(mapping, remote);
+}
+
+/** "MPN ID 1234567 in Flexera org 42" / "tenant 0000… in Flexera org 42", for messages. */
+export function describePartnership(mapping: TargetMapping, spec: RegistrationInputs): string {
+  const what = mapping.partnershipField === "mpnId" ? `MPN ID ${spec.mpnId}` : `tenant ${spec.tenantId}`;
+  return `${mapping.noun} for ${what} in Flexera org ${spec.orgId}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// csp-partner: Cost Management API
+
+const CSP_PARTNER: TargetMapping = {
+  target: "csp-partner",
+  host: "optima",
+  noun: "Azure CSP partnership",
+  partnershipField: "mpnId",
+  identityFields: ["orgId", "mpnId"],
+  mutableFields: ["domain", "applicationId", "applicationSecret"],
+  requiredFields: ["orgId", "mpnId", "domain", "applicationId", "applicationSecret"],
+  observedFields: ["mpnId", "domain", "applicationId"],
+  collectionPath: (orgId) => `/analytics/orgs/${encodeURIComponent(orgId)}/azure_csp_partners`,
+  listPath: (orgId) => CSP_PARTNER.collectionPath(orgId),
+  itemPath: (orgId, id) => `${CSP_PARTNER.collectionPath(orgId)}/${encodeURIComponent(id)}`,
+  createBody: (spec) => ({
+    [CSP_PARTNER_WIRE.mpnId]: spec.mpnId,
+    [CSP_PARTNER_WIRE.domain]: spec.domain,
+    [CSP_PARTNER_WIRE.applicationId]: spec.applicationId,
+    [CSP_PARTNER_WIRE.applicationSecret]: spec.applicationSecret,
+  }),
+  // The MPN ID names the partnership; it is never sent on PATCH.
+  updateBody: (spec) => ({
+    [CSP_PARTNER_WIRE.domain]: spec.domain,
+    [CSP_PARTNER_WIRE.applicationId]: spec.applicationId,
+    [CSP_PARTNER_WIRE.applicationSecret]: spec.applicationSecret,
+  }),
+  parseRegistration: (data, context) => parseCspPartner(record(data, context, "a JSON object"), context),
+  parseList: (data, context) => {
+    if (!Array.isArray(data)) {
+      throw shapeError(context, "a JSON array");
+    }
+    return data.map((item): ListedRegistration => {
+      const fields = record(item, context, "an array of JSON objects");
+      const id = idOf(fields, context);
+      // Public sources confirm only id/href/created_at/updated_at on list items; when an item
+      // carries the MPN ID too, there is no need to read it.
+      const carriesKey = optionalText(fields[CSP_PARTNER_WIRE.mpnId]) !== undefined;
+      return carriesKey ? { id, registration: parseCspPartner(fields, context) } : { id };
+    });
+  },
+};
+
+function parseCspPartner(fields: Record<string, unknown>, context: string): RemoteRegistration {
+  return {
+    id: idOf(fields, context),
+    href: optionalText(fields.href),
+    mpnId: optionalText(fields[CSP_PARTNER_WIRE.mpnId]),
+    domain: optionalText(fields[CSP_PARTNER_WIRE.domain]),
+    applicationId: optionalText(fields[CSP_PARTNER_WIRE.applicationId]),
+    createdAt: optionalText(fields.created_at),
+    updatedAt: optionalText(fields.updated_at),
+    readOnly: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// bill-connect: Flexera One FinOps Onboarding API
+
+const BILL_CONNECT: TargetMapping = {
+  target: "bill-connect",
+  host: "flexera",
+  noun: "azure-csp bill connect",
+  partnershipField: "tenantId",
+  identityFields: ["orgId", "tenantId", "billingAccountId"],
+  mutableFields: ["applicationId", "applicationSecret"],
+  requiredFields: ["orgId", "tenantId", "applicationId", "applicationSecret"],
+  observedFields: ["applicationId", "tenantId", "billingAccountId"],
+  collectionPath: (orgId) =>
+    `/finops-onboarding/v1/orgs/${encodeURIComponent(orgId)}/bill-connects/azure-csp`,
+  // The typed collection has no documented GET; the generic list holds every vendor's bill connects.
+  listPath: (orgId) => `/finops-onboarding/v1/orgs/${encodeURIComponent(orgId)}/bill-connects`,
+  itemPath: (orgId, id) => `${BILL_CONNECT.collectionPath(orgId)}/${encodeURIComponent(id)}`,
+  validationPath: (orgId, id) => `${BILL_CONNECT.itemPath(orgId, id)}/validation`,
+  createBody: (spec) => ({
+    [BILL_CONNECT_WIRE.applicationId]: spec.applicationId,
+    [BILL_CONNECT_WIRE.applicationSecret]: spec.applicationSecret,
+    [BILL_CONNECT_WIRE.tenantId]: spec.tenantId,
+    ...(spec.billingAccountId === undefined
+      ? {}
+      : { [BILL_CONNECT_WIRE.billingAccountId]: spec.billingAccountId }),
+  }),
+  // PATCH takes the create body minus scopeDetails; billingAccountId cannot be updated, so it is
+  // never sent. The tenant ID is sent unchanged (a different tenant is a replacement).
+  updateBody: (spec) => ({
+    [BILL_CONNECT_WIRE.applicationId]: spec.applicationId,
+    [BILL_CONNECT_WIRE.applicationSecret]: spec.applicationSecret,
+    [BILL_CONNECT_WIRE.tenantId]: spec.tenantId,
+  }),
+  parseRegistration: (data, context) => parseBillConnect(record(data, context, "a JSON object"), context),
+  parseList: (data, context) => {
+    const values = record(data, context, 'a JSON object with "values"').values;
+    if (!Array.isArray(values)) {
+      throw shapeError(context, 'a JSON object with a "values" array');
+    }
+    const listed: ListedRegistration[] = [];
+    for (const item of values) {
+      const fields = record(item, context, '"values" of JSON objects');
+      if (!isAzureCspBillConnect(fields)) {
+        continue; // another vendor's bill connect
+      }
+      const id = idOf(fields, context);
+      const carriesKey = optionalText(azureCspOf(fields)[BILL_CONNECT_WIRE.tenantId]) !== undefined;
+      listed.push(carriesKey ? { id, registration: parseBillConnect(fields, context) } : { id });
+    }
+    return listed;
+  },
+};
+
+function isAzureCspBillConnect(fields: Record<string, unknown>): boolean {
+  if (fields.kind !== undefined) {
+    return fields.kind === BILL_CONNECT_KIND;
+  }
+  return typeof fields.azureCsp === "object" || String(fields.id ?? "").startsWith(BILL_CONNECT_ID_PREFIX);
+}
+
+function azureCspOf(fields: Record<string, unknown>): Record<string, unknown> {
+  const nested = fields.azureCsp;
+  return typeof nested === "object" && nested !== null && !Array.isArray(nested)
+    ? (nested as Record<string, unknown>)
+    : {};
+}
+
+function parseBillConnect(fields: Record<string, unknown>, context: string): RemoteRegistration {
+  const azureCsp = azureCspOf(fields);
+  return {
+    id: idOf(fields, context),
+    href: optionalText(fields.href),
+    applicationId: optionalText(azureCsp[BILL_CONNECT_WIRE.applicationId]),
+    tenantId: optionalText(azureCsp[BILL_CONNECT_WIRE.tenantId]),
+    billingAccountId: optionalText(azureCsp[BILL_CONNECT_WIRE.billingAccountId]),
+    createdAt: optionalText(fields.createdAt),
+    updatedAt: optionalText(fields.updatedAt),
+    readOnly: azureCsp.onboardingOrigin === "platform",
+  };
+}
+
+/** A `GET …/validation` answer: `{billId, kind, valid, error?}`. */
+export function parseValidation(data: unknown, context: string): RegistrationValidation {
+  const fields = record(data, context, "a JSON object");
+  if (typeof fields.valid !== "boolean") {
+    throw shapeError(context, 'a JSON object with a boolean "valid"');
+  }
+  const error = optionalText(fields.error);
+  return error === undefined ? { valid: fields.valid } : { valid: fields.valid, error };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const MAPPINGS: Readonly<Record<RegistrationTarget, TargetMapping>> = {
+  "csp-partner": CSP_PARTNER,
+  "bill-connect": BILL_CONNECT,
+};
+
+/** Whether a value names a registration target. */
+export function isRegistrationTarget(value: unknown): value is RegistrationTarget {
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(MAPPINGS, value);
+}
+
+/** The mapping of a target; throws naming the valid targets when `target` is not one. */
+export function targetMapping(target: string | undefined): TargetMapping {
+  const name = target ?? DEFAULT_TARGET;
+  if (!isRegistrationTarget(name)) {
+    throw new Error(
+      `unknown registration target "${name}"; expected one of ${quotedList(REGISTRATION_TARGETS)}`,
+    );
+  }
+  return MAPPINGS[name];
+}
+
+/** `"a", "b" or "c"`. */
+export function quotedList(values: readonly string[]): string {
+  const quoted = values.map((v) => `"${v}"`);
+  return quoted.length <= 1
+    ? quoted.join("")
+    : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
+}
+
+/**
+ * The registration ID from a create answer: the body's `id`, else the last segment of the
+ * `Location` header. Throws when neither is there.
+ */
+export function createdId(data: unknown, location: string | undefined, context: string): string {
+  if (typeof data === "object" && data !== null && !Array.isArray(data)) {
+    const id = optionalText((data as Record<string, unknown>).id);
+    if (id !== undefined) {
+      return id;
+    }
+  }
+  const fromLocation = location
+    ?.split("?")[0]
+    .split("/")
+    .filter((segment) => segment !== "")
+    .pop();
+  if (fromLocation !== undefined) {
+    return decodeURIComponent(fromLocation);
+  }
+  throw shapeError(context, 'an "id" in the body or a Location header');
+}
+
+function record(value: unknown, context: string, expected: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw shapeError(context, expected);
+  }
+  return value as Record<string, unknown>;
+}
+
+function idOf(fields: Record<string, unknown>, context: string): string {
+  const id = optionalText(fields.id);
+  if (id === undefined) {
+    throw shapeError(context, 'an "id" on every registration');
+  }
+  return id;
+}
+
+/** A string (or a number, for IDs Optima may send as numbers); undefined when absent or empty. */
+function optionalText(value: unknown): string | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) {
+    return String(value);
+  }
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function shapeError(context: string, expected: string): Error {
+  return new Error(`Optima's answer to ${context} is not in the expected shape: expected ${expected}`);
+}

@@ -1,0 +1,149 @@
+/**
+ * The registration provider's `check()` rules: pure, no API call, no credential needed.
+ *
+ * Owns the shape of each input (GUIDs, digits-only IDs, DNS names, the billing-account pattern,
+ * a non-empty secret), which inputs each target requires (from its {@link TargetMapping}), and
+ * the `target` default. Every failure names the property it is about; a message may quote a
+ * value the user typed, but never the secret.
+ *
+ * During a preview, inputs that depend on resources not created yet arrive as Pulumi's
+ * "unknown" placeholder: they are not validated (they are checked again when known).
+ */
+import type { RegistrationTarget } from "./types";
+import {
+  DEFAULT_TARGET,
+  REGISTRATION_TARGETS,
+  isRegistrationTarget,
+  quotedList,
+  targetMapping,
+  type RegistrationField,
+  type RegistrationInputs,
+} from "./targets";
+
+/** One `check()` failure, shaped like `pulumi.dynamic.CheckFailure`. */
+export interface RegistrationCheckFailure {
+  readonly property: string;
+  readonly reason: string;
+}
+
+export interface RegistrationCheckResult {
+  /** The inputs to use: the new inputs with `target` defaulted. */
+  readonly inputs: RegistrationInputs;
+  readonly failures: RegistrationCheckFailure[];
+}
+
+/**
+ * The value Pulumi sends for an input that is not known yet (during a preview). The same string
+ * as `unknownValue` in `@pulumi/pulumi/runtime/rpc`; kept as a literal so that the provider's
+ * serialized code does not load the Pulumi SDK.
+ */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Whether an input is still unknown (a preview of a value computed during the update). */
+export function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN_VALUE;
+}
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const DIGITS = /^[0-9]{1,20}$/;
+/** A DNS label: letters, digits and inner hyphens, 1–63 characters. */
+const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** `GUID:GUID_YYYY-MM-DD`, the MCA billing account form the FinOps Onboarding API requires. */
+const BILLING_ACCOUNT_ID =
+  /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}_[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$/;
+
+const EXAMPLE_GUID = "00000000-0000-0000-0000-000000000000";
+
+/** What each field must look like: a reason when `value` (a non-empty string) is wrong. */
+const FORMAT_RULES: Readonly<Record<RegistrationField, (value: string) => string | undefined>> = {
+  orgId: (v) => (DIGITS.test(v) ? undefined : `must be the Flexera organization ID, digits only; got "${v}"`),
+  mpnId: (v) => (DIGITS.test(v) ? undefined : `must be the partner's MPN ID, digits only; got "${v}"`),
+  domain: (v) =>
+    isDomainName(v)
+      ? undefined
+      : `must be the partner tenant's default domain, a DNS name such as contoso.onmicrosoft.com; got "${v}"`,
+  applicationId: (v) =>
+    GUID.test(v)
+      ? undefined
+      : `must be the Web App's Application (client) ID, a GUID like ${EXAMPLE_GUID}; got "${v}"`,
+  applicationSecret: () => undefined, // any non-empty string; never quoted
+  tenantId: (v) =>
+    GUID.test(v)
+      ? undefined
+      : `must be the partner's Entra ID tenant ID, a GUID like ${EXAMPLE_GUID}; got "${v}"`,
+  billingAccountId: (v) =>
+    BILLING_ACCOUNT_ID.test(v)
+      ? undefined
+      : `must be an MCA billing account ID of the form GUID:GUID_YYYY-MM-DD; got "${v}"`,
+};
+
+const FIELDS = Object.keys(FORMAT_RULES) as RegistrationField[];
+
+/** Whether `value` is a DNS name with at least two labels (no trailing dot, at most 253 characters). */
+export function isDomainName(value: string): boolean {
+  if (value.length > 253) {
+    return false;
+  }
+  const labels = value.split(".");
+  return (
+    labels.length >= 2 &&
+    labels.every((label) => DNS_LABEL.test(label)) &&
+    !/^[0-9]+$/.test(labels[labels.length - 1])
+  );
+}
+
+/**
+ * Checks new registration inputs. `olds` is not needed: every rule is about the new values.
+ * Returns the inputs to use (with `target` defaulted) and one failure per wrong property.
+ */
+export function checkRegistration(news: Record<string, unknown>): RegistrationCheckResult {
+  const failures: RegistrationCheckFailure[] = [];
+  const target = news.target ?? DEFAULT_TARGET;
+  const inputs = { ...news, target } as unknown as RegistrationInputs;
+
+  let required: readonly RegistrationField[] = [];
+  if (isUnknown(target)) {
+    // Which fields are required depends on the target; check formats only.
+  } else if (!isRegistrationTarget(target)) {
+    failures.push({
+      property: "target",
+      reason: `unknown registration target ${typeof target === "string" ? `"${target}"` : `of type ${typeof target}`}; expected ${quotedList(REGISTRATION_TARGETS)}`,
+    });
+  } else {
+    required = targetMapping(target).requiredFields;
+  }
+
+  for (const field of FIELDS) {
+    const reason = fieldFailure(field, news[field], required.includes(field), target);
+    if (reason !== undefined) {
+      failures.push({ property: field, reason });
+    }
+  }
+  return { inputs, failures };
+}
+
+function fieldFailure(
+  field: RegistrationField,
+  value: unknown,
+  required: boolean,
+  target: unknown,
+): string | undefined {
+  if (value === undefined || value === null) {
+    return required ? `is required for target "${target as RegistrationTarget}"` : undefined;
+  }
+  if (isUnknown(value)) {
+    return undefined;
+  }
+  if (typeof value !== "string") {
+    return `must be a string; got a ${typeof value}`;
+  }
+  if (value.trim() === "") {
+    return "must not be empty";
+  }
+  if (value !== value.trim()) {
+    return field === "applicationSecret"
+      ? "must not begin or end with white space"
+      : `must not begin or end with white space; got "${value}"`;
+  }
+  return FORMAT_RULES[field](value);
+}

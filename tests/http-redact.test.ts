@@ -1,0 +1,104 @@
+/**
+ * Redaction and server-message scrubbing: given secrets in every form they travel in, and
+ * credentials nobody listed (bearer values, JWTs, secret-named key/value pairs).
+ */
+import { MAX_SERVER_MESSAGE_LENGTH, REDACTED, redact, serverErrorDetails } from "../components/http";
+
+describe("redact", () => {
+  it("masks each given secret wherever it occurs", () => {
+    expect(redact("a s3cret b s3cret", ["s3cret"])).toBe(`a ${REDACTED} b ${REDACTED}`);
+  });
+
+  it("masks URL-encoded and JSON-escaped forms of a secret", () => {
+    const secret = 'p+a/s s"w&rd=';
+    const encoded = new URLSearchParams({ x: secret }).toString().slice(2);
+    expect(redact(`form x=${encoded}&y=1`, [secret])).not.toContain(encoded);
+    expect(redact(`uri ${encodeURIComponent(secret)}`, [secret])).toBe(`uri ${REDACTED}`);
+    expect(redact(`json ${JSON.stringify({ v: secret })}`, [secret])).toBe(`json {"v":"${REDACTED}"}`);
+  });
+
+  it("masks a longer secret whole when a shorter one is part of it", () => {
+    expect(redact("abc-abcdef", ["abc", "abcdef"])).toBe(`${REDACTED}-${REDACTED}`);
+  });
+
+  it("ignores empty secrets", () => {
+    expect(redact("nothing to hide", ["", ""])).toBe("nothing to hide");
+  });
+
+  it("masks bearer and basic authorization values", () => {
+    expect(redact("Authorization: Bearer abc.DEF-123_x~+/=", [])).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(redact("got basic dXNlcjpwYXNz== back", [])).toBe(`got basic ${REDACTED} back`);
+  });
+
+  it("masks JWT-like strings", () => {
+    const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl";
+    expect(redact(`token was ${jwt}.`, [])).toBe(`token was ${REDACTED}.`);
+  });
+
+  it.each([
+    [
+      "grant_type=refresh_token&refresh_token=abc123&x=1",
+      `grant_type=refresh_token&refresh_token=${REDACTED}&x=1`,
+    ],
+    ["client_id=app&client_secret=s3cr3t", `client_id=app&client_secret=${REDACTED}`],
+    ['{"clientSecret":"s3\\"cr3t","tenantId":"t"}', `{"clientSecret":"${REDACTED}","tenantId":"t"}`],
+    ['{"application_secret" : "x"}', `{"application_secret" : "${REDACTED}"}`],
+    ["invalid client_secret: s3cr3t, try again", `invalid client_secret: ${REDACTED}, try again`],
+    ["password='hunter2' given", `password=${REDACTED} given`],
+    ["x-api-key=abc", `x-api-key=${REDACTED}`],
+  ])("masks the value of a secret-named pair in %p", (text, expected) => {
+    expect(redact(text, [])).toBe(expected);
+  });
+
+  it("leaves pairs alone whose key only mentions a secret word in passing", () => {
+    const text = '{"token_type":"Bearer"} invalid_token_response: the body; secret_santa=yes';
+    expect(redact(text, [])).toBe(text);
+    expect(redact("secretValue=abc clientSecretText: def", [])).toBe(
+      `secretValue=${REDACTED} clientSecretText: ${REDACTED}`,
+    );
+  });
+
+  it("leaves ordinary text alone", () => {
+    const text =
+      'MPN ID 1234567 for contoso.onmicrosoft.com already exists (id "42", grant_type=refresh_token)';
+    expect(redact(text, [])).toBe(text);
+  });
+});
+
+describe("serverErrorDetails", () => {
+  it("reads a Goa error body", () => {
+    expect(
+      serverErrorDetails({ name: "not_found", id: "x1", message: "org 7 not found", temporary: false }, []),
+    ).toEqual({ code: "not_found", serverMessage: "org 7 not found" });
+  });
+
+  it("reads an OAuth error body", () => {
+    expect(
+      serverErrorDetails({ error: "invalid_grant", error_description: "The refresh token is invalid." }, []),
+    ).toEqual({ code: "invalid_grant", serverMessage: "The refresh token is invalid." });
+  });
+
+  it("keeps a short plain-text body as the message, but not an HTML page", () => {
+    expect(serverErrorDetails("X-API-Version must be 1.5", [])).toEqual({
+      serverMessage: "X-API-Version must be 1.5",
+    });
+    expect(serverErrorDetails("<html><body>502 Bad Gateway</body></html>", [])).toEqual({});
+    expect(serverErrorDetails(undefined, [])).toEqual({});
+  });
+
+  it("scrubs secrets and credentials out of the server's message", () => {
+    const details = serverErrorDetails(
+      { name: "unprocessable_entity", message: "application_secret=abc is invalid; echoed s3cr3t-value" },
+      ["s3cr3t-value"],
+    );
+    expect(details.serverMessage).toBe(`application_secret=${REDACTED} is invalid; echoed ${REDACTED}`);
+  });
+
+  it("flattens and truncates long messages, and drops a code that is not a plain name", () => {
+    const details = serverErrorDetails({ name: "not a name!", message: `line1\n\n${"x".repeat(1000)}` }, []);
+    expect(details.code).toBeUndefined();
+    expect(details.serverMessage).toHaveLength(MAX_SERVER_MESSAGE_LENGTH);
+    expect(details.serverMessage!.startsWith("line1 xxx")).toBe(true);
+    expect(details.serverMessage!.endsWith("…")).toBe(true);
+  });
+});

@@ -1,0 +1,482 @@
+/**
+ * The package platform teams install: `npm pack` builds a tarball with the compiled components
+ * and their declarations and nothing else, and that tarball works when installed.
+ *
+ * One pack per run. The tarball is installed into two fresh consumer projects (dependencies
+ * symlinked from this repository's node_modules, never the registry; see
+ * ./support/package-consumer), which then:
+ * (a) type-check a small program that uses `OptimaCspConnection` (with `moduleResolution` node
+ *     and node16) and run it under `pulumi.runtime.setMocks`;
+ * (b) serialize the providers with the installed `@pulumi/pulumi`, exactly as the engine stores
+ *     them, and drive those texts through the real dynamic-provider host against the emulator.
+ *
+ * Why two consumer projects: `@pulumi/pulumi` (3.248) finds an installed package's package.json
+ * with `path.indexOf(packageName)`, so when the project's own path contains "optima-csp" (say
+ * `~/src/optima-csp-prod/`) it misses it and writes the module's file path
+ * (`optima-csp/dist/components/optima/runtime.js`) instead of the exports subpath. The package
+ * exports those two file paths too, so such a provider loads as well; the second project's
+ * path contains the package name on purpose to prove it.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startEmulator, type Emulator } from "../tools/emulator";
+import { startHost, urnFor } from "../tools/host";
+import { consumerEnv, createConsumerProject, type ConsumerProject } from "./support/package-consumer";
+import { CONSUMER_FIXTURE, consumerFiles, type ConsumerReport } from "./support/package-consumer-program";
+import { packProject, type PackedTarball } from "./support/package-pack";
+import { describeRun, run, type RunResult } from "./support/package-process";
+
+const REPO = path.join(__dirname, "..");
+const manifest = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as {
+  name: string;
+  exports: Record<string, unknown>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
+
+/** What serialized providers of an installed package `require`: the stable subpaths. */
+const SUBPATH = {
+  registration: "optima-csp/runtime/registration",
+  keyVerification: "optima-csp/runtime/key-verification",
+} as const;
+/** What they `require` when `@pulumi/pulumi` cannot find the package.json (see above). */
+const FILE_PATH = {
+  registration: "optima-csp/dist/components/optima/runtime.js",
+  keyVerification: "optima-csp/dist/components/azure/keyVerificationRuntime.js",
+} as const;
+
+const PULUMI_PACKAGES = ["@pulumi/pulumi", "@pulumi/azuread", "@pulumi/azure-native", "@pulumi/random"];
+const REGISTRATION_TYPE = "pulumi-nodejs:dynamic/optima-csp:Registration";
+const KEY_VERIFICATION_TYPE = "pulumi-nodejs:dynamic/azure:KeyVerification";
+
+const PACK_TIMEOUT_MS = 120_000;
+const STEP_TIMEOUT_MS = 60_000;
+/** Values a provider must never capture: set in the consumer's environment while it serializes. */
+const CANARIES = {
+  OPTIMA_REFRESH_TOKEN: "canary-refresh-7f3e",
+  OPTIMA_SERVICE_ACCOUNT_SECRET: "canary-sa-secret-91c2",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers.
+
+/** `require("…")` specifiers in a serialized function. */
+function requiresOf(text: string): string[] {
+  return [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+}
+
+/** All target paths of an exports map entry (conditions flattened). */
+function exportTargets(entry: unknown): string[] {
+  if (typeof entry === "string") {
+    return [entry];
+  }
+  return entry && typeof entry === "object" ? Object.values(entry).flatMap(exportTargets) : [];
+}
+
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) {
+    if (x[i] !== y[i]) {
+      return x[i] - y[i];
+    }
+  }
+  return 0;
+}
+
+/** Whether `version` satisfies a range of comparators (`>=3.0.0 <4.0.0`, `||` alternatives). */
+function satisfies(version: string, range: string): boolean {
+  return range.split("||").some((set) =>
+    set
+      .trim()
+      .split(/\s+/)
+      .every((comparator) => {
+        const m = /^(>=|<=|>|<|=)?(\d+\.\d+\.\d+)$/.exec(comparator);
+        if (!m) {
+          throw new Error(`unsupported range comparator "${comparator}" in "${range}"`);
+        }
+        const c = compareVersions(version, m[2]);
+        return { ">=": c >= 0, "<=": c <= 0, ">": c > 0, "<": c < 0, "=": c === 0 }[m[1] ?? "="] as boolean;
+      }),
+  );
+}
+
+/** `.ts` sources under a directory, relative to the repository. */
+function sourcesUnder(dir: string): string[] {
+  return readdirSync(path.join(REPO, dir)).flatMap((entry) => {
+    const relative = path.posix.join(dir, entry);
+    if (statSync(path.join(REPO, relative)).isDirectory()) {
+      return sourcesUnder(relative);
+    }
+    return entry.endsWith(".ts") && !entry.endsWith(".d.ts") && !entry.endsWith(".test.ts") ? [relative] : [];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared fixtures: one pack, two consumer projects, one compile, one program run each.
+
+let work: string;
+let packed: PackedTarball;
+const timings: Record<string, number> = {};
+
+beforeAll(async () => {
+  // The temporary path must not contain "optima-csp" (the first consumer is the ordinary case).
+  work = mkdtempSync(path.join(os.tmpdir(), "pkgtest-"));
+  packed = await packProject(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
+  timings.packMs = packed.packMs;
+}, PACK_TIMEOUT_MS + 10_000);
+
+afterAll(() => {
+  if (work) {
+    rmSync(work, { recursive: true, force: true });
+  }
+  // Where the time goes, one line per run (figures for the README).
+  console.log(`package test timings (ms): ${JSON.stringify(timings)}`);
+});
+
+describe("npm pack", () => {
+  it("ships the compiled components/ with declarations, and nothing of the tests, tools or program", () => {
+    const allowed = /^(dist\/components\/.+\.(js|d\.ts)|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;
+    expect(packed.files.filter((file) => !allowed.test(file))).toEqual([]);
+    expect(packed.files).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "CHANGELOG.md",
+        "dist/components/index.js",
+        "dist/components/index.d.ts",
+        "dist/components/optima/runtime.js",
+        "dist/components/azure/keyVerificationRuntime.js",
+      ]),
+    );
+    for (const forbidden of [
+      /^tests\//,
+      /^tools\//,
+      /^examples\//,
+      /^scripts\//,
+      /^index\.ts$/,
+      /(?<!\.d)\.ts$/,
+    ]) {
+      expect(packed.files.filter((file) => forbidden.test(file))).toEqual([]);
+    }
+  });
+
+  it("compiles every module of components/ to JavaScript and a declaration", () => {
+    const expected = sourcesUnder("components").flatMap((source) => {
+      const base = `dist/${source.replace(/\.ts$/, "")}`;
+      return [`${base}.js`, `${base}.d.ts`];
+    });
+    expect(expected.length).toBeGreaterThan(10);
+    expect(expected.filter((file) => !packed.files.includes(file))).toEqual([]);
+  });
+
+  it("has every exports target in the tarball, with the runtime modules under stable subpaths", () => {
+    const targets = Object.values(manifest.exports).flatMap(exportTargets);
+    expect(targets.map((t) => t.replace(/^\.\//, "")).filter((t) => !packed.files.includes(t))).toEqual([]);
+    expect(exportTargets(manifest.exports["./runtime/registration"])).toContain(
+      `./${FILE_PATH.registration.slice("optima-csp/".length)}`,
+    );
+    expect(exportTargets(manifest.exports["./runtime/key-verification"])).toContain(
+      `./${FILE_PATH.keyVerification.slice("optima-csp/".length)}`,
+    );
+    // The file-path aliases come BEFORE the named subpaths: @pulumi/pulumi maps a file to the
+    // last subpath that targets it, so the named one wins whenever it can be found.
+    const keys = Object.keys(manifest.exports);
+    for (const [name, file] of [
+      ["./runtime/registration", FILE_PATH.registration],
+      ["./runtime/key-verification", FILE_PATH.keyVerification],
+    ]) {
+      const alias = `./${file.slice("optima-csp/".length)}`;
+      expect(keys).toContain(alias);
+      expect(keys.indexOf(alias)).toBeLessThan(keys.indexOf(name));
+    }
+  });
+
+  it("takes the Pulumi packages as peers whose ranges include the versions tested here", () => {
+    for (const name of PULUMI_PACKAGES) {
+      const installed = (
+        JSON.parse(readFileSync(path.join(REPO, "node_modules", name, "package.json"), "utf8")) as {
+          version: string;
+        }
+      ).version;
+      expect(manifest.dependencies?.[name]).toBeUndefined();
+      expect(manifest.peerDependencies?.[name]).toBeDefined();
+      expect({
+        name,
+        installed,
+        inRange: satisfies(installed, manifest.peerDependencies?.[name] ?? ""),
+      }).toEqual({
+        name,
+        installed,
+        inRange: true,
+      });
+      expect(manifest.devDependencies?.[name]).toBe(installed);
+    }
+    expect(satisfies("3.248.0", ">=3.142.0 <4.0.0")).toBe(true);
+    expect(satisfies("4.0.0", ">=3.142.0 <4.0.0")).toBe(false);
+  });
+});
+
+describe("installed in a consumer project", () => {
+  /** The ordinary case, and a project whose path contains the package name (see the top). */
+  let consumer: ConsumerProject;
+  let teamStack: ConsumerProject;
+  let typechecks: RunResult[];
+  let runs: RunResult[];
+  const reports: ConsumerReport[] = [];
+
+  beforeAll(async () => {
+    const started = Date.now();
+    const options = {
+      sourceProjectDir: REPO,
+      toolPackages: ["typescript", "@types/node"],
+      files: consumerFiles(Object.fromEntries([manifest.name, ...PULUMI_PACKAGES].map((n) => [n, "*"]))),
+    };
+    consumer = createConsumerProject(path.join(work, "consumer"), packed.path, options);
+    teamStack = createConsumerProject(path.join(work, "optima-csp-team-stack"), packed.path, options);
+    timings.installMs = Date.now() - started;
+
+    const tsc = path.join(consumer.dir, "node_modules", "typescript", "bin", "tsc");
+    const compileStarted = Date.now();
+    typechecks = await Promise.all(
+      ["tsconfig.json", "tsconfig.node16.json"].map((config) =>
+        run(process.execPath, [tsc, "-p", config], {
+          cwd: consumer.dir,
+          env: consumerEnv(),
+          timeoutMs: STEP_TIMEOUT_MS,
+        }),
+      ),
+    );
+    timings.typecheckMs = Date.now() - compileStarted;
+    if (typechecks[0].code !== 0) {
+      return; // the type-check test reports it
+    }
+    cpSync(path.join(consumer.dir, "out"), path.join(teamStack.dir, "out"), { recursive: true });
+
+    const runStarted = Date.now();
+    runs = await Promise.all(
+      [consumer, teamStack].map((project) =>
+        run(process.execPath, ["out/program.js"], {
+          cwd: project.dir,
+          env: consumerEnv(CANARIES),
+          timeoutMs: STEP_TIMEOUT_MS,
+        }),
+      ),
+    );
+    timings.mockRunMs = Date.now() - runStarted;
+    for (const result of runs) {
+      if (result.code === 0) {
+        reports.push(JSON.parse(result.stdout) as ConsumerReport);
+      }
+    }
+  }, 3 * STEP_TIMEOUT_MS);
+
+  const report = (i: 0 | 1): ConsumerReport => {
+    if (!runs?.[i] || runs[i].code !== 0) {
+      throw new Error(
+        runs?.[i] ? describeRun(runs[i]) : "the consumer program was not run: it did not compile",
+      );
+    }
+    return reports[i];
+  };
+  const providerOf = (r: ConsumerReport, type: string): string => {
+    const texts = r.registrations.filter((reg) => reg.type === type).map((reg) => reg.provider);
+    expect(texts).toHaveLength(1);
+    return texts[0] ?? "";
+  };
+
+  it("links only what the package declares (and the test's own tools), not this repository's dev tools", () => {
+    expect(consumer.linked).toEqual(
+      expect.arrayContaining([...PULUMI_PACKAGES, "axios", "typescript", "@types/node"]),
+    );
+    for (const devTool of ["jest", "ts-jest", "eslint", "prettier", "@pulumi/eslint-plugin", "@types/jest"]) {
+      expect(consumer.linked).not.toContain(devTool);
+    }
+  });
+
+  it("type-checks a program using OptimaCspConnection (moduleResolution node and node16)", () => {
+    for (const result of typechecks) {
+      expect({
+        command: result.command,
+        code: result.code,
+        output: result.stdout + result.stderr,
+      }).toMatchObject({ code: 0 });
+    }
+  });
+
+  it("builds OptimaCspConnection under mocks from the installed package", () => {
+    const r = report(0);
+    expect(r.registrations.map((reg) => reg.type).sort()).toEqual(
+      [
+        "optima-csp:azure:CspConnection",
+        "random:index/randomId:RandomId",
+        "azuread:index/applicationPassword:ApplicationPassword",
+        "azuread:index/applicationPassword:ApplicationPassword",
+        KEY_VERIFICATION_TYPE,
+        REGISTRATION_TYPE,
+      ].sort(),
+    );
+    expect(new Set(r.calls)).toEqual(
+      new Set([
+        "azuread:index/getApplication:getApplication",
+        "azuread:index/getClientConfig:getClientConfig",
+      ]),
+    );
+    expect(r.outputs).toMatchObject({
+      registrationId: "csp-registration-id",
+      applicationObjectId: CONSUMER_FIXTURE.webAppObjectId,
+      verificationId: "csp-key-verification-id",
+    });
+  });
+
+  it("serializes each provider as a require of its stable exports subpath, with no path or credential", () => {
+    const r = report(0);
+    const texts = {
+      registration: providerOf(r, REGISTRATION_TYPE),
+      keyVerification: providerOf(r, KEY_VERIFICATION_TYPE),
+      explicitRegistration: r.registrationProviderText,
+    };
+    expect(requiresOf(texts.registration)).toEqual([SUBPATH.registration]);
+    expect(requiresOf(texts.explicitRegistration)).toEqual([SUBPATH.registration]);
+    expect(requiresOf(texts.keyVerification)).toEqual([SUBPATH.keyVerification]);
+    expect(r.registrationProviderContainsSecrets).toBe(false);
+    for (const text of Object.values(texts)) {
+      for (const leak of ["/dist/", "node_modules", work, os.tmpdir(), REPO, ...Object.values(CANARIES)]) {
+        expect(text).not.toContain(leak);
+      }
+    }
+  });
+
+  it("falls back to the exported file paths when the project's path contains the package name", () => {
+    const r = report(1);
+    expect(requiresOf(providerOf(r, REGISTRATION_TYPE))).toEqual([FILE_PATH.registration]);
+    expect(requiresOf(providerOf(r, KEY_VERIFICATION_TYPE))).toEqual([FILE_PATH.keyVerification]);
+    for (const file of Object.values(FILE_PATH)) {
+      expect(Object.keys(manifest.exports)).toContain(`./${file.slice("optima-csp/".length)}`);
+    }
+  });
+
+  describe("through the real dynamic-provider host, against the emulator", () => {
+    let emulator: Emulator;
+    beforeAll(async () => {
+      emulator = await startEmulator();
+    });
+    afterAll(async () => {
+      await emulator?.close();
+    });
+
+    /** The host as installed in the project, with nothing of the developer's OPTIMA_* settings. */
+    const hostFor = (project: ConsumerProject, providerText: string): ReturnType<typeof startHost> =>
+      startHost({
+        providerText,
+        cwd: project.dir,
+        pulumiPackageDir: path.join(project.dir, "node_modules", "@pulumi", "pulumi"),
+        env: {
+          NODE_PRESERVE_SYMLINKS: "1",
+          NODE_OPTIONS: undefined,
+          NODE_PATH: undefined,
+          ...Object.fromEntries(
+            [
+              "REFRESH_TOKEN",
+              "SERVICE_ACCOUNT_ID",
+              "SERVICE_ACCOUNT_SECRET",
+              "REGION",
+              "API_URL",
+              "FLEXERA_API_URL",
+              "AUTH_URL",
+            ].map((key) => [`OPTIMA_${key}`, undefined]),
+          ),
+        },
+      });
+
+    it.each([
+      ["the stable subpath", 0, "1111111"],
+      ["the file-path fallback", 1, "2222222"],
+    ] as const)(
+      "registers, rotates and removes with the provider loaded through %s",
+      async (_, which, mpnId) => {
+        const started = Date.now();
+        const project = which === 0 ? consumer : teamStack;
+        const providerText = report(which).registrationProviderText;
+        const orgId = `${CONSUMER_FIXTURE.orgId}${which}`;
+        const urn = urnFor(REGISTRATION_TYPE, `registration-${which}`);
+        const inputs = {
+          target: "csp-partner",
+          orgId,
+          mpnId,
+          domain: CONSUMER_FIXTURE.domain,
+          applicationId: CONSUMER_FIXTURE.webAppClientId,
+          applicationSecret: "first-key-value",
+        };
+        const host = await hostFor(project, providerText);
+        try {
+          await host.configure({
+            "optima:refreshToken": "emulator-refresh-token",
+            "optima:apiUrl": emulator.apiUrl,
+            "optima:flexeraApiUrl": emulator.flexeraApiUrl,
+            "optima:authUrl": emulator.authUrl,
+          });
+          const checked = await host.check(urn, {}, inputs);
+          expect(checked.failures).toEqual([]);
+
+          const created = await host.create(urn, checked.inputs);
+          expect(emulator.cspPartners(orgId)).toEqual([
+            expect.objectContaining({ id: created.id, mpn_id: mpnId, application_secret: "first-key-value" }),
+          ]);
+
+          const rotated = (
+            await host.check(urn, created.properties, { ...inputs, applicationSecret: "second-key-value" })
+          ).inputs;
+          const diff = await host.diff(created.id, urn, created.properties, rotated);
+          expect(diff).toMatchObject({ changes: true, replaces: [] });
+          const updated = await host.update(created.id, urn, created.properties, rotated);
+          expect(emulator.cspPartners(orgId)).toEqual([
+            expect.objectContaining({ id: created.id, application_secret: "second-key-value" }),
+          ]);
+
+          await host.delete(created.id, urn, updated.properties);
+          expect(emulator.cspPartners(orgId)).toEqual([]);
+          for (const secret of ["first-key-value", "second-key-value", "emulator-refresh-token"]) {
+            expect(host.stderr).not.toContain(secret);
+          }
+        } finally {
+          await host.close();
+        }
+        timings[`hostLifecycle${which}Ms`] = Date.now() - started;
+      },
+    );
+
+    it("proves a key with the key-verification provider the engine would store", async () => {
+      const providerText = providerOf(report(0), KEY_VERIFICATION_TYPE);
+      const secret = "verified-key-value";
+      const keyId = "3f9d2c1b-7a6e-4d5c-8b4a-1e2f3a4b5c6d";
+      emulator.entra.addSecret(CONSUMER_FIXTURE.tenantId, CONSUMER_FIXTURE.webAppClientId, secret);
+      const urn = urnFor(KEY_VERIFICATION_TYPE, "key-verification");
+      const host = await hostFor(consumer, providerText);
+      try {
+        const checked = await host.check(
+          urn,
+          {},
+          {
+            tenantId: CONSUMER_FIXTURE.tenantId,
+            clientId: CONSUMER_FIXTURE.webAppClientId,
+            keyId,
+            secret,
+            authorityHost: emulator.entra.authorityHost,
+            timeoutSeconds: 10,
+            scope: "https://api.partnercenter.microsoft.com/.default",
+          },
+        );
+        expect(checked.failures).toEqual([]);
+        const created = await host.create(urn, checked.inputs);
+        expect(created.id).toBe(keyId);
+        expect(created.properties).toMatchObject({ attempts: 1, verifiedAt: expect.any(String) });
+        expect(emulator.requests.some((req) => req.path.startsWith("/entra/") && req.status === 200)).toBe(
+          true,
+        );
+      } finally {
+        await host.close();
+      }
+    });
+  });
+});

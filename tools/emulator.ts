@@ -1,0 +1,137 @@
+/**
+ * `npm run emulator`: runs the local Optima + Entra ID emulator in the foreground, for trying the
+ * provider without an Optima account. Prints the URLs and the exact `pulumi config set` and
+ * environment lines that point a stack at it; stops cleanly on SIGINT/SIGTERM.
+ *
+ * The only credential it accepts by default is the fixed, non-secret demo refresh token
+ * (`DEFAULT_REFRESH_TOKEN`), which it prints. It holds registrations in memory only.
+ *
+ * Usage: ts-node tools/emulator.ts [--port N] [--token-ttl SECONDS] [--csp-list-carries-fields]
+ *                                  [--forbidden-org ORG_ID ...]
+ *        PORT=N is honoured when --port is not given; the default port is 8787.
+ */
+import { parseArgs } from "node:util";
+import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator, type EmulatorOptions } from "./emulator/index";
+
+// `import … from "tools/emulator"` resolves to this file, not the directory: re-export the API.
+export * from "./emulator/index";
+
+export const DEFAULT_PORT = 8787;
+
+const USAGE = `Usage: npm run emulator -- [--port N] [--token-ttl SECONDS] [--csp-list-carries-fields] [--forbidden-org ORG_ID ...]
+  --port N                   TCP port on 127.0.0.1 (default: $PORT, else ${DEFAULT_PORT}; 0 picks a free one)
+  --token-ttl SECONDS        lifetime of issued access tokens (default 3600; legacy endpoint 7200)
+  --csp-list-carries-fields  GET …/azure_csp_partners items carry mpn_id/domain/application_id
+  --forbidden-org ORG_ID     answer 403 for every request in this org (repeatable)`;
+
+/** Parses the command line into emulator options; throws with the usage text on a bad argument. */
+export function parseCli(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): EmulatorOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: "string" },
+        "token-ttl": { type: "string" },
+        "csp-list-carries-fields": { type: "boolean" },
+        "forbidden-org": { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    throw new Error(USAGE);
+  }
+  const portText = values.port ?? env.PORT ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^[0-9]+$/.test(portText) || port > 65535) {
+    throw new Error(`--port/PORT must be an integer 0-65535 (got "${portText}")\n${USAGE}`);
+  }
+  let tokenTtlSeconds: number | undefined;
+  if (values["token-ttl"] !== undefined) {
+    tokenTtlSeconds = Number(values["token-ttl"]);
+    if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds <= 0) {
+      throw new Error(`--token-ttl must be a positive whole number of seconds\n${USAGE}`);
+    }
+  }
+  return {
+    port,
+    ...(tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds }),
+    cspListCarriesFields: values["csp-list-carries-fields"] ?? false,
+    forbiddenOrgs: values["forbidden-org"] ?? [],
+  };
+}
+
+/** The text printed on start: URLs, and how to point a stack (or CI) at the emulator. */
+export function banner(emulator: Emulator, options: EmulatorOptions): string {
+  const lines = [
+    `Optima + Entra ID emulator listening on ${emulator.url} (in memory; Ctrl-C stops it)`,
+    "",
+    `  Flexera One token endpoint   POST ${emulator.authUrl}`,
+    `  Legacy RightScale token      POST ${emulator.legacyAuthUrl}   (header X-API-Version: 1.5)`,
+    `  Cost Management (csp-partner) ${emulator.apiUrl}/analytics/orgs/{orgId}/azure_csp_partners   (header Api-Version: 1.0)`,
+    `  FinOps Onboarding (bill-connect) ${emulator.flexeraApiUrl}/finops-onboarding/v1/orgs/{orgId}/bill-connects/azure-csp`,
+    `  Entra ID authority host      ${emulator.entra.authorityHost}   (no apps registered: every tenant answers AADSTS90002)`,
+    "",
+    `Demo refresh token (fixed, not a secret): ${DEFAULT_REFRESH_TOKEN}`,
+    "",
+    "Point a Pulumi stack at it:",
+    `  pulumi config set optima:authUrl ${emulator.authUrl}`,
+    `  pulumi config set optima:apiUrl ${emulator.apiUrl}`,
+    `  pulumi config set optima:flexeraApiUrl ${emulator.flexeraApiUrl}`,
+    `  pulumi config set --secret optima:refreshToken ${DEFAULT_REFRESH_TOKEN}`,
+    "",
+    "Or, for CI and scripts, the environment:",
+    `  export OPTIMA_AUTH_URL=${emulator.authUrl}`,
+    `  export OPTIMA_API_URL=${emulator.apiUrl}`,
+    `  export OPTIMA_FLEXERA_API_URL=${emulator.flexeraApiUrl}`,
+    `  export OPTIMA_REFRESH_TOKEN=${DEFAULT_REFRESH_TOKEN}`,
+  ];
+  if ((options.forbiddenOrgs ?? []).length > 0) {
+    lines.push("", `Orgs that answer 403: ${(options.forbiddenOrgs ?? []).join(", ")}`);
+  }
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  let options: EmulatorOptions;
+  try {
+    options = parseCli(process.argv.slice(2), process.env);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  const emulator = await startEmulator(options);
+  console.log(banner(emulator, options));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the emulator`);
+    // Bounded: if open connections do not drain in time, exit anyway.
+    setTimeout(() => process.exit(0), 6_000).unref();
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`emulator: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

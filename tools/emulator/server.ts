@@ -1,0 +1,656 @@
+/**
+ * The emulator's HTTP layer: reads and records each request, applies queued faults, and routes
+ * it to the emulated service.
+ *
+ * Routes (all on one host, `http://127.0.0.1:PORT`):
+ *   POST /oidc/token                                              Flexera One token endpoint
+ *   POST /api/oauth2                                              legacy RightScale token endpoint
+ *   POST /entra/{tenant}/oauth2/v2.0/token                        Entra ID client-credentials
+ *   GET|POST /analytics/orgs/{org}/azure_csp_partners             Cost Management CSP partners
+ *   GET|PATCH|DELETE /analytics/orgs/{org}/azure_csp_partners/{id}
+ *   GET  /finops-onboarding/v1/orgs/{org}/bill-connects           FinOps Onboarding
+ *   POST /finops-onboarding/v1/orgs/{org}/bill-connects/azure-csp
+ *   GET|PATCH|DELETE …/bill-connects/azure-csp/{id}
+ *   GET  …/bill-connects/azure-csp/{id}/validation
+ *
+ * Error bodies never contain a request value that may be secret: validation messages name
+ * fields, token errors never repeat the credential.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
+import { EmulatorState } from "./state";
+import type { EmulatorFault, EmulatorRequest } from "./types";
+import {
+  billConnectResource,
+  BILL_LIST_KIND,
+  cspPartnerHref,
+  cspPartnerListItem,
+  cspPartnerResource,
+  entraError,
+  faultMatches,
+  goaError,
+  GOA_ERROR_CONTENT_TYPE,
+  oauthFaultError,
+  validateBillConnectCreate,
+  validateBillConnectPatch,
+  validateCspPartnerCreate,
+  validateCspPartnerPatch,
+  VALIDATION_KIND,
+  type Rejection,
+} from "./wire";
+
+/** Request bodies larger than this are refused with 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Injected delays are capped at this, so a mistaken fault cannot hang a test run. */
+export const MAX_FAULT_DELAY_MS = 10 * 60 * 1000;
+/** `expires_in` of Entra ID access tokens. */
+const ENTRA_TOKEN_TTL_SECONDS = 3599;
+
+export interface ServerConfig {
+  readonly refreshTokens: ReadonlySet<string>;
+  /** client ID → client secret */
+  readonly serviceAccounts: ReadonlyMap<string, string>;
+  readonly tokenTtlSeconds: number;
+  readonly legacyTokenTtlSeconds: number;
+  readonly forbiddenOrgs: ReadonlySet<string>;
+  readonly cspListCarriesFields: boolean;
+}
+
+/** Which family of error body a path answers with. */
+type Family = "oauth" | "goa";
+
+interface Exchange {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  /** The parsed body: an object for JSON/form bodies, a string when it did not parse, or undefined. */
+  readonly body: unknown;
+  readonly contentType: string;
+  readonly res: ServerResponse;
+  readonly record: EmulatorRequest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+
+function send(
+  ex: Exchange,
+  status: number,
+  body: string | undefined,
+  headers: Record<string, string> = {},
+): void {
+  ex.record.status = status;
+  if (ex.res.destroyed || ex.res.headersSent) {
+    return;
+  }
+  ex.res.writeHead(status, {
+    ...headers,
+    ...(body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(body)) }),
+  });
+  ex.res.end(body);
+}
+
+function json(ex: Exchange, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  send(ex, status, JSON.stringify(value), { "Content-Type": "application/json", ...headers });
+}
+
+function goa(ex: Exchange, status: number, message: string, headers: Record<string, string> = {}): void {
+  send(ex, status, JSON.stringify(goaError(status, message, EmulatorState.opaqueId())), {
+    "Content-Type": GOA_ERROR_CONTENT_TYPE,
+    ...headers,
+  });
+}
+
+function rejected(ex: Exchange, r: Rejection): void {
+  goa(ex, r.status, r.message);
+}
+
+function oauth(ex: Exchange, status: number, error: string, description: string): void {
+  json(ex, status, { error, error_description: description }, { "Cache-Control": "no-store" });
+}
+
+function methodNotAllowed(ex: Exchange, family: Family, allow: string[]): void {
+  const message = `${ex.method} is not allowed on ${ex.path}; allowed: ${allow.join(", ")}`;
+  if (family === "goa") {
+    goa(ex, 405, message, { Allow: allow.join(", ") });
+  } else {
+    send(ex, 405, JSON.stringify({ error: "invalid_request", error_description: message }), {
+      "Content-Type": "application/json",
+      Allow: allow.join(", "),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request reading
+
+async function readBody(req: IncomingMessage): Promise<{ text: string; tooLarge: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      tooLarge = true; // keep draining so the client sees the 413, but store nothing more
+    } else {
+      chunks.push(chunk);
+    }
+  }
+  return { text: tooLarge ? "" : Buffer.concat(chunks).toString("utf8"), tooLarge };
+}
+
+function parseBody(contentType: string, text: string): unknown {
+  if (text === "") {
+    return undefined;
+  }
+  if (contentType.includes("application/x-www-form-urlencoded")) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) {
+      out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+    }
+  }
+  return out;
+}
+
+/** Token endpoints take form bodies (and JSON, per the Flexera spec). */
+function params(body: unknown): Record<string, string> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === "string") {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** The JSON body of an API write, or a 400 rejection when it is not JSON. */
+function jsonBody(ex: Exchange): { ok: true; body: unknown } | { ok: false; rejection: Rejection } {
+  if (!ex.contentType.includes("json")) {
+    return { ok: false, rejection: { status: 400, message: "Content-Type must be application/json" } };
+  }
+  if (typeof ex.body === "string" || ex.body === undefined) {
+    return { ok: false, rejection: { status: 400, message: "request body is not valid JSON" } };
+  }
+  return { ok: true, body: ex.body };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token endpoints
+
+function flexeraToken(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
+  if (ex.method !== "POST") {
+    return methodNotAllowed(ex, "oauth", ["POST"]);
+  }
+  const p = params(ex.body);
+  switch (p.grant_type) {
+    case "refresh_token": {
+      if (!p.refresh_token) {
+        return oauth(ex, 400, "invalid_request", "The request is missing the refresh_token parameter.");
+      }
+      if (!config.refreshTokens.has(p.refresh_token)) {
+        return oauth(ex, 400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
+      }
+      return json(
+        ex,
+        200,
+        {
+          access_token: state.issueToken(config.tokenTtlSeconds),
+          expires_in: config.tokenTtlSeconds,
+          refresh_token: p.refresh_token,
+          token_type: "Bearer",
+        },
+        { "Cache-Control": "no-store" },
+      );
+    }
+    case "client_credentials": {
+      let clientId = p.client_id;
+      let clientSecret = p.client_secret;
+      const basic = /^Basic\s+(.+)$/i.exec(ex.headers.authorization ?? "");
+      if (basic !== null && clientId === undefined) {
+        const decoded = Buffer.from(basic[1], "base64").toString("utf8");
+        const colon = decoded.indexOf(":");
+        clientId = decodeURIComponent(decoded.slice(0, colon));
+        clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+      }
+      if (!clientId || !clientSecret) {
+        return oauth(
+          ex,
+          400,
+          "invalid_request",
+          "The request is missing the client_id or client_secret parameter.",
+        );
+      }
+      if (config.serviceAccounts.get(clientId) !== clientSecret) {
+        return oauth(ex, 401, "invalid_client", "Client authentication failed.");
+      }
+      return json(
+        ex,
+        200,
+        {
+          access_token: state.issueToken(config.tokenTtlSeconds),
+          expires_in: config.tokenTtlSeconds,
+          token_type: "Bearer",
+        },
+        { "Cache-Control": "no-store" },
+      );
+    }
+    case undefined:
+      return oauth(ex, 400, "invalid_request", "The request is missing the grant_type parameter.");
+    default:
+      return oauth(
+        ex,
+        400,
+        "unsupported_grant_type",
+        "grant_type must be refresh_token or client_credentials.",
+      );
+  }
+}
+
+function legacyToken(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
+  if (ex.method !== "POST") {
+    return methodNotAllowed(ex, "oauth", ["POST"]);
+  }
+  if (ex.headers["x-api-version"] !== "1.5") {
+    return send(ex, 400, "The X-API-Version header is required and must be 1.5.", {
+      "Content-Type": "text/plain; charset=utf-8",
+    });
+  }
+  const p = params(ex.body);
+  if (p.grant_type !== "refresh_token") {
+    return oauth(ex, 400, "unsupported_grant_type", "grant_type must be refresh_token.");
+  }
+  if (!p.refresh_token || !config.refreshTokens.has(p.refresh_token)) {
+    return oauth(ex, 400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
+  }
+  return json(
+    ex,
+    200,
+    {
+      access_token: state.issueToken(config.legacyTokenTtlSeconds),
+      expires_in: config.legacyTokenTtlSeconds,
+      token_type: "bearer",
+    },
+    { "Cache-Control": "no-store" },
+  );
+}
+
+function entraToken(ex: Exchange, state: EmulatorState, tenant: string): void {
+  if (ex.method !== "POST") {
+    return methodNotAllowed(ex, "oauth", ["POST"]);
+  }
+  const ids = { traceId: EmulatorState.opaqueId(), correlationId: EmulatorState.opaqueId() };
+  const fail = (status: number, error: string, code: number, description: string): void =>
+    json(ex, status, entraError(error, code, description, ids, new Date()), { "Cache-Control": "no-store" });
+  const p = params(ex.body);
+  if (!state.entraKnowsTenant(tenant)) {
+    return fail(
+      400,
+      "invalid_request",
+      90002,
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
+  }
+  if (p.grant_type !== "client_credentials") {
+    return fail(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
+  }
+  for (const name of ["client_id", "scope"]) {
+    if (!p[name]) {
+      return fail(
+        400,
+        "invalid_request",
+        900144,
+        `The request body must contain the following parameter: '${name}'.`,
+      );
+    }
+  }
+  if (!state.entraKnowsApp(tenant, p.client_id)) {
+    return fail(
+      400,
+      "unauthorized_client",
+      700016,
+      `Application with identifier '${p.client_id}' was not found in the directory '${tenant}'.`,
+    );
+  }
+  if (!p.client_secret) {
+    return fail(
+      401,
+      "invalid_client",
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
+  }
+  if (!state.entraSecretIsValid(tenant, p.client_id, p.client_secret)) {
+    return fail(
+      401,
+      "invalid_client",
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${p.client_id}'.`,
+    );
+  }
+  return json(
+    ex,
+    200,
+    {
+      token_type: "Bearer",
+      expires_in: ENTRA_TOKEN_TTL_SECONDS,
+      ext_expires_in: ENTRA_TOKEN_TTL_SECONDS,
+      access_token: `emu-entra-${EmulatorState.opaqueId()}${EmulatorState.opaqueId()}`,
+    },
+    { "Cache-Control": "no-store" },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// API guards: token, org permission
+
+/** Answers 401/403 and returns false when the caller may not proceed. */
+function authorized(ex: Exchange, state: EmulatorState): boolean {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(ex.headers.authorization ?? "");
+  if (bearer === null) {
+    goa(ex, 401, "missing Authorization header; send a Bearer access token", {
+      "WWW-Authenticate": 'Bearer realm="flexera"',
+    });
+    return false;
+  }
+  if (!state.tokenIsValid(bearer[1])) {
+    goa(ex, 401, "the access token is invalid or has expired", {
+      "WWW-Authenticate": 'Bearer realm="flexera", error="invalid_token"',
+    });
+    return false;
+  }
+  return true;
+}
+
+function permitted(ex: Exchange, config: ServerConfig, orgId: string): boolean {
+  if (config.forbiddenOrgs.has(orgId)) {
+    goa(ex, 403, `the caller does not have the role that manages billing configuration in org ${orgId}`);
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost Management: azure_csp_partners
+
+function cspPartners(
+  ex: Exchange,
+  state: EmulatorState,
+  config: ServerConfig,
+  orgId: string,
+  id: string | undefined,
+): void {
+  if (!authorized(ex, state)) {
+    return;
+  }
+  if (ex.headers["api-version"] !== "1.0") {
+    return goa(ex, 400, "missing or unsupported Api-Version header; this API requires Api-Version: 1.0");
+  }
+  if (!permitted(ex, config, orgId)) {
+    return;
+  }
+  if (id === undefined) {
+    if (ex.method === "GET") {
+      return json(
+        ex,
+        200,
+        state.cspPartners(orgId).map((p) => cspPartnerListItem(p, config.cspListCarriesFields)),
+      );
+    }
+    if (ex.method === "POST") {
+      const parsed = jsonBody(ex);
+      if (!parsed.ok) {
+        return rejected(ex, parsed.rejection);
+      }
+      const fields = validateCspPartnerCreate(parsed.body);
+      if (!fields.ok) {
+        return rejected(ex, fields.rejection);
+      }
+      const created = state.createCspPartner(orgId, fields.value);
+      if (!created.ok) {
+        return rejected(ex, created.rejection);
+      }
+      return json(ex, 201, cspPartnerResource(created.value), {
+        Location: cspPartnerHref(orgId, created.value.id),
+      });
+    }
+    return methodNotAllowed(ex, "goa", ["GET", "POST"]);
+  }
+  const stored = state.cspPartner(orgId, id);
+  const notFound = (): void => goa(ex, 404, `Azure CSP partner ${id} not found in org ${orgId}`);
+  switch (ex.method) {
+    case "GET":
+      return stored === undefined ? notFound() : json(ex, 200, cspPartnerResource(stored));
+    case "PATCH": {
+      if (stored === undefined) {
+        return notFound();
+      }
+      const parsed = jsonBody(ex);
+      if (!parsed.ok) {
+        return rejected(ex, parsed.rejection);
+      }
+      const patch = validateCspPartnerPatch(parsed.body, stored);
+      if (!patch.ok) {
+        return rejected(ex, patch.rejection);
+      }
+      state.updateCspPartner(orgId, id, patch.value);
+      return send(ex, 204, undefined);
+    }
+    case "DELETE":
+      return state.deleteCspPartner(orgId, id) ? send(ex, 204, undefined) : notFound();
+    default:
+      return methodNotAllowed(ex, "goa", ["GET", "PATCH", "DELETE"]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// FinOps Onboarding: bill-connects / azure-csp
+
+function billConnects(
+  ex: Exchange,
+  state: EmulatorState,
+  config: ServerConfig,
+  orgId: string,
+  rest: string,
+): void {
+  if (!authorized(ex, state) || !permitted(ex, config, orgId)) {
+    return;
+  }
+  if (rest === "") {
+    return ex.method === "GET"
+      ? json(ex, 200, { kind: BILL_LIST_KIND, values: state.billConnects(orgId).map(billConnectResource) })
+      : methodNotAllowed(ex, "goa", ["GET"]);
+  }
+  if (rest === "/azure-csp") {
+    if (ex.method !== "POST") {
+      return methodNotAllowed(ex, "goa", ["POST"]);
+    }
+    const parsed = jsonBody(ex);
+    if (!parsed.ok) {
+      return rejected(ex, parsed.rejection);
+    }
+    const fields = validateBillConnectCreate(parsed.body);
+    if (!fields.ok) {
+      return rejected(ex, fields.rejection);
+    }
+    const created = state.createBillConnect(orgId, fields.value);
+    if (!created.ok) {
+      return rejected(ex, created.rejection);
+    }
+    const location = `/finops-onboarding/v1/orgs/${encodeURIComponent(orgId)}/bill-connects/azure-csp/${created.value.id}`;
+    return json(ex, 201, billConnectResource(created.value), { Location: location });
+  }
+  const item = /^\/azure-csp\/([^/]+)(\/validation)?\/?$/.exec(rest);
+  if (item === null) {
+    return goa(ex, 404, `no route for ${ex.method} ${ex.path}`);
+  }
+  const id = decodeURIComponent(item[1]);
+  const stored = state.billConnect(orgId, id);
+  const notFound = (): void => goa(ex, 404, `bill connect ${id} not found in org ${orgId}`);
+  if (item[2] !== undefined) {
+    if (ex.method !== "GET") {
+      return methodNotAllowed(ex, "goa", ["GET"]);
+    }
+    return stored === undefined
+      ? notFound()
+      : json(ex, 200, { billId: stored.id, kind: VALIDATION_KIND, ...state.validate(stored) });
+  }
+  const readOnly = (): void =>
+    goa(ex, 403, `bill connect ${id} was onboarded through the Flexera platform and is read-only here`);
+  switch (ex.method) {
+    case "GET":
+      return stored === undefined ? notFound() : json(ex, 200, billConnectResource(stored));
+    case "PATCH": {
+      if (stored === undefined) {
+        return notFound();
+      }
+      if (stored.onboardingOrigin === "platform") {
+        return readOnly();
+      }
+      const parsed = jsonBody(ex);
+      if (!parsed.ok) {
+        return rejected(ex, parsed.rejection);
+      }
+      const patch = validateBillConnectPatch(parsed.body, stored);
+      if (!patch.ok) {
+        return rejected(ex, patch.rejection);
+      }
+      const updated = state.updateBillConnect(orgId, id, patch.value);
+      if (updated !== undefined && !updated.ok) {
+        return rejected(ex, updated.rejection);
+      }
+      return send(ex, 204, undefined);
+    }
+    case "DELETE":
+      if (stored === undefined) {
+        return notFound();
+      }
+      if (stored.onboardingOrigin === "platform") {
+        return readOnly();
+      }
+      state.deleteBillConnect(orgId, id);
+      return send(ex, 204, undefined);
+    default:
+      return methodNotAllowed(ex, "goa", ["GET", "PATCH", "DELETE"]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+
+const CSP_ROUTE = /^\/analytics\/orgs\/([^/]+)\/azure_csp_partners(?:\/([^/]+))?\/?$/;
+const FINOPS_ROUTE = /^\/finops-onboarding\/v1\/orgs\/([^/]+)\/bill-connects(\/.*)?$/;
+const ENTRA_ROUTE = /^\/entra\/([^/]+)\/oauth2\/v2\.0\/token\/?$/;
+
+function familyOf(path: string): Family {
+  return path === "/oidc/token" || path === "/api/oauth2" || ENTRA_ROUTE.test(path) ? "oauth" : "goa";
+}
+
+function route(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
+  const { path } = ex;
+  if (path === "/oidc/token") {
+    return flexeraToken(ex, state, config);
+  }
+  if (path === "/api/oauth2") {
+    return legacyToken(ex, state, config);
+  }
+  const entra = ENTRA_ROUTE.exec(path);
+  if (entra !== null) {
+    return entraToken(ex, state, decodeURIComponent(entra[1]));
+  }
+  const csp = CSP_ROUTE.exec(path);
+  if (csp !== null) {
+    return cspPartners(
+      ex,
+      state,
+      config,
+      decodeURIComponent(csp[1]),
+      csp[2] === undefined ? undefined : decodeURIComponent(csp[2]),
+    );
+  }
+  const finops = FINOPS_ROUTE.exec(path);
+  if (finops !== null) {
+    return billConnects(
+      ex,
+      state,
+      config,
+      decodeURIComponent(finops[1]),
+      (finops[2] ?? "").replace(/\/$/, ""),
+    );
+  }
+  return goa(ex, 404, `no route for ${ex.method} ${path}`);
+}
+
+function answerFault(ex: Exchange, fault: EmulatorFault & { status: number }): void {
+  const headers: Record<string, string> =
+    fault.retryAfter === undefined ? {} : { "Retry-After": fault.retryAfter };
+  if (familyOf(ex.path) === "oauth") {
+    return json(ex, fault.status, oauthFaultError(fault.status), headers);
+  }
+  return goa(ex, fault.status, `injected fault: ${fault.status}`, headers);
+}
+
+/**
+ * The request listener. `signal` aborts pending injected delays when the emulator closes.
+ */
+export function createListener(
+  state: EmulatorState,
+  config: ServerConfig,
+  signal: AbortSignal,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const method = (req.method ?? "GET").toUpperCase();
+    const headers = flatHeaders(req);
+    const contentType = (headers["content-type"] ?? "").toLowerCase();
+    const { text, tooLarge } = await readBody(req);
+    const record: EmulatorRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body: parseBody(contentType, text),
+      status: 0,
+    };
+    state.record(record);
+    const ex: Exchange = { method, path: url.pathname, headers, body: record.body, contentType, res, record };
+    if (tooLarge) {
+      return goa(ex, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    }
+    const fault = state.takeFault((f) => faultMatches(f, method, url.pathname));
+    if (fault?.delayMs !== undefined && fault.delayMs > 0) {
+      try {
+        await delay(Math.min(fault.delayMs, MAX_FAULT_DELAY_MS), undefined, { signal });
+      } catch {
+        res.destroy(); // the emulator is closing
+        return;
+      }
+    }
+    if (fault?.status !== undefined) {
+      return answerFault(ex, { ...fault, status: fault.status });
+    }
+    return route(ex, state, config);
+  };
+  return (req, res) => {
+    handle(req, res).catch(() => {
+      // Never reached in normal operation: every branch answers. Answer 500 without details.
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { "Content-Type": GOA_ERROR_CONTENT_TYPE });
+        res.end(JSON.stringify(goaError(500, "internal emulator error", EmulatorState.opaqueId())));
+      }
+    });
+  };
+}

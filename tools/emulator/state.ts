@@ -1,0 +1,353 @@
+/**
+ * The emulator's in-memory state: access tokens, registrations of both targets, the simulated
+ * Entra ID app secrets, forced validation results, queued faults and the request log.
+ *
+ * No I/O here. Every collection is bounded (tokens, requests) or grows only with what a caller
+ * stores on purpose (registrations, secrets, faults). Stored records are copied on the way out so
+ * a test cannot change Optima's state by mutating a returned object.
+ */
+import { randomBytes } from "node:crypto";
+import type { EmulatorFault, EmulatorRequest, StoredBillConnect, StoredCspPartner } from "./types";
+import {
+  billConnectId,
+  type BillConnectFields,
+  type BillConnectPatch,
+  type CspPartnerFields,
+  type CspPartnerPatch,
+  type Rejection,
+} from "./wire";
+
+/** At most this many requests are kept (the oldest are dropped). */
+export const MAX_RECORDED_REQUESTS = 10_000;
+/** At most this many live access tokens are kept (the oldest are forgotten, i.e. become invalid). */
+export const MAX_LIVE_TOKENS = 10_000;
+/** At most this many faults may be queued at once. */
+export const MAX_QUEUED_FAULTS = 1_000;
+
+type Result<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
+
+interface EntraSecret {
+  readonly secret: string;
+  readonly activeAt: number;
+}
+
+export class EmulatorState {
+  readonly requests: EmulatorRequest[] = [];
+  private readonly tokens = new Map<string, number>();
+  private readonly partners = new Map<string, StoredCspPartner>();
+  private readonly bills = new Map<string, StoredBillConnect>();
+  private readonly validations = new Map<string, { valid: boolean; error?: string }>();
+  /** tenant → client ID → secrets. */
+  private readonly entraApps = new Map<string, Map<string, EntraSecret[]>>();
+  private readonly faults: { fault: EmulatorFault; remaining: number }[] = [];
+  /** Never reset, so IDs are not reused after `reset()`. */
+  private partnerCounter = 100_000;
+  private billSalt = 0;
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  private nowIso(): string {
+    return new Date(this.clock()).toISOString();
+  }
+
+  // --- requests ------------------------------------------------------------------------------
+
+  record(request: EmulatorRequest): void {
+    this.requests.push(request);
+    if (this.requests.length > MAX_RECORDED_REQUESTS) {
+      this.requests.splice(0, this.requests.length - MAX_RECORDED_REQUESTS);
+    }
+  }
+
+  // --- faults --------------------------------------------------------------------------------
+
+  inject(fault: EmulatorFault): void {
+    const times = fault.times ?? 1;
+    if (!Number.isInteger(times) || times < 1) {
+      throw new Error(`inject: "times" must be a positive integer (got ${String(fault.times)})`);
+    }
+    if (
+      fault.status !== undefined &&
+      (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)
+    ) {
+      throw new Error(`inject: "status" must be an HTTP error status 400-599 (got ${String(fault.status)})`);
+    }
+    if (fault.delayMs !== undefined && !(fault.delayMs >= 0)) {
+      throw new Error(`inject: "delayMs" must be a non-negative number (got ${String(fault.delayMs)})`);
+    }
+    if (fault.status === undefined && fault.delayMs === undefined) {
+      throw new Error(`inject: a fault needs a "status", a "delayMs", or both`);
+    }
+    if (this.faults.length >= MAX_QUEUED_FAULTS) {
+      throw new Error(`inject: at most ${MAX_QUEUED_FAULTS} faults may be queued`);
+    }
+    this.faults.push({ fault, remaining: times });
+  }
+
+  /** Consumes one application of the first queued fault that matches, if any. */
+  takeFault(matches: (fault: EmulatorFault) => boolean): EmulatorFault | undefined {
+    const index = this.faults.findIndex((f) => matches(f.fault));
+    if (index < 0) {
+      return undefined;
+    }
+    const entry = this.faults[index];
+    entry.remaining -= 1;
+    if (entry.remaining === 0) {
+      this.faults.splice(index, 1);
+    }
+    return entry.fault;
+  }
+
+  // --- access tokens -------------------------------------------------------------------------
+
+  issueToken(ttlSeconds: number): string {
+    const token = `emu-at-${randomBytes(18).toString("base64url")}`;
+    this.tokens.set(token, this.clock() + ttlSeconds * 1000);
+    if (this.tokens.size > MAX_LIVE_TOKENS) {
+      const oldest = this.tokens.keys().next().value;
+      if (oldest !== undefined) {
+        this.tokens.delete(oldest);
+      }
+    }
+    return token;
+  }
+
+  tokenIsValid(token: string): boolean {
+    const expiresAt = this.tokens.get(token);
+    return expiresAt !== undefined && this.clock() < expiresAt;
+  }
+
+  expireTokens(): void {
+    this.tokens.clear();
+  }
+
+  // --- CSP partnerships (Cost Management) ----------------------------------------------------
+
+  cspPartners(orgId: string): StoredCspPartner[] {
+    return [...this.partners.values()].filter((p) => p.org_id === orgId).map((p) => ({ ...p }));
+  }
+
+  cspPartner(orgId: string, id: string): StoredCspPartner | undefined {
+    const p = this.partners.get(id);
+    return p !== undefined && p.org_id === orgId ? { ...p } : undefined;
+  }
+
+  createCspPartner(orgId: string, fields: CspPartnerFields): Result<StoredCspPartner> {
+    const existing = [...this.partners.values()].find(
+      (p) => p.org_id === orgId && p.mpn_id === fields.mpn_id,
+    );
+    if (existing !== undefined) {
+      return {
+        ok: false,
+        rejection: {
+          status: 409,
+          message: `an Azure CSP partner with this mpn_id already exists in org ${orgId} (id ${existing.id})`,
+        },
+      };
+    }
+    const now = this.nowIso();
+    const stored: StoredCspPartner = {
+      id: String(++this.partnerCounter),
+      org_id: orgId,
+      mpn_id: fields.mpn_id,
+      domain: fields.domain,
+      application_id: fields.application_id,
+      application_secret: fields.application_secret,
+      created_at: now,
+      updated_at: now,
+    };
+    this.partners.set(stored.id, stored);
+    return { ok: true, value: { ...stored } };
+  }
+
+  updateCspPartner(orgId: string, id: string, patch: CspPartnerPatch): StoredCspPartner | undefined {
+    const p = this.partners.get(id);
+    if (p === undefined || p.org_id !== orgId) {
+      return undefined;
+    }
+    Object.assign(p, patch, { updated_at: this.nowIso() });
+    return { ...p };
+  }
+
+  deleteCspPartner(orgId: string, id: string): boolean {
+    const p = this.partners.get(id);
+    return p !== undefined && p.org_id === orgId && this.partners.delete(id);
+  }
+
+  // --- azure-csp bill connects (FinOps Onboarding) -------------------------------------------
+
+  billConnects(orgId: string): StoredBillConnect[] {
+    return [...this.bills.values()].filter((b) => b.orgId === orgId).map((b) => ({ ...b }));
+  }
+
+  billConnect(orgId: string, id: string): StoredBillConnect | undefined {
+    const b = this.bills.get(id);
+    return b !== undefined && b.orgId === orgId ? { ...b } : undefined;
+  }
+
+  private tenantConflict(orgId: string, tenantId: string, exceptId?: string): Rejection | undefined {
+    const existing = [...this.bills.values()].find(
+      (b) => b.orgId === orgId && b.tenantId === tenantId && b.id !== exceptId,
+    );
+    return existing === undefined
+      ? undefined
+      : {
+          status: 409,
+          message: `an azure-csp bill connect for this tenant already exists in org ${orgId} (id ${existing.id})`,
+        };
+  }
+
+  createBillConnect(
+    orgId: string,
+    fields: BillConnectFields,
+    onboardingOrigin: StoredBillConnect["onboardingOrigin"] = "finops",
+  ): Result<StoredBillConnect> {
+    const conflict = this.tenantConflict(orgId, fields.tenantId);
+    if (conflict !== undefined) {
+      return { ok: false, rejection: conflict };
+    }
+    // The ID is a hash of org and tenant; a tenant moved by PATCH keeps its ID, so salt on clash.
+    let id = billConnectId(orgId, fields.tenantId, 0);
+    while (this.bills.has(id)) {
+      id = billConnectId(orgId, fields.tenantId, ++this.billSalt);
+    }
+    const now = this.nowIso();
+    const stored: StoredBillConnect = {
+      id,
+      orgId,
+      clientId: fields.clientId,
+      clientSecret: fields.clientSecret,
+      tenantId: fields.tenantId,
+      ...(fields.billingAccountId === undefined ? {} : { billingAccountId: fields.billingAccountId }),
+      onboardingOrigin,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.bills.set(id, stored);
+    return { ok: true, value: { ...stored } };
+  }
+
+  updateBillConnect(
+    orgId: string,
+    id: string,
+    patch: BillConnectPatch,
+  ): Result<StoredBillConnect> | undefined {
+    const b = this.bills.get(id);
+    if (b === undefined || b.orgId !== orgId) {
+      return undefined;
+    }
+    if (patch.tenantId !== undefined) {
+      const conflict = this.tenantConflict(orgId, patch.tenantId, id);
+      if (conflict !== undefined) {
+        return { ok: false, rejection: conflict };
+      }
+    }
+    Object.assign(b, patch, { updatedAt: this.nowIso() });
+    return { ok: true, value: { ...b } };
+  }
+
+  deleteBillConnect(orgId: string, id: string): boolean {
+    const b = this.bills.get(id);
+    if (b === undefined || b.orgId !== orgId) {
+      return false;
+    }
+    this.validations.delete(id);
+    return this.bills.delete(id);
+  }
+
+  setValidation(billId: string, result: { valid: boolean; error?: string } | undefined): void {
+    if (result === undefined) {
+      this.validations.delete(billId);
+    } else {
+      this.validations.set(billId, { ...result });
+    }
+  }
+
+  /**
+   * Optima's validation of a bill connect: a forced result if one was set; otherwise, when the
+   * simulated Entra ID knows the app, whether the stored secret is active there; otherwise valid.
+   */
+  validate(b: StoredBillConnect): { valid: boolean; error?: string } {
+    const forced = this.validations.get(b.id);
+    if (forced !== undefined) {
+      return { ...forced };
+    }
+    if (!this.entraKnowsApp(b.tenantId, b.clientId)) {
+      return { valid: true };
+    }
+    return this.entraSecretIsValid(b.tenantId, b.clientId, b.clientSecret)
+      ? { valid: true }
+      : {
+          valid: false,
+          error: `AADSTS7000215: Invalid client secret provided for app '${b.clientId}' in tenant '${b.tenantId}'.`,
+        };
+  }
+
+  // --- Entra ID ------------------------------------------------------------------------------
+
+  entraAddSecret(tenantId: string, clientId: string, secret: string, activeAfterMs = 0): void {
+    if (secret === "") {
+      throw new Error("entra.addSecret: the secret must not be empty");
+    }
+    let apps = this.entraApps.get(tenantId);
+    if (apps === undefined) {
+      apps = new Map();
+      this.entraApps.set(tenantId, apps);
+    }
+    const secrets = (apps.get(clientId) ?? []).filter((s) => s.secret !== secret);
+    secrets.push({ secret, activeAt: this.clock() + Math.max(0, activeAfterMs) });
+    apps.set(clientId, secrets);
+  }
+
+  entraRemoveSecret(tenantId: string, clientId: string, secret: string): void {
+    const apps = this.entraApps.get(tenantId);
+    const secrets = apps?.get(clientId);
+    if (apps !== undefined && secrets !== undefined) {
+      apps.set(
+        clientId,
+        secrets.filter((s) => s.secret !== secret),
+      );
+    }
+  }
+
+  entraKnowsTenant(tenantId: string): boolean {
+    return this.entraApps.has(tenantId);
+  }
+
+  entraKnowsApp(tenantId: string, clientId: string): boolean {
+    return this.entraApps.get(tenantId)?.has(clientId) ?? false;
+  }
+
+  /** "registered" when the secret exists (active or not yet), "active" when it is usable now. */
+  entraSecretState(tenantId: string, clientId: string, secret: string): "unknown" | "pending" | "active" {
+    const s = this.entraApps
+      .get(tenantId)
+      ?.get(clientId)
+      ?.find((x) => x.secret === secret);
+    if (s === undefined) {
+      return "unknown";
+    }
+    return this.clock() >= s.activeAt ? "active" : "pending";
+  }
+
+  entraSecretIsValid(tenantId: string, clientId: string, secret: string): boolean {
+    return this.entraSecretState(tenantId, clientId, secret) === "active";
+  }
+
+  // --- reset ---------------------------------------------------------------------------------
+
+  reset(): void {
+    this.requests.length = 0;
+    this.tokens.clear();
+    this.partners.clear();
+    this.bills.clear();
+    this.validations.clear();
+    this.entraApps.clear();
+    this.faults.length = 0;
+  }
+
+  /** Generates an opaque ID for errors and traces. */
+  static opaqueId(): string {
+    return randomBytes(6).toString("base64url");
+  }
+}
