@@ -19,6 +19,7 @@ import {
   importableApp,
   isSecretWrapper,
   unwrapSecrets,
+  invokeError,
   valueOf,
   without,
 } from "./support/mocks";
@@ -36,7 +37,11 @@ const baseArgs: OptimaCspConnectionArgs = {
   now: NOW,
 };
 
-async function deploy(args: Partial<OptimaCspConnectionArgs> = {}, invokes: InvokeHandlers = azureAdInvokes(), name = "conn") {
+async function deploy(
+  args: Partial<OptimaCspConnectionArgs> = {},
+  invokes: InvokeHandlers = azureAdInvokes(),
+  name = "conn",
+) {
   const engine = new FakeEngine({ invokes, importable: importableApp() });
   const run = await engine.run(() => new OptimaCspConnection(name, { ...baseArgs, ...args }));
   return { engine, run, connection: run.value };
@@ -46,6 +51,10 @@ describe("a first deployment with the defaults", () => {
   let ctx: Awaited<ReturnType<typeof deploy>>;
   beforeAll(async () => {
     ctx = await deploy();
+  });
+
+  test("the run reports no error", () => {
+    expect(ctx.run.errors).toEqual([]);
   });
 
   test("the component has its type token and every child is named after it and parented to it", () => {
@@ -166,19 +175,27 @@ describe("a first deployment with the defaults", () => {
 describe("options", () => {
   test("an explicit domain is sent as given, and the tenant's domains are not read", async () => {
     const { run } = await deploy({ domain: "partner.example" }, without(azureAdInvokes(), TOKENS.getDomains));
-    expect(unwrapSecrets(run.byName("conn-registration").inputs)).toMatchObject({ domain: "partner.example" });
+    expect(unwrapSecrets(run.byName("conn-registration").inputs)).toMatchObject({
+      domain: "partner.example",
+    });
     expect(run.invokes.map((i) => i.token)).not.toContain(TOKENS.getDomains);
   });
 
   test("bill-connect: the tenant comes from the client config; no MPN ID or domain is sent or looked up", async () => {
     const invokes = without(azureAdInvokes(), TOKENS.getDomains);
-    const billingAccountId = "11111111-2222-3333-4444-555555555555:66666666-7777-8888-9999-000000000000_2019-05-31";
+    const billingAccountId =
+      "11111111-2222-3333-4444-555555555555:66666666-7777-8888-9999-000000000000_2019-05-31";
     const { run } = await deploy(
       { mpnId: undefined, optima: { orgId: FIXTURE.orgId, target: "bill-connect", billingAccountId } },
       invokes,
     );
     const inputs = unwrapSecrets(run.byName("conn-registration").inputs) as Record<string, unknown>;
-    expect(inputs).toMatchObject({ target: "bill-connect", tenantId: FIXTURE.tenantId, billingAccountId, applicationId: FIXTURE.clientId });
+    expect(inputs).toMatchObject({
+      target: "bill-connect",
+      tenantId: FIXTURE.tenantId,
+      billingAccountId,
+      applicationId: FIXTURE.clientId,
+    });
     expect(inputs).not.toHaveProperty("mpnId");
     expect(inputs).not.toHaveProperty("domain");
   });
@@ -192,7 +209,9 @@ describe("options", () => {
   });
 
   test("a sovereign-cloud authority host and a shorter timeout reach the verification", async () => {
-    const { run } = await deploy({ verify: { authorityHost: "https://login.microsoftonline.us/", timeoutSeconds: 120 } });
+    const { run } = await deploy({
+      verify: { authorityHost: "https://login.microsoftonline.us/", timeoutSeconds: 120 },
+    });
     expect(run.byName("conn-key-verification").inputs).toMatchObject({
       authorityHost: "https://login.microsoftonline.us",
       timeoutSeconds: 120,
@@ -215,7 +234,8 @@ describe("options", () => {
       },
       tags: { "optima-csp-client-id": FIXTURE.clientId, "optima-csp-key-id": active.outputs.keyId },
     });
-    expect(isSecretWrapper((secret.inputs.properties as Record<string, unknown>).value)).toBe(true);
+    // The SDK marks the whole `properties` object secret, since it holds the key.
+    expect(isSecretWrapper(secret.inputs.properties)).toBe(true);
     expect(secret.dependencies).toContain(run.byName("conn-key-verification").urn);
   });
 
@@ -231,7 +251,10 @@ describe("options", () => {
     const engine = new FakeEngine({ invokes: azureAdInvokes(), importable: importableApp() });
     const run = await engine.run(() => [
       new OptimaCspConnection("east", baseArgs),
-      new OptimaCspConnection("west", { ...baseArgs, keyVault: { resourceGroupName: "rg", vaultName: "kv" } }),
+      new OptimaCspConnection("west", {
+        ...baseArgs,
+        keyVault: { resourceGroupName: "rg", vaultName: "kv" },
+      }),
     ]);
     const urns = run.registrations.map((r) => r.urn);
     expect(new Set(urns).size).toBe(urns.length);
@@ -251,7 +274,10 @@ describe("adopting the Web App", () => {
   /** The inputs `azuread.ApplicationRegistration` manages, read from the installed provider's declarations. */
   function registrationInputNames(): string[] {
     const dts = readFileSync(
-      path.join(path.dirname(require.resolve("@pulumi/azuread/package.json")), "applicationRegistration.d.ts"),
+      path.join(
+        path.dirname(require.resolve("@pulumi/azuread/package.json")),
+        "applicationRegistration.d.ts",
+      ),
       "utf8",
     );
     const body = /export interface ApplicationRegistrationArgs \{([\s\S]*?)\n\}/.exec(dts)?.[1] ?? "";
@@ -260,7 +286,10 @@ describe("adopting the Web App", () => {
 
   test("imports the registration by object ID, ignores every managed input, retains it on delete: nothing to change", async () => {
     const invokes = without(azureAdInvokes(), TOKENS.getApplication);
-    const { run, connection } = await deploy({ webApp: { clientId: FIXTURE.clientId, objectId: FIXTURE.objectId, adopt: true } }, invokes);
+    const { run, connection } = await deploy(
+      { webApp: { clientId: FIXTURE.clientId, objectId: FIXTURE.objectId, adopt: true } },
+      invokes,
+    );
 
     const app = run.byName("conn-web-app");
     expect(app.type).toBe(TYPES.appRegistration);
@@ -286,7 +315,10 @@ describe("adopting the Web App", () => {
 
   test("an adopted app whose client ID differs from webApp.clientId gets no keys", async () => {
     const otherClient = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-    const engine = new FakeEngine({ invokes: azureAdInvokes(), importable: importableApp({ clientId: otherClient }) });
+    const engine = new FakeEngine({
+      invokes: azureAdInvokes(),
+      importable: importableApp({ clientId: otherClient }),
+    });
     const run = await engine.run(
       () =>
         new OptimaCspConnection("conn", {
@@ -294,7 +326,8 @@ describe("adopting the Web App", () => {
           webApp: { clientId: FIXTURE.clientId, objectId: FIXTURE.objectId, adopt: true },
         }),
     );
-    await expect(valueOf(run.value.activeKeyId)).rejects.toThrow(
+    expectFailure(
+      run,
       `The app registration with Object ID ${FIXTURE.objectId} has Application (client) ID ${otherClient}, not ` +
         `webApp.clientId ${FIXTURE.clientId}. Correct webApp.objectId or webApp.clientId.`,
     );
@@ -303,11 +336,20 @@ describe("adopting the Web App", () => {
   });
 });
 
+/** The run failed, and every error it reported ends with `message` (Pulumi prefixes the property path). */
+function expectFailure(run: { errors: string[] }, message: string): void {
+  expect(run.errors.length).toBeGreaterThan(0);
+  for (const error of run.errors) {
+    expect(error.endsWith(message) ? message : error).toBe(message);
+  }
+}
+
 describe("failures", () => {
   test("a Web App that cannot be found names the client ID, the permission and where to register one; no key is made", async () => {
     const unknownClient = "deadbeef-0000-4000-8000-000000000000";
-    const { run, connection } = await deploy({ webApp: { clientId: unknownClient } });
-    await expect(valueOf(connection.applicationObjectId)).rejects.toThrow(
+    const { run } = await deploy({ webApp: { clientId: unknownClient } });
+    expectFailure(
+      run,
       `Could not find the Partner Center Web App with Application (client) ID ${unknownClient} in the tenant Pulumi ` +
         "is signed in to. Check that the ID is the Web App's Application (client) ID, that the deploying identity can " +
         "read it (Microsoft Graph permission Application.Read.All, or ownership of the app), and that a Web App is " +
@@ -319,36 +361,41 @@ describe("failures", () => {
     expect(run.ofType(TYPES.registration)).toEqual([]);
   });
 
-  test("a looked-up app whose object ID differs from webApp.objectId is refused", async () => {
+  test("a looked-up app whose object ID differs from webApp.objectId is refused before any key is made", async () => {
     const wrong = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-    const { connection } = await deploy({ webApp: { clientId: FIXTURE.clientId, objectId: wrong } });
-    await expect(valueOf(connection.applicationObjectId)).rejects.toThrow(
+    const { run } = await deploy({ webApp: { clientId: FIXTURE.clientId, objectId: wrong } });
+    expectFailure(
+      run,
       `webApp.objectId (${wrong}) is not the Object ID of the app with Application (client) ID ${FIXTURE.clientId}, ` +
         `which is ${FIXTURE.objectId}. Correct or remove webApp.objectId.`,
     );
+    expect(run.ofType(TYPES.password)).toEqual([]);
   });
 
-  test("a default domain that cannot be read says which permission discovers it", async () => {
+  test("a default domain that cannot be read says which permission discovers it; Optima is not called", async () => {
     const invokes = {
       ...azureAdInvokes(),
       [TOKENS.getDomains]: () => {
-        throw new Error("Authorization_RequestDenied: Insufficient privileges to complete the operation.");
+        throw invokeError("Authorization_RequestDenied: Insufficient privileges to complete the operation.");
       },
     };
     const { run } = await deploy({}, invokes);
-    expect(run.ofType(TYPES.registration)).toEqual([]);
-    const { connection } = await deploy({}, invokes);
-    await expect(valueOf(connection.registrationId)).rejects.toThrow(
+    expectFailure(
+      run,
       "Could not read the tenant's default domain to register with Optima: the deploying identity needs the Microsoft " +
-        "Graph permission Domain.Read.All to discover it. Grant it, or set domain explicitly (e.g. contoso.onmicrosoft.com).",
+        "Graph permission Domain.Read.All to discover it. Grant it, or set domain explicitly (e.g. contoso.onmicrosoft.com). " +
+        "(Azure AD said: Authorization_RequestDenied: Insufficient privileges to complete the operation.)",
     );
+    expect(run.ofType(TYPES.registration)).toEqual([]);
   });
 
   test("an unexpected invoke fails by name", async () => {
-    const { connection } = await deploy({}, {});
-    await expect(valueOf(connection.applicationObjectId)).rejects.toThrow(
-      `Mock call not implemented: ${TOKENS.getApplication}`,
+    const { run } = await deploy({}, without(azureAdInvokes(), TOKENS.getClientConfig));
+    expect(run.errors.length).toBeGreaterThan(0);
+    expect(run.errors.every((e) => e.endsWith(`Mock call not implemented: ${TOKENS.getClientConfig}`))).toBe(
+      true,
     );
+    expect(run.ofType(TYPES.verification)).toEqual([]);
   });
 });
 

@@ -87,8 +87,13 @@ test("create waits for a propagating key, then records the proof without the sec
 
   // Diff and update against that state: only a new key is a new proof; nothing is sent.
   const before = emulator.requests.length;
-  expect(await host.diff(created.id, urn, created.properties, props())).toMatchObject({ changes: false, replaces: [] });
-  expect(await host.diff(created.id, urn, created.properties, props({ keyId: KEY_2, secret: SECRET_2 }))).toMatchObject({
+  expect(await host.diff(created.id, urn, created.properties, props())).toMatchObject({
+    changes: false,
+    replaces: [],
+  });
+  expect(
+    await host.diff(created.id, urn, created.properties, props({ keyId: KEY_2, secret: SECRET_2 })),
+  ).toMatchObject({
     changes: true,
     replaces: ["keyId"],
     deleteBeforeReplace: false,

@@ -185,7 +185,9 @@ describe("verifyKey against the emulator's Entra ID", () => {
 describe("check", () => {
   test("valid inputs pass, and values unknown during preview are not judged", () => {
     expect(checkKeyVerificationInputs({ ...inputs(), authorityHost: DEFAULT_AUTHORITY_HOST })).toEqual([]);
-    expect(checkKeyVerificationInputs({ ...inputs(), keyId: UNKNOWN, secret: UNKNOWN, tenantId: UNKNOWN })).toEqual([]);
+    expect(
+      checkKeyVerificationInputs({ ...inputs(), keyId: UNKNOWN, secret: UNKNOWN, tenantId: UNKNOWN }),
+    ).toEqual([]);
   });
 
   test("each bad field is named", () => {
@@ -209,7 +211,10 @@ describe("check", () => {
           "authorityHost must be an https:// URL such as https://login.microsoftonline.com (http:// only for 127.0.0.1 " +
           'or localhost); got "http://login.microsoftonline.com".',
       },
-      { property: "timeoutSeconds", reason: "timeoutSeconds must be a whole number of seconds from 1 to 3600; got 0." },
+      {
+        property: "timeoutSeconds",
+        reason: "timeoutSeconds must be a whole number of seconds from 1 to 3600; got 0.",
+      },
       { property: "scope", reason: "scope must be a non-empty string." },
     ]);
   });
@@ -253,7 +258,13 @@ describe("diff", () => {
   });
 
   test("a new authority host or timeout only updates the record", () => {
-    expect(diffKeyVerification(outs, { ...news, timeoutSeconds: 60, authorityHost: "https://login.microsoftonline.us" })).toEqual({
+    expect(
+      diffKeyVerification(outs, {
+        ...news,
+        timeoutSeconds: 60,
+        authorityHost: "https://login.microsoftonline.us",
+      }),
+    ).toEqual({
       changes: true,
       replaces: [],
     });
@@ -267,16 +278,41 @@ describe("diff", () => {
 
 describe("classifyTokenFailure and tokenEndpoint", () => {
   const status = (s: number, code?: string, serverMessage?: string, retryAfterMs?: number) =>
-    new HttpError({ method: "POST", path: "/t/oauth2/v2.0/token", kind: "status", status: s, code, serverMessage, retryAfterMs, attempts: 1 });
+    new HttpError({
+      method: "POST",
+      path: "/t/oauth2/v2.0/token",
+      kind: "status",
+      status: s,
+      code,
+      serverMessage,
+      retryAfterMs,
+      attempts: 1,
+    });
 
   test.each([
-    ["AADSTS7000215 (not propagated yet)", "retry", status(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")],
+    [
+      "AADSTS7000215 (not propagated yet)",
+      "retry",
+      status(401, "invalid_client", "AADSTS7000215: Invalid client secret provided."),
+    ],
     ["a bare invalid_client", "retry", status(401, "invalid_client")],
-    ["AADSTS7000222 (expired)", "refused", status(401, "invalid_client", "AADSTS7000222: The provided client secret keys are expired.")],
-    ["AADSTS700016 (no such app)", "refused", status(400, "unauthorized_client", "AADSTS700016: Application not found.")],
+    [
+      "AADSTS7000222 (expired)",
+      "refused",
+      status(401, "invalid_client", "AADSTS7000222: The provided client secret keys are expired."),
+    ],
+    [
+      "AADSTS700016 (no such app)",
+      "refused",
+      status(400, "unauthorized_client", "AADSTS700016: Application not found."),
+    ],
     ["HTTP 503", "retry", status(503)],
     ["HTTP 429", "retry", status(429, undefined, undefined, 5000)],
-    ["a timeout", "retry", new HttpError({ method: "POST", path: "/t", kind: "timeout", timeoutMs: 1, attempts: 1 })],
+    [
+      "a timeout",
+      "retry",
+      new HttpError({ method: "POST", path: "/t", kind: "timeout", timeoutMs: 1, attempts: 1 }),
+    ],
     ["a programming error", "refused", new TypeError("boom")],
   ])("%s → %s", (_label, kind, error) => {
     expect(classifyTokenFailure(error).kind).toBe(kind);

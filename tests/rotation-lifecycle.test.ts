@@ -11,7 +11,7 @@
  */
 
 import { OptimaCspConnection, OptimaCspConnectionArgs } from "../components/azure/cspConnection";
-import { FIXTURE, FakeEngine, Run, azureAdInvokes, unwrapSecrets } from "./support/mocks";
+import { FIXTURE, FakeEngine, Run, azureAdInvokes, unwrapSecrets, valueOf } from "./support/mocks";
 
 const args: OptimaCspConnectionArgs = {
   webApp: { clientId: FIXTURE.clientId },
@@ -20,8 +20,12 @@ const args: OptimaCspConnectionArgs = {
 };
 
 /** A scheduled run at `iso`. */
-function scheduledRun(engine: FakeEngine, iso: string, extra: Partial<OptimaCspConnectionArgs> = {}) {
-  return engine.run(() => new OptimaCspConnection("conn", { ...args, ...extra, now: new Date(iso) }));
+async function scheduledRun(engine: FakeEngine, iso: string, extra: Partial<OptimaCspConnectionArgs> = {}) {
+  const run = await engine.run(
+    () => new OptimaCspConnection("conn", { ...args, ...extra, now: new Date(iso) }),
+  );
+  expect(run.errors).toEqual([]);
+  return run;
 }
 
 type ConnRun = Run<OptimaCspConnection>;
@@ -77,7 +81,7 @@ describe("consecutive scheduled runs", () => {
     expect(run.replaced["conn-key-a"].outputs.value).not.toBe(keySentToOptima(runs.first));
     // ...and the key Optima held until now stays valid as the previous key until 2026-08-18.
     expect(slotKey(run, "b")).toBe(keySentToOptima(runs.first));
-    expect(await new Promise((r) => run.value.previousKeyId.apply(r))).toBe(run.byName("conn-key-b").outputs.keyId);
+    expect(await valueOf(run.value.previousKeyId)).toBe(run.byName("conn-key-b").outputs.keyId);
   });
 
   test("a run four days late (window 15 began 2026-06-19): one rotation, end dates as if on time", async () => {
@@ -121,9 +125,15 @@ describe("re-planning and options", () => {
     const engine = new FakeEngine({ invokes: azureAdInvokes() });
     const retain = { optima: { orgId: FIXTURE.orgId, retainOnDelete: true } };
     const first = await scheduledRun(engine, "2026-03-01T03:00:00Z", retain);
-    expect([first.byName("conn-key-a").retainOnDelete, first.byName("conn-key-b").retainOnDelete]).toEqual([false, true]);
+    expect([first.byName("conn-key-a").retainOnDelete, first.byName("conn-key-b").retainOnDelete]).toEqual([
+      false,
+      true,
+    ]);
     const next = await scheduledRun(engine, "2026-04-20T03:00:00Z", retain);
-    expect([next.byName("conn-key-a").retainOnDelete, next.byName("conn-key-b").retainOnDelete]).toEqual([true, false]);
+    expect([next.byName("conn-key-a").retainOnDelete, next.byName("conn-key-b").retainOnDelete]).toEqual([
+      true,
+      false,
+    ]);
     // Pulumi reads retention from the state of what it deletes: the slot replaced here was not
     // retained in that state, so the rotation does delete the old key.
     expect(next.replaced["conn-key-a"].retainOnDelete).toBe(false);

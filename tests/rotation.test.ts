@@ -36,10 +36,16 @@ describe("resolveRotationSettings", () => {
 
   test("anchors are normalized to UTC whole seconds; a date alone is UTC midnight", () => {
     expect(resolveRotationSettings({ anchor: "2024-03-05" }).anchor).toBe("2024-03-05T00:00:00Z");
-    expect(resolveRotationSettings({ anchor: "2024-03-05T10:00:00+02:00" }).anchor).toBe("2024-03-05T08:00:00Z");
+    expect(resolveRotationSettings({ anchor: "2024-03-05T10:00:00+02:00" }).anchor).toBe(
+      "2024-03-05T08:00:00Z",
+    );
     expect(resolveRotationSettings({ anchor: "2024-03-05T10:00-01:30" }).anchor).toBe("2024-03-05T11:30:00Z");
-    expect(resolveRotationSettings({ anchor: "2024-03-05T10:00:00.000Z" }).anchor).toBe("2024-03-05T10:00:00Z");
-    expect(resolveRotationSettings({ anchor: new Date("2024-03-05T10:00:00Z") }).anchor).toBe("2024-03-05T10:00:00Z");
+    expect(resolveRotationSettings({ anchor: "2024-03-05T10:00:00.000Z" }).anchor).toBe(
+      "2024-03-05T10:00:00Z",
+    );
+    expect(resolveRotationSettings({ anchor: new Date("2024-03-05T10:00:00Z") }).anchor).toBe(
+      "2024-03-05T10:00:00Z",
+    );
   });
 
   test.each([
@@ -68,7 +74,9 @@ describe("resolveRotationSettings", () => {
     expect(() => resolveRotationSettings({ keyExpiresAfterDays: 181, rotateAfterDays: 91 })).toThrow(
       "use at most 90 days, or raise keyExpiresAfterDays to at least 183.",
     );
-    expect(resolveRotationSettings({ keyExpiresAfterDays: 180, rotateAfterDays: 89 }).rotateAfterDays).toBe(89);
+    expect(resolveRotationSettings({ keyExpiresAfterDays: 180, rotateAfterDays: 89 }).rotateAfterDays).toBe(
+      89,
+    );
   });
 
   test.each([
@@ -85,8 +93,12 @@ describe("resolveRotationSettings", () => {
   });
 
   test("Date anchors must be valid and whole seconds", () => {
-    expect(() => resolveRotationSettings({ anchor: new Date("nope") })).toThrow('got "Invalid Date" (not a valid date)');
-    expect(() => resolveRotationSettings({ anchor: new Date(anchor + 1) })).toThrow("fractions of a second are not allowed");
+    expect(() => resolveRotationSettings({ anchor: new Date("nope") })).toThrow(
+      'got "Invalid Date" (not a valid date)',
+    );
+    expect(() => resolveRotationSettings({ anchor: new Date(anchor + 1) })).toThrow(
+      "fractions of a second are not allowed",
+    );
   });
 });
 
@@ -209,7 +221,9 @@ describe("planRotation", () => {
   });
 
   test("an invalid clock is refused", () => {
-    expect(() => planRotation({ now: new Date("garbage") })).toThrow("now must be a valid Date; got Invalid Date.");
+    expect(() => planRotation({ now: new Date("garbage") })).toThrow(
+      "now must be a valid Date; got Invalid Date.",
+    );
   });
 
   test("the default anchor is the documented one", () => {

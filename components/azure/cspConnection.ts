@@ -13,12 +13,15 @@
  *   ${name}-registration      OptimaRegistration with the active key, after the verification
  *   ${name}-key-vault-secret  azure-native Key Vault secret with the active key, when keyVault is set
  *
- * Hand-off order. The registration takes the active slot's key and depends on its verification,
- * so when a rotation replaces a slot Pulumi runs: new password → verification → registration
- * update → deletion of the replaced password, last. Pulumi deletes replaced resources at the end
- * of a run, after everything that depends on the new ones, and only if the run got that far; so
- * if verification or Optima fails, the run fails with the old key still in place (for a normal
- * rotation the key Optima holds is in the slot that is not replaced at all).
+ * Hand-off order. The registration takes the active slot's key and depends on that key's
+ * verification. When a rotation replaces a slot, Pulumi creates the new password, then the
+ * verification, then updates the registration, and deletes the replaced password last: replaced
+ * resources are deleted at the end of a run, and only by a run that got that far. In a normal
+ * rotation the slot replaced is the one Optima does not hold, so Optima's key is not touched; if
+ * verification or Optima fails, the run stops and Optima keeps a working key. One gap: if a run
+ * that missed a whole window (both slots replaced) fails, the next run first deletes the old
+ * keys, Optima's among them (Pulumi retires a failed run's pending deletions before anything
+ * else), and hands Optima the new key later in that same run.
  *
  * Nothing here reads the clock except to pick the rotation window (`now`, default the real
  * time): a slot's `endDate`, display name and `rotateWhenChanged` are functions of its window.
@@ -39,7 +42,14 @@ import {
   timeoutSecondsProblem,
 } from "./keyVerificationRuntime";
 import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
-import { ResolvedWebApp, WebAppArgs, adoptWebApp, lookUpWebApp, validateWebAppArgs } from "./webApp";
+import {
+  ResolvedWebApp,
+  WebAppArgs,
+  adoptWebApp,
+  firstLine,
+  lookUpWebApp,
+  validateWebAppArgs,
+} from "./webApp";
 
 export type { WebAppArgs } from "./webApp";
 
@@ -58,7 +68,10 @@ export interface OptimaArgs {
   /**
    * Keep the registration in Optima when the component is deleted (`pulumi destroy`), and keep
    * the key it holds (the active slot's) in Azure AD too, so a retained registration never holds
-   * a deleted key. Default false: destroy removes the registration and both keys.
+   * a deleted key. Retention follows the active slot from window to window, so rotations still
+   * delete the previous key. Pulumi retains on replacement too: an emergency `--replace` of the
+   * active key (or a run that missed a whole window) leaves the old active key in Azure AD until
+   * its end date. Default false: destroy removes the registration and both keys.
    */
   readonly retainOnDelete?: boolean;
 }
@@ -168,8 +181,9 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
           rotateWhenChanged: { ...slotPlan.rotateWhenChanged },
         },
         // With optima.retainOnDelete, the active key outlives the component like the registration
-        // holding it. Pulumi decides retention from the state of the resource being deleted, so a
-        // slot replaced by a normal rotation (it was the previous key) is still deleted.
+        // holding it. Pulumi decides retention from the state of the resource being deleted, so the
+        // slot a normal rotation replaces (retained: false while it was the previous key) is still
+        // deleted.
         { parent: this, ...(retain ? { retainOnDelete: slot === plan.activeSlot } : {}) },
       );
     }
@@ -209,7 +223,9 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
           ? { mpnId: args.mpnId, domain: args.domain ?? defaultDomain(this) }
           : {
               tenantId: tenant(),
-              ...(args.optima.billingAccountId !== undefined ? { billingAccountId: args.optima.billingAccountId } : {}),
+              ...(args.optima.billingAccountId !== undefined
+                ? { billingAccountId: args.optima.billingAccountId }
+                : {}),
             }),
       },
       { parent: this, dependsOn: afterVerification, ...(retain ? { retainOnDelete: true } : {}) },
@@ -276,7 +292,9 @@ function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSe
   validateWebAppArgs(args.webApp);
 
   if (!args.optima || args.optima.orgId === undefined) {
-    throw new Error("optima.orgId is required: the Flexera organization ID the partnership is registered in.");
+    throw new Error(
+      "optima.orgId is required: the Flexera organization ID the partnership is registered in.",
+    );
   }
   const target = args.optima.target ?? "csp-partner";
   if (!TARGETS.includes(target)) {
@@ -344,7 +362,7 @@ function defaultDomain(parent: pulumi.Resource): pulumi.Output<string> {
         return domain.domainName;
       },
       (error: unknown) => {
-        const said = error instanceof Error ? error.message.split("\n")[0].slice(0, 300) : undefined;
+        const said = firstLine(error);
         throw new Error(
           "Could not read the tenant's default domain to register with Optima: the deploying identity needs the " +
             "Microsoft Graph permission Domain.Read.All to discover it. Grant it, or set domain explicitly " +

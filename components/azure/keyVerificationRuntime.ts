@@ -10,8 +10,9 @@
  *
  * Lifecycle, as `keyVerificationProvider` (./keyVerification) maps it:
  * - check: validates the inputs without any I/O (preview never reaches Entra ID).
- * - diff: a different key, secret, app, tenant or scope is a replacement (a new proof); the
- *   authority host or timeout alone update the record in place without a request.
+ * - diff: a different key ID, app, tenant or scope is a replacement (a new proof; a new secret
+ *   always comes with a new key ID); the authority host or timeout alone update the record in
+ *   place without a request.
  * - create: the proof itself (the only method that sends a request). No read and no delete:
  *   a proof is a fact about the past, and there is nothing to undo.
  *
@@ -109,7 +110,10 @@ export function checkKeyVerificationInputs(news: Partial<Record<keyof KeyVerific
   for (const field of ["tenantId", "clientId", "keyId"] as const) {
     const value = news[field];
     if (known(value) && !(typeof value === "string" && GUID.test(value))) {
-      failures.push({ property: field, reason: `${field} must be a GUID; got ${JSON.stringify(value ?? null)}.` });
+      failures.push({
+        property: field,
+        reason: `${field} must be a GUID; got ${JSON.stringify(value ?? null)}.`,
+      });
     }
   }
   if (known(news.secret) && !(typeof news.secret === "string" && news.secret.length > 0)) {
@@ -149,7 +153,13 @@ export function authorityHostProblem(value: unknown): string | undefined {
     return `${expected}; got ${JSON.stringify(value)}.`;
   }
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  if (!(url.protocol === "https:" || (url.protocol === "http:" && loopback)) || url.username || url.password || url.search || url.hash) {
+  if (
+    !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash
+  ) {
     return `${expected}; got ${JSON.stringify(value)}.`;
   }
   return undefined;
@@ -157,7 +167,12 @@ export function authorityHostProblem(value: unknown): string | undefined {
 
 /** Why a timeout is not acceptable, or undefined when it is: whole seconds from 1 to 3600. */
 export function timeoutSecondsProblem(value: unknown): string | undefined {
-  if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_VERIFY_TIMEOUT_SECONDS) {
+  if (
+    typeof value === "number" &&
+    Number.isInteger(value) &&
+    value >= 1 &&
+    value <= MAX_VERIFY_TIMEOUT_SECONDS
+  ) {
     return undefined;
   }
   return `timeoutSeconds must be a whole number of seconds from 1 to ${MAX_VERIFY_TIMEOUT_SECONDS}; got ${JSON.stringify(value ?? null)}.`;
@@ -214,13 +229,25 @@ export function classifyTokenFailure(error: unknown): TokenAnswer {
     return { kind: "refused", reason: `unexpected ${typeof name === "string" ? name : "error"}`, advice: "" };
   }
   if (error.kind !== "status") {
-    return { kind: "retry", reason: error.kind === "timeout" ? "the request timed out" : `network error${error.code ? ` ${error.code}` : ""}` };
+    return {
+      kind: "retry",
+      reason:
+        error.kind === "timeout"
+          ? "the request timed out"
+          : `network error${error.code ? ` ${error.code}` : ""}`,
+    };
   }
   const aadsts = /AADSTS(\d+)/.exec(error.serverMessage ?? "")?.[1];
-  const reason = [`HTTP ${error.status}`, error.code, aadsts ? `AADSTS${aadsts}` : undefined].filter(Boolean).join(" ");
+  const reason = [`HTTP ${error.status}`, error.code, aadsts ? `AADSTS${aadsts}` : undefined]
+    .filter(Boolean)
+    .join(" ");
   const status = error.status ?? 0;
   if (status === 429 || status >= 500) {
-    return { kind: "retry", reason, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+    return {
+      kind: "retry",
+      reason,
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
   }
   if (aadsts === "7000215" || (aadsts === undefined && error.code === "invalid_client")) {
     return { kind: "retry", reason };
@@ -257,7 +284,10 @@ function adviceFor(aadsts: string | undefined, code: string | undefined): string
  * Resolves with the number of requests made; rejects with a {@link keyVerificationError} that
  * holds no secret.
  */
-export async function verifyKey(inputs: KeyVerificationInputs, deps: VerifyDeps = {}): Promise<{ attempts: number; verifiedAt: string }> {
+export async function verifyKey(
+  inputs: KeyVerificationInputs,
+  deps: VerifyDeps = {},
+): Promise<{ attempts: number; verifiedAt: string }> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = deps.random ?? Math.random;

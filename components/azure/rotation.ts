@@ -216,12 +216,16 @@ export function formatInstant(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** Parses and checks an anchor; returns epoch milliseconds (a whole second). */
 function parseAnchor(anchor: string | Date): number {
-  const shown = anchor instanceof Date ? (Number.isNaN(anchor.getTime()) ? "Invalid Date" : anchor.toISOString()) : anchor;
+  const shown =
+    anchor instanceof Date
+      ? Number.isNaN(anchor.getTime())
+        ? "Invalid Date"
+        : anchor.toISOString()
+      : anchor;
   const invalid = (why: string): RotationSettingsError =>
     new RotationSettingsError(
       `rotationAnchor must be an ISO 8601 instant in UTC or with an offset, in whole seconds, such as ` +
@@ -257,7 +261,9 @@ function parseAnchor(anchor: string | Date): number {
       throw invalid("fractions of a second are not allowed");
     }
     const offsetMinutes =
-      zone === "Z" ? 0 : (zone.startsWith("-") ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+      zone === "Z"
+        ? 0
+        : (zone.startsWith("-") ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
     ms = local - offsetMinutes * 60_000;
   }
   if (ms % 1000 !== 0) {

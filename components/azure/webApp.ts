@@ -73,7 +73,8 @@ export const APPLICATION_REGISTRATION_INPUTS = [
  * The display name sent for an adopted app. It is required by the resource's schema, ignored by
  * `ignoreChanges`, and so never written: the import keeps the app's real name.
  */
-export const ADOPTED_DISPLAY_NAME_PLACEHOLDER = "Partner Center Web App (adopted; never changed by optima-csp)";
+export const ADOPTED_DISPLAY_NAME_PLACEHOLDER =
+  "Partner Center Web App (adopted; never changed by optima-csp)";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -168,9 +169,17 @@ export function adoptWebApp(name: string, webApp: WebAppArgs, parent: pulumi.Res
   return { clientId: webApp.clientId, objectId: pulumi.output(objectId), applicationId, registration };
 }
 
-/** The first line of an error's message (invoke errors carry the provider's whole diagnostic). */
-function firstLine(error: unknown): string | undefined {
-  const message = error instanceof Error ? error.message : typeof error === "string" ? error : undefined;
+/**
+ * The first line of an error's message, at most 300 characters (invoke errors carry the
+ * provider's whole diagnostic). Duck-typed: errors from another realm are not `instanceof Error`.
+ */
+export function firstLine(error: unknown): string | undefined {
+  const message =
+    typeof error === "string"
+      ? error
+      : typeof (error as { message?: unknown } | null)?.message === "string"
+        ? (error as { message: string }).message
+        : undefined;
   const line = message?.split("\n").find((l) => l.trim().length > 0);
   return line?.trim().slice(0, 300);
 }

@@ -129,11 +129,14 @@ export type AttemptOutcome =
   | { readonly kind: "timeout" }
   | { readonly kind: "network"; readonly code?: string };
 
+// Plain arrays, not Sets: this module is serialized by value with the dynamic providers, and the
+// closure serializer cannot rebuild a Set (it comes back as a plain object).
+
 /** Network error codes that say the request never reached a server, so it cannot have had any effect. */
-const NOT_SENT_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "EAI_AGAIN"]);
+const NOT_SENT_CODES: readonly string[] = ["ECONNREFUSED", "EAI_AGAIN"];
 
 /** Network error codes that will not go away by trying again (wrong host name, bad certificate). */
-const PERMANENT_NETWORK_CODES: ReadonlySet<string> = new Set([
+const PERMANENT_NETWORK_CODES: readonly string[] = [
   "ENOTFOUND",
   "CERT_HAS_EXPIRED",
   "DEPTH_ZERO_SELF_SIGNED_CERT",
@@ -141,7 +144,7 @@ const PERMANENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
   "ERR_INVALID_URL",
-]);
+];
 
 /** Whether an HTTP status is worth trying again: 429 and server errors (except 501/505, which never change). */
 export function isRetryableStatus(status: number): boolean {
@@ -166,7 +169,7 @@ export function shouldRetry(
   const transient =
     outcome.kind === "timeout" ||
     (outcome.kind === "status" && isRetryableStatus(outcome.status)) ||
-    (outcome.kind === "network" && !PERMANENT_NETWORK_CODES.has(outcome.code ?? ""));
+    (outcome.kind === "network" && !PERMANENT_NETWORK_CODES.includes(outcome.code ?? ""));
   if (!transient) {
     return false;
   }
@@ -175,6 +178,6 @@ export function shouldRetry(
   }
   return (
     (outcome.kind === "status" && outcome.status === 429) ||
-    (outcome.kind === "network" && NOT_SENT_CODES.has(outcome.code ?? ""))
+    (outcome.kind === "network" && NOT_SENT_CODES.includes(outcome.code ?? ""))
   );
 }

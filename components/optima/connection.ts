@@ -92,7 +92,8 @@ export const REGION_ENDPOINTS: Readonly<
 export const LEGACY_AUTH_PATH = "/api/oauth2";
 
 /** Hosts that may be reached over plain http (a local emulator). */
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "[::1]", "::1", "localhost"]);
+// An array, not a Set: the closure serializer cannot rebuild a Set in the provider host.
+const LOOPBACK_HOSTS: readonly string[] = ["127.0.0.1", "[::1]", "::1", "localhost"];
 
 /**
  * Resolves the connection from stack config, each key falling back to its environment
@@ -213,7 +214,7 @@ function resolveCredential(
 
 /** Whether a URL host name is a loopback address that may be reached over plain http. */
 export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
+  return LOOPBACK_HOSTS.includes(hostname.toLowerCase());
 }
 
 /** A one-line summary safe for logs: hosts, flavor and credential kind, never the credential itself. */

@@ -19,6 +19,7 @@
  */
 
 import { createHash } from "node:crypto";
+import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 
@@ -32,7 +33,11 @@ export interface SecretWrapper {
 }
 
 export function isSecretWrapper(value: unknown): value is SecretWrapper {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE
+  );
 }
 
 /** A value with every secret wrapper replaced by what it wraps. */
@@ -100,7 +105,9 @@ export interface Invoke {
   readonly inputs: Record<string, unknown>;
 }
 
-export type InvokeHandlers = Readonly<Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>>;
+export type InvokeHandlers = Readonly<
+  Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>
+>;
 
 /** A resource as the fake engine keeps it in state. */
 interface StateEntry {
@@ -120,10 +127,22 @@ export interface Run<T> {
   readonly value: T;
   readonly registrations: Registration[];
   readonly invokes: Invoke[];
+  /** Errors the run reported (failed registrations), as the engine would print them. */
+  readonly errors: string[];
   /** Resources in the previous state that this run no longer declares (deleted at its end). */
-  readonly deletes: { type: string; name: string; urn: string; id: string; outputs: Record<string, unknown>; retainOnDelete?: boolean }[];
+  readonly deletes: {
+    type: string;
+    name: string;
+    urn: string;
+    id: string;
+    outputs: Record<string, unknown>;
+    retainOnDelete?: boolean;
+  }[];
   /** Previous outputs of resources this run replaced, by name (the old key that is deleted at the end). */
-  readonly replaced: Record<string, { id: string; outputs: Record<string, unknown>; retainOnDelete?: boolean }>;
+  readonly replaced: Record<
+    string,
+    { id: string; outputs: Record<string, unknown>; retainOnDelete?: boolean }
+  >;
   /** The registration of a resource by name; throws if there is none. */
   byName(name: string): Registration;
   /** Registrations of one type. */
@@ -149,6 +168,17 @@ const REPLACE_ON: Readonly<Record<string, readonly string[] | "*">> = {
   [TYPES.registration]: ["target", "orgId", "mpnId", "tenantId", "billingAccountId"],
 };
 
+/** How long one run may take before the fake engine gives up on it. */
+const RUN_TIMEOUT_MS = 20_000;
+
+/**
+ * The real `process`: under jest, the global `process` is a per-file copy whose events the
+ * process never emits; `vm.runInThisContext` evaluates in the main context.
+ */
+function hostProcess(): NodeJS.Process {
+  return vm.runInThisContext("process") as NodeJS.Process;
+}
+
 export class FakeEngine {
   private state = new Map<string, StateEntry>();
   private counter = 0;
@@ -165,8 +195,18 @@ export class FakeEngine {
     return [...this.state.values()].find((e) => e.name === name)?.outputs;
   }
 
-  /** Evaluates `program` as one run, waits for every registration, and updates state. */
-  async run<T>(program: () => T): Promise<Run<T>> {
+  /** Planned state of runs not committed yet. */
+  private readonly planned = new WeakMap<
+    object,
+    { previous: Map<string, StateEntry>; next: Map<string, StateEntry> }
+  >();
+
+  /**
+   * Evaluates `program` as one run and waits for every registration. With `commit` (default),
+   * the run is taken to have succeeded and becomes the state; otherwise call {@link commit} with
+   * what was actually applied.
+   */
+  async run<T>(program: () => T, options: { commit?: boolean } = {}): Promise<Run<T>> {
     const registrations: Registration[] = [];
     const invokes: Invoke[] = [];
     const pendingOptions = new Map<string, Omit<Registration, "inputs" | "op" | "id" | "outputs" | "urn">>();
@@ -179,7 +219,7 @@ export class FakeEngine {
         invokes.push({ token: args.token, inputs: args.inputs });
         const handler = this.options.invokes?.[args.token];
         if (!handler) {
-          throw new Error(`Mock call not implemented: ${args.token}`);
+          throw invokeError(`Mock call not implemented: ${args.token}`);
         }
         return handler(args.inputs);
       },
@@ -218,7 +258,15 @@ export class FakeEngine {
         }
         const urn = `urn:pulumi:${this.stack}::${this.project}::${urnType(options.parent, args.type)}::${args.name}`;
         registrations.push({ ...options, urn, inputs: args.inputs, op, id, outputs });
-        next.set(urn, { type: args.type, name: args.name, urn, inputs: comparable, id, outputs, retainOnDelete: options.retainOnDelete });
+        next.set(urn, {
+          type: args.type,
+          name: args.name,
+          urn,
+          inputs: comparable,
+          id,
+          outputs,
+          retainOnDelete: options.retainOnDelete,
+        });
         // The engine marks these outputs secret; the mock has to say so itself.
         const state: Record<string, unknown> = { ...outputs };
         for (const field of options.additionalSecretOutputs) {
@@ -232,7 +280,8 @@ export class FakeEngine {
 
     await pulumi.runtime.setMocks(mocks, this.project, this.stack, this.options.preview ?? false);
     // The mock monitor passes newResource only type, name and inputs: read the options from the
-    // registration request itself, just before the monitor handles it.
+    // registration request itself, just before the monitor handles it. (`waitForRPCs` is
+    // internal to the SDK and not in its declarations, hence the typed require.)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as {
       getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void> };
@@ -255,35 +304,125 @@ export class FakeEngine {
       return original(req, cb);
     };
 
-    const value = program();
-    await settings.waitForRPCs();
+    // A registration whose inputs failed (a lookup that threw, say) rejects promises nobody
+    // awaits, and what depends on it never resolves. The Pulumi language host owns the
+    // process's unhandled-rejection handler while a program runs: it reports those errors and
+    // ends the run. So does this, in place of jest's handler for the duration of the run.
+    const errors: string[] = [];
+    let lastError = 0;
+    const onRejection = (reason: unknown): void => {
+      lastError = Date.now();
+      const message = (reason as { message?: unknown } | null)?.message;
+      errors.push(typeof message === "string" ? message : String(reason));
+    };
+    const host = hostProcess();
+    const saved = host.listeners("unhandledRejection");
+    host.removeAllListeners("unhandledRejection");
+    host.on("unhandledRejection", onRejection);
+    let value: T;
+    try {
+      value = program();
+      const settled = settings.waitForRPCs().then(() => "done" as const);
+      for (const started = Date.now(); ;) {
+        const outcome = await Promise.race([
+          settled,
+          new Promise((resolve) => setTimeout(resolve, 25, "tick")),
+        ]);
+        if (outcome === "done") {
+          break;
+        }
+        if (errors.length > 0 && Date.now() - lastError >= 100) {
+          break; // failed: what is left waits on what failed, as in a real run
+        }
+        if (Date.now() - started > RUN_TIMEOUT_MS) {
+          throw new Error(`fake engine: the program did not finish within ${RUN_TIMEOUT_MS} ms`);
+        }
+      }
+      // Let rejections of the last operations surface before the handler goes.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      host.removeListener("unhandledRejection", onRejection);
+      for (const listener of saved) {
+        host.on("unhandledRejection", listener as (reason: unknown) => void);
+      }
+    }
 
     const deletes = [...previous.values()]
       .filter((e) => !next.has(e.urn))
-      .map(({ type, name, urn, id, outputs, retainOnDelete }) => ({ type, name, urn, id, outputs, retainOnDelete }));
-    this.state = next;
+      .map(({ type, name, urn, id, outputs, retainOnDelete }) => ({
+        type,
+        name,
+        urn,
+        id,
+        outputs,
+        retainOnDelete,
+      }));
 
     const byName = (name: string): Registration => {
       const found = registrations.filter((r) => r.name === name);
       if (found.length !== 1) {
-        throw new Error(`expected one registration named ${name}, found ${found.length}: ${registrations.map((r) => r.name).join(", ")}`);
+        throw new Error(
+          `expected one registration named ${name}, found ${found.length}: ${registrations.map((r) => r.name).join(", ")}`,
+        );
       }
       return found[0];
     };
-    return {
+    const run: Run<T> = {
       value,
       registrations,
       invokes,
+      errors,
       deletes,
       replaced,
       byName,
       ofType: (type) => registrations.filter((r) => r.type === type),
       namesWith: (...ops) => registrations.filter((r) => ops.includes(r.op)).map((r) => r.name),
     };
+    if (options.commit === false) {
+      this.planned.set(run, { previous, next });
+    } else {
+      this.state = next;
+    }
+    return run;
+  }
+
+  /**
+   * Records what a run not committed at evaluation actually did: resources whose steps are in
+   * `done` (by URN) take their new state, the others keep their old one (so the next run plans
+   * them again), and resources the run no longer declares leave state only if it completed.
+   */
+  commit(run: Run<unknown>, done: ReadonlySet<string>): void {
+    const planned = this.planned.get(run);
+    if (!planned) {
+      throw new Error("fake engine: this run was committed at evaluation, or already");
+    }
+    this.planned.delete(run);
+    const state = new Map<string, StateEntry>();
+    const completed = [...planned.next.keys()].every((urn) => done.has(urn));
+    for (const [urn, entry] of planned.previous) {
+      if (!planned.next.has(urn) && !completed) {
+        state.set(urn, entry);
+      }
+    }
+    for (const [urn, entry] of planned.next) {
+      const old = planned.previous.get(urn);
+      if (done.has(urn)) {
+        state.set(urn, entry);
+      } else if (old) {
+        state.set(urn, old);
+      }
+    }
+    this.state = state;
   }
 
   /** New outputs for a created or replaced resource, like its provider would return. */
-  private mint(type: string, name: string, inputs: Record<string, unknown>): { id: string; outputs: Record<string, unknown> } {
+  private mint(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+  ): { id: string; outputs: Record<string, unknown> } {
     const n = ++this.counter;
     const serial = String(n).padStart(12, "0");
     switch (type) {
@@ -291,16 +430,29 @@ export class FakeEngine {
         const keyId = `00000000-0000-4000-8000-${serial}`;
         return {
           id: `${String(inputs.applicationId)}/password/${keyId}`,
-          outputs: { ...inputs, keyId, value: `key-value-${n}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}` },
+          outputs: {
+            ...inputs,
+            keyId,
+            value: `key-value-${n}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}`,
+          },
         };
       }
       case TYPES.randomId: {
-        const hex = createHash("sha256").update(`${this.stack}/${name}`).digest("hex").slice(0, 2 * Number(inputs.byteLength ?? 4));
-        return { id: Buffer.from(hex, "hex").toString("base64url"), outputs: { ...inputs, hex, b64Url: Buffer.from(hex, "hex").toString("base64url") } };
+        const hex = createHash("sha256")
+          .update(`${this.stack}/${name}`)
+          .digest("hex")
+          .slice(0, 2 * Number(inputs.byteLength ?? 4));
+        return {
+          id: Buffer.from(hex, "hex").toString("base64url"),
+          outputs: { ...inputs, hex, b64Url: Buffer.from(hex, "hex").toString("base64url") },
+        };
       }
       case TYPES.verification: {
         const { secret: _secret, ...rest } = inputs;
-        return { id: String(inputs.keyId), outputs: { ...rest, verifiedAt: "2026-01-01T00:00:00.000Z", attempts: 1 } };
+        return {
+          id: String(inputs.keyId),
+          outputs: { ...rest, verifiedAt: "2026-01-01T00:00:00.000Z", attempts: 1 },
+        };
       }
       case TYPES.registration:
         return { id: `registration-${serial}`, outputs: { ...inputs, adopted: false } };
@@ -359,7 +511,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a as object).sort();
   const kb = Object.keys(b as object).sort();
   return (
-    deepEqual(ka, kb) &&
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i]) &&
     ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
   );
 }
@@ -387,6 +540,14 @@ export const FIXTURE = {
   orgId: "12345",
 } as const;
 
+/**
+ * An error as a failed invoke returns it: the SDK rejects with `new Error(err.details)`, so the
+ * message has to be in `details`, as gRPC puts the provider's message there.
+ */
+export function invokeError(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
+}
+
 export type FixtureOverrides = Partial<Record<keyof typeof FIXTURE, string>>;
 
 /** The handlers without those for the given tokens (so that calling them fails). */
@@ -400,18 +561,39 @@ export function azureAdInvokes(overrides: FixtureOverrides = {}): InvokeHandlers
   return {
     [TOKENS.getApplication]: (inputs) => {
       if (inputs.clientId !== f.clientId) {
-        throw new Error(`Could not find application with client ID "${String(inputs.clientId)}"`);
+        throw invokeError(`Could not find application with client ID "${String(inputs.clientId)}"`);
       }
-      return { id: `/applications/${f.objectId}`, objectId: f.objectId, clientId: f.clientId, displayName: f.appDisplayName };
+      return {
+        id: `/applications/${f.objectId}`,
+        objectId: f.objectId,
+        clientId: f.clientId,
+        displayName: f.appDisplayName,
+      };
     },
-    [TOKENS.getClientConfig]: () => ({ id: "client-config", tenantId: f.tenantId, clientId: "deployer", objectId: "deployer-object" }),
+    [TOKENS.getClientConfig]: () => ({
+      id: "client-config",
+      tenantId: f.tenantId,
+      clientId: "deployer",
+      objectId: "deployer-object",
+    }),
     [TOKENS.getDomains]: (inputs) => {
       if (inputs.onlyDefault !== true) {
         throw new Error("getDomains called without onlyDefault: true");
       }
       return {
         id: "domains",
-        domains: [{ domainName: f.domain, default: true, initial: true, verified: true, root: true, adminManaged: true, authenticationType: "Managed", supportedServices: [] }],
+        domains: [
+          {
+            domainName: f.domain,
+            default: true,
+            initial: true,
+            verified: true,
+            root: true,
+            adminManaged: true,
+            authenticationType: "Managed",
+            supportedServices: [],
+          },
+        ],
       };
     },
   };

@@ -1,0 +1,136 @@
+/**
+ * README.md is the front door: these tests keep it true about the things that drift silently —
+ * the configuration table against Pulumi.yaml, the Optima connection keys against the code that
+ * reads them, the commands it tells users to run against package.json and .ci/run, and its links.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { OPTIMA_SETTINGS } from "../components/optima/connection";
+
+const root = path.resolve(__dirname, "..");
+const readme = readFileSync(path.join(root, "README.md"), "utf8");
+
+interface ProjectConfigKey {
+  type: string;
+  default?: unknown;
+  description?: string;
+}
+
+function projectConfig(): Record<string, ProjectConfigKey> {
+  const project = yaml.load(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+    config: Record<string, ProjectConfigKey>;
+  };
+  return project.config;
+}
+
+/** The rows of the table between the config-table markers: key → { type, default }. */
+function readmeConfigTable(): Map<string, { type: string; default: string }> {
+  const start = readme.indexOf("<!-- config-table:start");
+  const end = readme.indexOf("<!-- config-table:end -->");
+  expect(start).toBeGreaterThanOrEqual(0);
+  expect(end).toBeGreaterThan(start);
+  const rows = new Map<string, { type: string; default: string }>();
+  for (const line of readme.slice(start, end).split("\n")) {
+    const cells = line.split("|").map((c) => c.trim());
+    const key = /^`([A-Za-z]+)`$/.exec(cells[1] ?? "")?.[1];
+    if (key) {
+      rows.set(key, { type: cells[2], default: cells[3] });
+    }
+  }
+  return rows;
+}
+
+describe("README configuration table", () => {
+  it("lists exactly the keys Pulumi.yaml declares, in the same order", () => {
+    expect([...readmeConfigTable().keys()]).toEqual(Object.keys(projectConfig()));
+  });
+
+  it("gives each key the type Pulumi.yaml declares", () => {
+    const table = readmeConfigTable();
+    for (const [key, declared] of Object.entries(projectConfig())) {
+      expect({ key, type: table.get(key)?.type }).toEqual({ key, type: declared.type });
+    }
+  });
+
+  it("states the default Pulumi.yaml declares, where it declares one", () => {
+    const table = readmeConfigTable();
+    for (const [key, declared] of Object.entries(projectConfig())) {
+      if (declared.default !== undefined) {
+        expect({ key, default: table.get(key)?.default }).toEqual({
+          key,
+          default: `\`${String(declared.default)}\``,
+        });
+      }
+    }
+  });
+
+  it("marks as required exactly the keys the program requires", () => {
+    const program = readFileSync(path.join(root, "index.ts"), "utf8");
+    const required = [...program.matchAll(/config\.require\w*\("(\w+)"/g)].map((m) => m[1]).sort();
+    const documented = [...readmeConfigTable()]
+      .filter(([, row]) => row.default === "(required)")
+      .map(([key]) => key)
+      .sort();
+    expect(documented).toEqual(required);
+  });
+});
+
+describe("README Optima connection keys", () => {
+  it.each(Object.values(OPTIMA_SETTINGS))("documents $key with its fallback $env", ({ key, env }) => {
+    const row = readme.split("\n").find((line) => line.startsWith(`| \`${key}\``));
+    expect(row).toBeDefined();
+    expect(row).toContain(`\`${env}\``);
+  });
+});
+
+describe("README commands", () => {
+  const scripts = (
+    JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }
+  ).scripts;
+
+  it("tells users the same test command CI runs", () => {
+    const ci = readFileSync(path.join(root, ".ci", "run"), "utf8");
+    expect(ci.split("\n").map((line) => line.trim())).toContain("npm test");
+    expect(readme).toContain("npm ci && npm test");
+  });
+
+  it("only names npm scripts that exist", () => {
+    const named = new Set([...readme.matchAll(/npm run ([a-z][a-z:-]*)/g)].map((m) => m[1]));
+    expect(named.size).toBeGreaterThan(0);
+    for (const script of named) {
+      expect({ script, exists: script in scripts }).toEqual({ script, exists: true });
+    }
+  });
+
+  it("gives the two fresh-machine commands: the rehearsal and the tests", () => {
+    expect(readme).toMatch(/npm ci && npm run rehearsal/);
+    expect(readme).toMatch(/npm ci && npm test/);
+  });
+});
+
+describe("README links", () => {
+  it("points only at files that exist", () => {
+    const targets = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1])
+      .filter((target) => !/^[a-z]+:/.test(target));
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) {
+      expect({ target, exists: existsSync(path.join(root, target)) }).toEqual({ target, exists: true });
+    }
+  });
+
+  it("points only at headings that exist", () => {
+    const slugs = new Set(
+      [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+        m[1]
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, "")
+          .replace(/ /g, "-"),
+      ),
+    );
+    for (const [, anchor] of readme.matchAll(/\]\(#([^)]+)\)/g)) {
+      expect({ anchor, exists: slugs.has(anchor) }).toEqual({ anchor, exists: true });
+    }
+  });
+});
