@@ -16,6 +16,7 @@
  * provider: missing optional fields are tolerated, a missing target means `csp-partner`.
  */
 import {
+  REGISTRATION_FIELDS,
   REGISTRATION_TARGETS,
   isRegistrationTarget,
   normalizeDomain,
@@ -38,16 +39,6 @@ export interface RegistrationDiff {
   /** True whenever `replaces` is not empty. */
   readonly deleteBeforeReplace: boolean;
 }
-
-const FIELDS: readonly RegistrationField[] = [
-  "orgId",
-  "mpnId",
-  "domain",
-  "applicationId",
-  "applicationSecret",
-  "tenantId",
-  "billingAccountId",
-];
 
 /** How two values of a field are compared. */
 const NORMALIZE: Readonly<Record<RegistrationField, (value: string) => string>> = {
@@ -90,7 +81,7 @@ export function diffRegistration(
   }
   // Judge each field by the new target's rules (fall back to the old one if the new is not valid).
   const mapping = targetMapping(isRegistrationTarget(newTarget) ? newTarget : pickKnown(oldTarget));
-  for (const field of FIELDS) {
+  for (const field of REGISTRATION_FIELDS) {
     if (sameValue(field, olds[field], news[field])) {
       continue;
     }

@@ -41,8 +41,8 @@ import {
   updateRegistration,
 } from "./registrations";
 import {
+  REGISTRATION_FIELDS,
   targetMapping,
-  type RegistrationField,
   type RegistrationInputs,
   type RegistrationOutputs,
   type RemoteRegistration,
@@ -62,17 +62,6 @@ interface HostState {
 const host: HostState = {};
 
 const NO_CONFIG: ConfigSource = { get: () => undefined };
-
-/** Every input field, in the order outputs list them. */
-const INPUT_FIELDS: readonly RegistrationField[] = [
-  "orgId",
-  "mpnId",
-  "domain",
-  "applicationId",
-  "applicationSecret",
-  "tenantId",
-  "billingAccountId",
-];
 
 /**
  * Keeps the stack config for the first API call. `req.config.get("optima:refreshToken")` reads
@@ -221,7 +210,7 @@ function outputs(
   extra: { adopted: boolean; validation?: RegistrationOutputs["validation"] },
 ): RegistrationOutputs {
   const result: Record<string, unknown> = { target: inputs.target ?? "csp-partner" };
-  for (const field of INPUT_FIELDS) {
+  for (const field of REGISTRATION_FIELDS) {
     result[field] = inputs[field];
   }
   result.href = remote.href;

@@ -70,9 +70,19 @@ export interface RegistrationOutputs extends RegistrationInputs {
   validation?: RegistrationValidation;
 }
 
-/** The input fields a registration is made of (`target` aside). */
-export type RegistrationField =
-  "orgId" | "mpnId" | "domain" | "applicationId" | "applicationSecret" | "tenantId" | "billingAccountId";
+/** The input fields a registration is made of (`target` aside), in the order outputs list them. */
+export const REGISTRATION_FIELDS = [
+  "orgId",
+  "mpnId",
+  "domain",
+  "applicationId",
+  "applicationSecret",
+  "tenantId",
+  "billingAccountId",
+] as const;
+
+/** One of {@link REGISTRATION_FIELDS}. */
+export type RegistrationField = (typeof REGISTRATION_FIELDS)[number];
 
 /** A registration as Optima returns it. Never carries the secret: Optima does not send it back. */
 export interface RemoteRegistration {
