@@ -9,7 +9,7 @@ import { PARTNER_CENTER_SCOPE, keyVerificationProvider } from "../components/azu
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tools/host";
 
-const TYPE = "pulumi-nodejs:dynamic/azure:KeyVerification";
+const TYPE = "pulumi-nodejs:dynamic/optima-csp:KeyVerification";
 const TENANT = "9d2f7c1e-5a4b-4c3d-8e9f-0a1b2c3d4e5f";
 const CLIENT = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
 const KEY_1 = "7b0c2d9e-1111-4a2b-8c3d-4e5f6a7b8c9d";

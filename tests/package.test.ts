@@ -49,7 +49,7 @@ const FILE_PATH = {
 
 const PULUMI_PACKAGES = ["@pulumi/pulumi", "@pulumi/azuread", "@pulumi/azure-native", "@pulumi/random"];
 const REGISTRATION_TYPE = "pulumi-nodejs:dynamic/optima-csp:Registration";
-const KEY_VERIFICATION_TYPE = "pulumi-nodejs:dynamic/azure:KeyVerification";
+const KEY_VERIFICATION_TYPE = "pulumi-nodejs:dynamic/optima-csp:KeyVerification";
 
 const PACK_TIMEOUT_MS = 120_000;
 const STEP_TIMEOUT_MS = 60_000;

@@ -82,7 +82,7 @@ const REGISTRATION_URN = urnFor(
   "rehearsal",
 );
 const VERIFICATION_URN = urnFor(
-  "pulumi-nodejs:dynamic/azure:KeyVerification",
+  "pulumi-nodejs:dynamic/optima-csp:KeyVerification",
   `${COMPONENT}-key-verification`,
   "rehearsal",
 );

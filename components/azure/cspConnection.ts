@@ -27,7 +27,7 @@
  * time): a slot's `endDate`, display name and `rotateWhenChanged` are functions of its window.
  */
 
-import * as keyvault from "@pulumi/azure-native/keyvault";
+import type * as keyvault from "@pulumi/azure-native/keyvault";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -153,6 +153,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
 
     // 1. Validate, synchronously and before any child exists.
     const settings = validateArgs(name, args);
+    const keyVaultModule = args.keyVault ? loadKeyVault() : undefined;
     const plan = planRotation({
       now: args.now ?? new Date(),
       anchor: args.rotationAnchor,
@@ -231,8 +232,8 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       { parent: this, dependsOn: afterVerification, ...(retain ? { retainOnDelete: true } : {}) },
     );
 
-    if (args.keyVault) {
-      new keyvault.Secret(
+    if (args.keyVault && keyVaultModule) {
+      new keyVaultModule.Secret(
         `${name}-key-vault-secret`,
         {
           resourceGroupName: args.keyVault.resourceGroupName,
@@ -371,4 +372,25 @@ function defaultDomain(parent: pulumi.Resource): pulumi.Output<string> {
       },
     ),
   );
+}
+
+/**
+ * `@pulumi/azure-native/keyvault`, loaded only when `keyVault` is set: `@pulumi/azure-native` is
+ * large (about 136 MB), so it is an optional peer dependency that a stack without a Key Vault
+ * copy need not install.
+ */
+function loadKeyVault(): typeof keyvault {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@pulumi/azure-native/keyvault") as typeof keyvault;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException | undefined)?.code === "MODULE_NOT_FOUND";
+    if (!missing) {
+      throw error;
+    }
+    throw new Error(
+      "keyVault is set, but @pulumi/azure-native is not installed: run `npm install @pulumi/azure-native` " +
+        "in the stack's project (it is an optional peer dependency of optima-csp), or leave keyVault out.",
+    );
+  }
 }

@@ -93,7 +93,9 @@ export class KeyVerification extends pulumi.dynamic.Resource {
         attempts: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
-      "azure",
+      // Type token `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
+      // `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
+      "optima-csp",
       "KeyVerification",
     );
   }

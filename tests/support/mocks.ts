@@ -65,7 +65,7 @@ export const TYPES = {
   appRegistration: "azuread:index/applicationRegistration:ApplicationRegistration",
   randomId: "random:index/randomId:RandomId",
   keyVaultSecret: "azure-native:keyvault:Secret",
-  verification: "pulumi-nodejs:dynamic/azure:KeyVerification",
+  verification: "pulumi-nodejs:dynamic/optima-csp:KeyVerification",
   registration: "pulumi-nodejs:dynamic/optima-csp:Registration",
 } as const;
 
