@@ -241,17 +241,7 @@ export function validateCspPartnerPatch(body: unknown, stored: StoredCspPartner)
   if (body.mpn_id !== undefined && body.mpn_id !== stored.mpn_id) {
     return reject(422, `attribute "mpn_id" cannot be updated; delete the partnership and create a new one`);
   }
-  const out: CspPartnerPatch = {};
-  for (const field of ["domain", "application_id", "application_secret"] as const) {
-    const r = stringField(body, field, false);
-    if (!r.ok) {
-      return r;
-    }
-    if (r.value !== undefined) {
-      out[field] = r.value;
-    }
-  }
-  return { ok: true, value: out };
+  return optionalStringFields(body, ["domain", "application_id", "application_secret"] as const);
 }
 
 export interface BillConnectFields {
@@ -304,8 +294,16 @@ export function validateBillConnectPatch(
   if (body.scopeDetails !== undefined) {
     return reject(422, `attribute "scopeDetails" cannot be updated`);
   }
-  const out: BillConnectPatch = {};
-  for (const field of ["clientId", "clientSecret", "tenantId"] as const) {
+  return optionalStringFields(body, ["clientId", "clientSecret", "tenantId"] as const);
+}
+
+/** The fields of a PATCH body that are present, each checked to be a non-empty string. */
+function optionalStringFields<K extends string>(
+  body: Record<string, unknown>,
+  fields: readonly K[],
+): Validated<Partial<Record<K, string>>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const field of fields) {
     const r = stringField(body, field, false);
     if (!r.ok) {
       return r;
