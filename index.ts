@@ -13,8 +13,12 @@ import { OptimaCspConnection, RegistrationTarget } from "./components";
 
 const config = new pulumi.Config();
 
-const keyVaultResourceGroup = config.get("keyVaultResourceGroup");
-const keyVaultName = config.get("keyVaultName");
+// Pulumi.yaml gives every optional key a default, because the Pulumi CLI requires every declared
+// key that has none. Where the component computes the value itself, that default is "" (or 0 for
+// rotateAfterDays), which `|| undefined` turns back into "not set".
+
+const keyVaultResourceGroup = config.get("keyVaultResourceGroup") || undefined;
+const keyVaultName = config.get("keyVaultName") || undefined;
 if ((keyVaultResourceGroup === undefined) !== (keyVaultName === undefined)) {
   throw new Error(
     "Set both optima-csp:keyVaultResourceGroup and optima-csp:keyVaultName to keep the key in Key Vault, or neither.",
@@ -24,22 +28,26 @@ if ((keyVaultResourceGroup === undefined) !== (keyVaultName === undefined)) {
 const connection = new OptimaCspConnection("optima-csp", {
   webApp: {
     clientId: config.require("webAppClientId"),
-    objectId: config.get("webAppObjectId"),
+    objectId: config.get("webAppObjectId") || undefined,
     adopt: config.getBoolean("adoptWebApp") ?? false,
   },
-  mpnId: config.get("mpnId"),
-  domain: config.get("domain"),
+  mpnId: config.get("mpnId") || undefined,
+  domain: config.get("domain") || undefined,
   keyExpiresAfterDays: config.getNumber("keyExpiresAfterDays"),
-  rotateAfterDays: config.getNumber("rotateAfterDays"),
-  rotationAnchor: config.get("rotationAnchor"),
+  rotateAfterDays: config.getNumber("rotateAfterDays") || undefined,
+  rotationAnchor: config.get("rotationAnchor") || undefined,
   optima: {
     orgId: config.require("optimaOrgId"),
     target: config.get<RegistrationTarget>("optimaTarget", {
       allowedValues: ["csp-partner", "bill-connect"],
     }),
-    billingAccountId: config.get("billingAccountId"),
+    billingAccountId: config.get("billingAccountId") || undefined,
+    retainOnDelete: config.getBoolean("optimaRetainOnDelete") ?? false,
   },
-  verify: { timeoutSeconds: config.getNumber("verifyTimeoutSeconds") },
+  verify: {
+    timeoutSeconds: config.getNumber("verifyTimeoutSeconds"),
+    authorityHost: config.get("verifyAuthorityHost") || undefined,
+  },
   keyVault:
     keyVaultResourceGroup !== undefined && keyVaultName !== undefined
       ? { resourceGroupName: keyVaultResourceGroup, vaultName: keyVaultName }

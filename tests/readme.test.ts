@@ -53,26 +53,32 @@ describe("README configuration table", () => {
     }
   });
 
-  it("states the default Pulumi.yaml declares, where it declares one", () => {
+  it('states the default Pulumi.yaml declares ("" reads as not set)', () => {
     const table = readmeConfigTable();
     for (const [key, declared] of Object.entries(projectConfig())) {
-      if (declared.default !== undefined) {
-        expect({ key, default: table.get(key)?.default }).toEqual({
-          key,
-          default: `\`${String(declared.default)}\``,
-        });
+      const documented = table.get(key)?.default ?? "";
+      if (declared.default === "") {
+        expect({ key, notSet: documented.startsWith("not set") }).toEqual({ key, notSet: true });
+      } else if (declared.default !== undefined) {
+        const stated = documented.startsWith(`\`${String(declared.default)}\``);
+        expect({ key, stated }).toEqual({ key, stated: true });
       }
     }
   });
 
-  it("marks as required exactly the keys the program requires", () => {
+  it("marks as required exactly the keys the program requires and Pulumi.yaml gives no default", () => {
     const program = readFileSync(path.join(root, "index.ts"), "utf8");
     const required = [...program.matchAll(/config\.require\w*\("(\w+)"/g)].map((m) => m[1]).sort();
+    const withoutDefault = Object.entries(projectConfig())
+      .filter(([, declared]) => declared.default === undefined)
+      .map(([key]) => key)
+      .sort();
     const documented = [...readmeConfigTable()]
       .filter(([, row]) => row.default === "(required)")
       .map(([key]) => key)
       .sort();
     expect(documented).toEqual(required);
+    expect(withoutDefault).toEqual(required);
   });
 });
 

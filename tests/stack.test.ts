@@ -46,7 +46,37 @@ const KEYS: Record<string, "string" | "integer" | "boolean"> = {
   verifyTimeoutSeconds: "integer",
   keyVaultResourceGroup: "string",
   keyVaultName: "string",
+  verifyAuthorityHost: "string",
+  optimaRetainOnDelete: "boolean",
 };
+
+/** The keys a stack must set: the CLI refuses to run while a declared key without a default is unset. */
+const REQUIRED = ["optimaOrgId", "webAppClientId"];
+
+/**
+ * What the Pulumi CLI does with project config before it runs the program: a declared key
+ * without a default that the stack does not set stops the run ("Stack … is missing configuration
+ * values …"); a declared default fills in an unset key.
+ */
+function applyProjectConfig(stackValues: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...stackValues };
+  const missing: string[] = [];
+  for (const [key, declaration] of Object.entries(project.config)) {
+    const fullKey = `${project.name}:${key}`;
+    if (fullKey in merged) {
+      continue;
+    }
+    if (declaration.default === undefined) {
+      missing.push(key);
+    } else {
+      merged[fullKey] = declaration.default;
+    }
+  }
+  if (missing.length > 0) {
+    throw new Error(`Stack is missing configuration values ${missing.sort().join(", ")}`);
+  }
+  return merged;
+}
 
 describe("Pulumi.yaml", () => {
   test("is the optima-csp project, runs index.ts on Node.js with TypeScript", () => {
@@ -79,6 +109,19 @@ describe("Pulumi.yaml", () => {
     expect(project.config.rotationAnchor.description).toContain(`Default ${DEFAULT_ROTATION_ANCHOR}.`);
     expect(project.config.adoptWebApp.default).toBe(false);
     expect(project.config.optimaTarget.default).toBe("csp-partner");
+  });
+});
+
+describe("Pulumi.yaml defaults", () => {
+  test("only the two keys a stack must set lack a default (the CLI requires every other declared key)", () => {
+    const withoutDefault = Object.entries(project.config)
+      .filter(([, declaration]) => declaration.default === undefined)
+      .map(([key]) => key)
+      .sort();
+    expect(withoutDefault).toEqual(REQUIRED);
+    expect(() => applyProjectConfig({})).toThrow(
+      "Stack is missing configuration values optimaOrgId, webAppClientId",
+    );
   });
 });
 
@@ -197,6 +240,43 @@ describe("the program under mocks, with the example configuration", () => {
     expect(run.byName("optima-csp-key-verification").inputs.timeoutSeconds).toBe(900);
     expect(run.ofType(TYPES.keyVaultSecret)).toEqual([]);
     expect(devStack.config["optima-csp:webAppClientId"]).toBe(FIXTURE.clientId);
+  });
+
+  test("a stack that sets only what the README's Deploy steps set runs, with every default applied", async () => {
+    const { run, thrown } = await runProgram(
+      applyProjectConfig({
+        "optima-csp:webAppClientId": FIXTURE.clientId,
+        "optima-csp:mpnId": FIXTURE.mpnId,
+        "optima-csp:optimaOrgId": FIXTURE.orgId,
+      }),
+    );
+    expect(thrown).toBeUndefined();
+    expect(run.errors).toEqual([]);
+    // "" defaults read as "not set": the domain is discovered, no Key Vault, no object ID check.
+    expect(run.invokes.map((i) => i.token)).toContain("azuread:index/getDomains:getDomains");
+    expect(run.ofType(TYPES.keyVaultSecret)).toEqual([]);
+    expect(run.byName("optima-csp-key-verification").inputs).toMatchObject({
+      timeoutSeconds: DEFAULT_VERIFY_TIMEOUT_SECONDS,
+      authorityHost: "https://login.microsoftonline.com",
+    });
+    // rotateAfterDays 0 reads as "a third of the expiry": 60 days with the default 180.
+    const endDates = run.ofType(TYPES.password).map((r) => r.inputs.endDate as string);
+    const days = (Date.parse(endDates[0]) - Date.parse(endDates[1])) / 86_400_000;
+    expect(Math.abs(days)).toBe(60);
+    expect(run.byName("optima-csp-registration").retainOnDelete ?? false).toBe(false);
+  });
+
+  test("optimaRetainOnDelete and verifyAuthorityHost reach the component", async () => {
+    const { run, thrown } = await runProgram({
+      ...devStack.config,
+      "optima-csp:optimaRetainOnDelete": true,
+      "optima-csp:verifyAuthorityHost": "https://login.microsoftonline.us",
+    });
+    expect(thrown).toBeUndefined();
+    expect(run.byName("optima-csp-registration").retainOnDelete).toBe(true);
+    expect(run.byName("optima-csp-key-verification").inputs.authorityHost).toBe(
+      "https://login.microsoftonline.us",
+    );
   });
 
   test("with a Key Vault configured, the active key is also kept there under optima-csp-web-app-key", async () => {
