@@ -201,7 +201,7 @@ export function otherSlot(slot: SlotName): SlotName {
 /**
  * The display name of a slot's key, as a person sees it in the portal (Certificates & secrets →
  * Description): which deployment owns it, which slot and window it is, and when it expires, e.g.
- * `optima-csp 3f9a1c2e slot b window 7 (expires 2025-09-23)`. `deploymentId` is the stable
+ * `optima-csp 3f9a1c2e slot b window 7 (expires 2025-08-23)`. `deploymentId` is the stable
  * per-deployment suffix.
  */
 export function keyDisplayName(slot: SlotPlan, deploymentId: string): string {
