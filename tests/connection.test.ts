@@ -460,7 +460,7 @@ describe("validation at construction, with exact messages", () => {
     [
       "a plain-http authority host",
       { verify: { authorityHost: "http://login.microsoftonline.com" } },
-      'verify.authorityHost must be an https:// URL such as https://login.microsoftonline.com (http:// only for 127.0.0.1 or localhost); got "http://login.microsoftonline.com".',
+      'verify.authorityHost must be an https:// URL with no path, such as https://login.microsoftonline.com (http:// only for 127.0.0.1 or localhost); got "http://login.microsoftonline.com".',
     ],
     [
       "a verification timeout of an hour and more",

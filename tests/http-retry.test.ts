@@ -119,7 +119,9 @@ describe("parseRetryAfter", () => {
 describe("retryDelay", () => {
   it("uses the server's Retry-After when it gives one, capped at maxRetryAfterMs", () => {
     expect(retryDelay(1, policy, middle, 7_000)).toBe(7_000);
-    expect(retryDelay(4, policy, middle, 0)).toBe(0);
+    // "Retry-After: 0" (or a date already past) asks for no wait: backoff applies instead, so a
+    // server answering that way every time does not get every attempt at once.
+    expect(retryDelay(4, policy, middle, 0)).toBe(8_000);
     expect(retryDelay(1, policy, middle, 3_600_000)).toBe(60_000);
   });
 

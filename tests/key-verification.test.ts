@@ -9,6 +9,7 @@ import {
   KEY_VERIFICATION_ERROR,
   PARTNER_CENTER_SCOPE,
   VERIFY_BACKOFF,
+  authorityHostProblem,
   KeyVerificationInputs,
   checkKeyVerificationInputs,
   classifyTokenFailure,
@@ -208,8 +209,8 @@ describe("check", () => {
       {
         property: "authorityHost",
         reason:
-          "authorityHost must be an https:// URL such as https://login.microsoftonline.com (http:// only for 127.0.0.1 " +
-          'or localhost); got "http://login.microsoftonline.com".',
+          "authorityHost must be an https:// URL with no path, such as https://login.microsoftonline.com (http:// only " +
+          'for 127.0.0.1 or localhost); got "http://login.microsoftonline.com".',
       },
       {
         property: "timeoutSeconds",
@@ -217,6 +218,20 @@ describe("check", () => {
       },
       { property: "scope", reason: "scope must be a non-empty string." },
     ]);
+  });
+
+  test("an authority host with a tenant path, or a query, is refused without echoing the query", () => {
+    expect(authorityHostProblem("https://login.microsoftonline.com/common")).toBe(
+      "authorityHost must be an https:// URL with no path, such as https://login.microsoftonline.com (http:// only " +
+        'for 127.0.0.1 or localhost); got "https://login.microsoftonline.com/common".',
+    );
+    const withQuery = authorityHostProblem(`https://login.microsoftonline.us/?token=${SECRET}`);
+    expect(withQuery).toContain('got "https://login.microsoftonline.us".');
+    expect(withQuery).not.toContain(SECRET);
+    expect(authorityHostProblem(SECRET)).not.toContain(SECRET);
+    // The local emulator serves Entra ID under a path, on loopback only.
+    expect(authorityHostProblem("http://127.0.0.1:8787/entra")).toBeUndefined();
+    expect(authorityHostProblem("https://login.microsoftonline.us")).toBeUndefined();
   });
 
   test("the secret's value never appears in a failure", () => {

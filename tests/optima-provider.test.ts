@@ -330,6 +330,18 @@ describe("bill-connect", () => {
     expect(emulator.billConnects(ORG)).toEqual([]);
   });
 
+  it("scrubs the key from Optima's validation text before it goes into state", async () => {
+    const inputs = await checked(billInputs);
+    const created = await provider.create(inputs);
+    // A server that quotes the rejected secret back in its validation error.
+    emulator.setValidation(created.id, { valid: false, error: `client secret ${SECRET} is invalid` });
+    const read = await provider.read!(created.id, created.outs);
+    expect(read.props?.validation?.valid).toBe(false);
+    expect(read.props?.validation?.error).toContain("client secret");
+    expect(read.props?.validation?.error).not.toContain(SECRET);
+    await provider.delete!(created.id, created.outs!);
+  });
+
   it("adopts a bill connect for the same tenant made by hand", async () => {
     const byHand = emulator.seedBillConnect(ORG, {
       clientId: "99999999-2222-3333-4444-555555555555",

@@ -142,7 +142,7 @@ export function checkKeyVerificationInputs(news: Partial<Record<keyof KeyVerific
  * path beyond `/`, query or credentials; `http://` only for a loopback host (the local emulator).
  */
 export function authorityHostProblem(value: unknown): string | undefined {
-  const expected = `authorityHost must be an https:// URL such as ${DEFAULT_AUTHORITY_HOST} (http:// only for 127.0.0.1 or localhost)`;
+  const expected = `authorityHost must be an https:// URL with no path, such as ${DEFAULT_AUTHORITY_HOST} (http:// only for 127.0.0.1 or localhost)`;
   if (typeof value !== "string") {
     return `${expected}; got ${JSON.stringify(value ?? null)}.`;
   }
@@ -150,17 +150,23 @@ export function authorityHostProblem(value: unknown): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    return `${expected}; got ${JSON.stringify(value)}.`;
+    // Not echoed: a value that is not a URL may be a credential set under the wrong key.
+    return `${expected}; its value is not a URL (not shown).`;
   }
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  // A path is allowed only on loopback (the local emulator serves Entra ID under /entra): on a
+  // real authority a path such as /common or /<tenant> would put the tenant in the URL twice.
+  const pathAllowed = loopback || url.pathname === "/";
   if (
     !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) ||
     url.username ||
     url.password ||
     url.search ||
-    url.hash
+    url.hash ||
+    !pathAllowed
   ) {
-    return `${expected}; got ${JSON.stringify(value)}.`;
+    // Scheme, host and path only: query and user info may hold a secret.
+    return `${expected}; got ${JSON.stringify(`${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}`)}.`;
   }
   return undefined;
 }

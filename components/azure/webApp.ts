@@ -70,6 +70,19 @@ export const APPLICATION_REGISTRATION_INPUTS = [
 ] as const satisfies readonly (keyof azuread.ApplicationRegistrationArgs)[];
 
 /**
+ * Compile-time proof that the list above is complete: if a later `@pulumi/azuread` adds an
+ * input, this type is no longer `true` and the build fails, instead of the new input being sent
+ * to the real Web App by an import.
+ */
+type MissingRegistrationInputs = Exclude<
+  keyof azuread.ApplicationRegistrationArgs,
+  (typeof APPLICATION_REGISTRATION_INPUTS)[number]
+>;
+export const APPLICATION_REGISTRATION_INPUTS_COMPLETE: [MissingRegistrationInputs] extends [never]
+  ? true
+  : never = true;
+
+/**
  * The display name sent for an adopted app. It is required by the resource's schema, ignored by
  * `ignoreChanges`, and so never written: the import keeps the app's real name.
  */

@@ -109,7 +109,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 
 /**
  * The wait before retry number `retry`: what the server asked for with `Retry-After` (capped
- * at `maxRetryAfterMs`) when it asked, otherwise {@link backoffDelay}.
+ * at `maxRetryAfterMs`) when it asked for a wait, otherwise {@link backoffDelay}. A
+ * `Retry-After` of 0 or a date already past is no wait at all, so backoff applies: a server
+ * that keeps answering that way must not get every attempt at once.
  */
 export function retryDelay(
   retry: number,
@@ -117,7 +119,7 @@ export function retryDelay(
   random: () => number,
   retryAfterMs: number | undefined,
 ): number {
-  if (retryAfterMs !== undefined) {
+  if (retryAfterMs !== undefined && retryAfterMs > 0) {
     return Math.min(retryAfterMs, policy.maxRetryAfterMs);
   }
   return backoffDelay(retry, policy, random);

@@ -163,7 +163,10 @@ function resolveUrl(setting: { value: string; source: string } | undefined, fall
   try {
     url = new URL(value);
   } catch {
-    throw new OptimaConfigError(`${source} must be an absolute https:// URL; got ${JSON.stringify(value)}.`);
+    // Not echoed: a value that is not a URL may be a credential set under the wrong key.
+    throw new OptimaConfigError(
+      `${source} must be an absolute https:// URL; its value is not one (not shown).`,
+    );
   }
   if (url.username || url.password) {
     throw new OptimaConfigError(
@@ -172,15 +175,23 @@ function resolveUrl(setting: { value: string; source: string } | undefined, fall
   }
   if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
     throw new OptimaConfigError(
-      `${source} must use https:// (http:// is allowed only for 127.0.0.1, ::1 and localhost); got ${JSON.stringify(value)}.`,
+      `${source} must use https:// (http:// is allowed only for 127.0.0.1, ::1 and localhost); got ${JSON.stringify(shownUrl(url))}.`,
     );
   }
   if (url.search || url.hash) {
     throw new OptimaConfigError(
-      `${source} must not have a query string or fragment; got ${JSON.stringify(value)}.`,
+      `${source} must not have a query string or fragment (not shown); got ${JSON.stringify(shownUrl(url))} with one.`,
     );
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+/**
+ * A URL as error messages may show it: scheme, host and path only. Query, fragment and user
+ * info are left out, since a token pasted into a URL would otherwise reach the message.
+ */
+export function shownUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}`;
 }
 
 function resolveCredential(

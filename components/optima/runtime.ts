@@ -121,10 +121,15 @@ export async function read(
     if (remote === undefined) {
       return { id: "" };
     }
-    const validation = await withContext(
+    const validated = await withContext(
       `Could not read Optima's validation of the ${mapping.noun} ${id}`,
       () => readValidation(client, mapping, orgId, id),
     );
+    // Optima's own words go into state as a plain output: scrub them like any server text.
+    const validation =
+      validated?.error === undefined
+        ? validated
+        : { ...validated, error: redact(validated.error, secretsOf([state])) };
     const known = { ...state, target: mapping.target, orgId } as RegistrationInputs;
     const observed: Partial<RegistrationInputs> = {};
     for (const field of mapping.observedFields) {
@@ -261,6 +266,13 @@ async function withContext<T>(action: string, run: () => Promise<T>): Promise<T>
  * line of defence, since every message is built without it. Messages reach the engine and the
  * host's stderr.
  */
+/** The registration secrets these states hold, for redaction. */
+function secretsOf(states: readonly Partial<RegistrationInputs>[]): string[] {
+  return states
+    .map((state) => state.applicationSecret)
+    .filter((secret): secret is string => typeof secret === "string" && secret !== "");
+}
+
 async function scrubbing<T>(
   states: readonly Partial<RegistrationInputs>[],
   run: () => Promise<T>,
@@ -268,10 +280,7 @@ async function scrubbing<T>(
   try {
     return await run();
   } catch (error) {
-    const secrets = states
-      .map((state) => state.applicationSecret)
-      .filter((secret): secret is string => typeof secret === "string" && secret !== "");
-    const message = redact(errorMessage(error), secrets);
+    const message = redact(errorMessage(error), secretsOf(states));
     if (error instanceof Error && error.message === message) {
       throw error;
     }
