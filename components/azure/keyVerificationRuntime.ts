@@ -26,7 +26,7 @@
  * never more than a fixed count of times.
  */
 
-import { backoffDelay, resolvePolicy, sendHttp } from "../http";
+import { backoffDelay, isLoopbackHost, resolvePolicy, sendHttp, shownUrl } from "../http";
 import type { HttpError } from "../http";
 
 /** The public Azure cloud's authority host. Sovereign clouds use their own (e.g. `https://login.microsoftonline.us`). */
@@ -153,7 +153,7 @@ export function authorityHostProblem(value: unknown): string | undefined {
     // Not echoed: a value that is not a URL may be a credential set under the wrong key.
     return `${expected}; its value is not a URL (not shown).`;
   }
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  const loopback = isLoopbackHost(url.hostname);
   // A path is allowed only on loopback (the local emulator serves Entra ID under /entra): on a
   // real authority a path such as /common or /<tenant> would put the tenant in the URL twice.
   const pathAllowed = loopback || url.pathname === "/";
@@ -166,7 +166,7 @@ export function authorityHostProblem(value: unknown): string | undefined {
     !pathAllowed
   ) {
     // Scheme, host and path only: query and user info may hold a secret.
-    return `${expected}; got ${JSON.stringify(`${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}`)}.`;
+    return `${expected}; got ${JSON.stringify(shownUrl(url))}.`;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  * - ./retry: pure retry decisions (bounded attempts, backoff with jitter, `Retry-After`)
  * - ./errors: `HttpError`, built from plain facts, never from an axios error
  * - ./redact: `redact`, which masks secrets and credentials in any text let out
+ * - ./url: which hosts may use plain http, and how a URL may be shown in a message
  */
 export { sendHttp, MAX_BODY_BYTES } from "./send";
 export type { HttpMethod, HttpRequestSpec, HttpResponse, HttpOptions, RetryInfo } from "./send";
@@ -29,3 +30,4 @@ export {
 } from "./errors";
 export type { HttpErrorDetails, HttpFailureKind } from "./errors";
 export { REDACTED, redact } from "./redact";
+export { isLoopbackHost, shownUrl } from "./url";

@@ -9,6 +9,7 @@
  */
 
 import { completeError } from "../http/errors";
+import { isLoopbackHost, shownUrl } from "../http/url";
 import { OPTIMA_REGIONS, OptimaRegion } from "./types";
 
 /** How the client proves who it is to the token endpoint. */
@@ -90,10 +91,6 @@ export const REGION_ENDPOINTS: Readonly<
 
 /** The path of the legacy RightScale token endpoint (`https://us-3.rightscale.com/api/oauth2`). */
 export const LEGACY_AUTH_PATH = "/api/oauth2";
-
-/** Hosts that may be reached over plain http (a local emulator). */
-// An array, not a Set: the closure serializer cannot rebuild a Set in the provider host.
-const LOOPBACK_HOSTS: readonly string[] = ["127.0.0.1", "[::1]", "::1", "localhost"];
 
 /**
  * Resolves the connection from stack config, each key falling back to its environment
@@ -186,14 +183,6 @@ function resolveUrl(setting: { value: string; source: string } | undefined, fall
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
-/**
- * A URL as error messages may show it: scheme, host and path only. Query, fragment and user
- * info are left out, since a token pasted into a URL would otherwise reach the message.
- */
-export function shownUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}`;
-}
-
 function resolveCredential(
   refreshToken: { value: string; source: string } | undefined,
   accountId: { value: string; source: string } | undefined,
@@ -221,11 +210,6 @@ function resolveCredential(
       `${S.serviceAccountId.key} and \`pulumi config set --secret ${S.serviceAccountSecret.key} <secret>\` ` +
       `(or ${S.serviceAccountId.env} and ${S.serviceAccountSecret.env}).`,
   );
-}
-
-/** Whether a URL host name is a loopback address that may be reached over plain http. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.includes(hostname.toLowerCase());
 }
 
 /** A one-line summary safe for logs: hosts, flavor and credential kind, never the credential itself. */
