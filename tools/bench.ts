@@ -25,7 +25,6 @@
  * the run itself (`runBenchScenario`), which tests call with a small count.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { parseArgs } from "node:util";
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import type { RegistrationTarget } from "../components/optima/types";
 import {
@@ -48,6 +47,7 @@ import {
   withDeadline,
   type ResourceState,
 } from "./support-engine";
+import { parseFlags } from "./cli";
 
 export const DEFAULT_COUNT = 50;
 /**
@@ -528,26 +528,16 @@ export function parseBenchCli(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): BenchCli {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        count: { type: "string" },
-        target: { type: "string" },
-        "csp-list": { type: "string" },
-        timeout: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    throw new Error(USAGE);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      count: { type: "string" },
+      target: { type: "string" },
+      "csp-list": { type: "string" },
+      timeout: { type: "string" },
+    },
+    USAGE,
+  );
   const wholeNumber = (name: string, text: string, max: number): number => {
     const n = Number(text);
     if (!/^\d+$/.test(text) || n < 1 || n > max) {

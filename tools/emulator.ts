@@ -10,8 +10,8 @@
  *                                  [--forbidden-org ORG_ID ...]
  *        PORT=N is honoured when --port is not given; the default port is 8787.
  */
-import { parseArgs } from "node:util";
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator, type EmulatorOptions } from "./emulator/index";
+import { parseFlags } from "./cli";
 
 // `import … from "tools/emulator"` resolves to this file, not the directory: re-export the API.
 export * from "./emulator/index";
@@ -29,26 +29,16 @@ export function parseCli(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): EmulatorOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        port: { type: "string" },
-        "token-ttl": { type: "string" },
-        "csp-list-carries-fields": { type: "boolean" },
-        "forbidden-org": { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    throw new Error(USAGE);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      port: { type: "string" },
+      "token-ttl": { type: "string" },
+      "csp-list-carries-fields": { type: "boolean" },
+      "forbidden-org": { type: "string", multiple: true },
+    },
+    USAGE,
+  );
   const portText = values.port ?? env.PORT ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^[0-9]+$/.test(portText) || port > 65535) {

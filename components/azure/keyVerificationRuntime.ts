@@ -28,6 +28,7 @@
 
 import { backoffDelay, isLoopbackHost, resolvePolicy, sendHttp, shownUrl } from "../http";
 import type { HttpError } from "../http";
+import { isGuid } from "../formats";
 
 /** The public Azure cloud's authority host. Sovereign clouds use their own (e.g. `https://login.microsoftonline.us`). */
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -98,8 +99,6 @@ export function keyVerificationError(message: string): Error {
 // ---------------------------------------------------------------------------------------------
 // check / diff: pure
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The failures of a set of inputs, each naming its field; unknown (preview) values pass. */
 export function checkKeyVerificationInputs(news: Partial<Record<keyof KeyVerificationInputs, unknown>>): {
   property: string;
@@ -109,7 +108,7 @@ export function checkKeyVerificationInputs(news: Partial<Record<keyof KeyVerific
   const known = (value: unknown): boolean => value !== UNKNOWN;
   for (const field of ["tenantId", "clientId", "keyId"] as const) {
     const value = news[field];
-    if (known(value) && !(typeof value === "string" && GUID.test(value))) {
+    if (known(value) && !isGuid(value)) {
       failures.push({
         property: field,
         reason: `${field} must be a GUID; got ${JSON.stringify(value ?? null)}.`,

@@ -20,6 +20,7 @@
 
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
+import { isGuid } from "../formats";
 
 export interface WebAppArgs {
   /** The Partner Center Web App's Application (client) ID (a GUID). */
@@ -89,8 +90,6 @@ export const APPLICATION_REGISTRATION_INPUTS_COMPLETE: [MissingRegistrationInput
 export const ADOPTED_DISPLAY_NAME_PLACEHOLDER =
   "Partner Center Web App (adopted; never changed by optima-csp)";
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Checks the Web App arguments; throws an error with an exact, actionable message. */
 export function validateWebAppArgs(webApp: WebAppArgs | undefined): void {
   if (!webApp || typeof webApp !== "object") {
@@ -99,13 +98,13 @@ export function validateWebAppArgs(webApp: WebAppArgs | undefined): void {
         "(Partner Center → Account settings → App management).",
     );
   }
-  if (typeof webApp.clientId !== "string" || !GUID.test(webApp.clientId)) {
+  if (!isGuid(webApp.clientId)) {
     throw new Error(
       `webApp.clientId must be the Partner Center Web App's Application (client) ID, a GUID such as ` +
         `00000000-0000-0000-0000-000000000000; got ${JSON.stringify(webApp.clientId ?? null)}.`,
     );
   }
-  if (webApp.objectId !== undefined && (typeof webApp.objectId !== "string" || !GUID.test(webApp.objectId))) {
+  if (webApp.objectId !== undefined && !isGuid(webApp.objectId)) {
     throw new Error(
       `webApp.objectId must be the app registration's Object ID, a GUID (Entra ID → App registrations → ` +
         `the Web App → Overview → Object ID); got ${JSON.stringify(webApp.objectId)}.`,

@@ -21,7 +21,7 @@ import {
   sendHttp,
 } from "../http";
 import { TokenSource, credentialValues, grantType } from "./auth";
-import { OPTIMA_SETTINGS, OptimaConnection } from "./connection";
+import { OPTIMA_SETTINGS, OptimaConnection, type OptimaSetting } from "./connection";
 
 /** Which API host a request goes to: `optima` (Cost Management, `apiUrl`) or `flexera` (FinOps Onboarding, `flexeraApiUrl`). */
 export type OptimaHost = "optima" | "flexera";
@@ -183,7 +183,7 @@ export class OptimaClient {
 
   /** The absolute URL of a request, refusing anything that would send the token to another host. */
   private url(req: OptimaRequest): string {
-    const base = req.host === "optima" ? this.connection.apiUrl : this.connection.flexeraApiUrl;
+    const base = endpointOf(this.connection, req.host).url;
     let path = req.path;
     if (/^https?:\/\//i.test(path) && path.startsWith(`${base}/`)) {
       path = path.slice(base.length);
@@ -255,6 +255,21 @@ export class OptimaClient {
   }
 }
 
+/** The URL of one of the connection's endpoints, and the setting that overrides it. */
+function endpointOf(
+  connection: OptimaConnection,
+  host: OptimaHost | "auth",
+): { readonly url: string; readonly setting: OptimaSetting } {
+  switch (host) {
+    case "auth":
+      return { url: connection.authUrl, setting: OPTIMA_SETTINGS.authUrl };
+    case "optima":
+      return { url: connection.apiUrl, setting: OPTIMA_SETTINGS.apiUrl };
+    case "flexera":
+      return { url: connection.flexeraApiUrl, setting: OPTIMA_SETTINGS.flexeraApiUrl };
+  }
+}
+
 /**
  * The user-facing message for a failed request: what failed (method, path, status, the server's
  * error name), what it means and what to change, then the server's own scrubbed words.
@@ -266,18 +281,7 @@ export function describeFailure(
 ): string {
   const request = `${error.method} ${error.path}`;
   const attempts = `${error.attempts} attempt${error.attempts === 1 ? "" : "s"}`;
-  const hostSetting =
-    context.host === "auth"
-      ? OPTIMA_SETTINGS.authUrl
-      : context.host === "optima"
-        ? OPTIMA_SETTINGS.apiUrl
-        : OPTIMA_SETTINGS.flexeraApiUrl;
-  const base =
-    context.host === "auth"
-      ? connection.authUrl
-      : context.host === "optima"
-        ? connection.apiUrl
-        : connection.flexeraApiUrl;
+  const { url: base, setting: hostSetting } = endpointOf(connection, context.host);
 
   if (error.kind === "timeout") {
     return (

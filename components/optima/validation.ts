@@ -9,6 +9,7 @@
  * During a preview, inputs that depend on resources not created yet arrive as Pulumi's
  * "unknown" placeholder: they are not validated (they are checked again when known).
  */
+import { GUID_PATTERN, isGuid } from "../formats";
 import type { RegistrationTarget } from "./types";
 import {
   DEFAULT_TARGET,
@@ -44,13 +45,13 @@ export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN_VALUE;
 }
 
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const DIGITS = /^[0-9]{1,20}$/;
 /** A DNS label: letters, digits and inner hyphens, 1–63 characters. */
 const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 /** `GUID:GUID_YYYY-MM-DD`, the MCA billing account form the FinOps Onboarding API requires. */
-const BILLING_ACCOUNT_ID =
-  /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}_[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$/;
+const BILLING_ACCOUNT_ID = new RegExp(
+  `^${GUID_PATTERN}:${GUID_PATTERN}_[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$`,
+);
 
 const EXAMPLE_GUID = "00000000-0000-0000-0000-000000000000";
 
@@ -63,12 +64,12 @@ const FORMAT_RULES: Readonly<Record<RegistrationField, (value: string) => string
       ? undefined
       : `must be the partner tenant's default domain, a DNS name such as contoso.onmicrosoft.com; got "${v}"`,
   applicationId: (v) =>
-    GUID.test(v)
+    isGuid(v)
       ? undefined
       : `must be the Web App's Application (client) ID, a GUID like ${EXAMPLE_GUID}; got "${v}"`,
   applicationSecret: () => undefined, // any non-empty string; never quoted
   tenantId: (v) =>
-    GUID.test(v)
+    isGuid(v)
       ? undefined
       : `must be the partner's Entra ID tenant ID, a GUID like ${EXAMPLE_GUID}; got "${v}"`,
   billingAccountId: (v) =>
