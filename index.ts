@@ -25,6 +25,25 @@ if ((keyVaultResourceGroup === undefined) !== (keyVaultName === undefined)) {
   );
 }
 
+// optima-csp:clock plans the rotation for another instant than now: a preview of a future date,
+// or the simulated clock of the engine scenarios. A stack that rotates on a schedule never sets it.
+const clock = config.get("clock") || undefined;
+const now = clock === undefined ? undefined : new Date(clock);
+if (now !== undefined) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(clock!) ||
+    Number.isNaN(now.getTime())
+  ) {
+    throw new Error(
+      `optima-csp:clock must be an ISO 8601 date-time with Z or an offset, e.g. 2026-12-01T00:00:00Z; got ${JSON.stringify(clock)}.`,
+    );
+  }
+  pulumi.log.warn(
+    `optima-csp:clock is set: the rotation is planned for ${now.toISOString()}, not for the current time. ` +
+      "Remove it (pulumi config rm optima-csp:clock) before a scheduled run.",
+  );
+}
+
 const connection = new OptimaCspConnection("optima-csp", {
   webApp: {
     clientId: config.require("webAppClientId"),
@@ -48,6 +67,7 @@ const connection = new OptimaCspConnection("optima-csp", {
     timeoutSeconds: config.getNumber("verifyTimeoutSeconds"),
     authorityHost: config.get("verifyAuthorityHost") || undefined,
   },
+  now,
   keyVault:
     keyVaultResourceGroup !== undefined && keyVaultName !== undefined
       ? { resourceGroupName: keyVaultResourceGroup, vaultName: keyVaultName }

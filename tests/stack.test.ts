@@ -48,6 +48,7 @@ const KEYS: Record<string, "string" | "integer" | "boolean"> = {
   keyVaultName: "string",
   verifyAuthorityHost: "string",
   optimaRetainOnDelete: "boolean",
+  clock: "string",
 };
 
 /** The keys a stack must set: the CLI refuses to run while a declared key without a default is unset. */

@@ -8,6 +8,8 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { SimulatedClock } from "./clock";
+import { GRAPH_PREFIX } from "./graph";
 import { createListener, type ServerConfig } from "./server";
 import { EmulatorState } from "./state";
 import type { Emulator, EmulatorOptions, StoredBillConnect, StoredCspPartner } from "./types";
@@ -21,6 +23,15 @@ export const DEFAULT_REFRESH_TOKEN = "emulator-refresh-token";
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** `expires_in` of legacy RightScale access tokens unless `tokenTtlSeconds` is set. */
 export const DEFAULT_LEGACY_TOKEN_TTL_SECONDS = 7200;
+/** The deploying identity a Graph token is issued to unless the caller names one (fixed, non-secret). */
+export const DEPLOYER_CLIENT_ID = "00000000-0000-4000-8000-0000000000d1";
+export const DEPLOYER_OBJECT_ID = "00000000-0000-4000-8000-0000000000d2";
+/** What a deploying identity holds in the README's least-privilege setup. */
+export const DEFAULT_GRAPH_ROLES: readonly string[] = [
+  "Application.ReadWrite.OwnedBy",
+  "Application.Read.All",
+  "Domain.Read.All",
+];
 /** How long `close()` waits for open connections before destroying them. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -67,7 +78,8 @@ function listen(server: Server, port: number): Promise<number> {
 /** Starts the emulator on 127.0.0.1 (`options.port`, default a free port). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const config = configFrom(options);
-  const state = new EmulatorState();
+  const clock = new SimulatedClock();
+  const state = new EmulatorState(() => clock.now());
   const closing = new AbortController();
   const server = createServer(createListener(state, config, closing.signal));
   server.keepAliveTimeout = 5_000;
@@ -87,7 +99,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         state.entraAddSecret(tenantId, clientId, secret, opts?.activeAfterMs ?? 0),
       removeSecret: (tenantId, clientId, secret) => state.entraRemoveSecret(tenantId, clientId, secret),
       isValid: (tenantId, clientId, secret) => state.entraSecretIsValid(tenantId, clientId, secret),
+      directory: state.directory,
+      graphUrl: `${url}${GRAPH_PREFIX}`,
+      graphToken: (principal) =>
+        state.issueGraphToken({
+          tenantId: principal.tenantId,
+          clientId: principal.clientId ?? DEPLOYER_CLIENT_ID,
+          objectId: principal.objectId ?? DEPLOYER_OBJECT_ID,
+          roles: principal.roles ?? DEFAULT_GRAPH_ROLES,
+        }),
     },
+    clock,
     requests: state.requests,
     inject: (fault) => state.inject(fault),
     expireTokens: () => state.expireTokens(),
@@ -123,7 +145,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     cspPartners: (orgId) => state.cspPartners(orgId),
     billConnects: (orgId) => state.billConnects(orgId),
     setValidation: (billId, result) => state.setValidation(billId, result),
-    reset: () => state.reset(),
+    reset: () => {
+      state.reset();
+      clock.reset();
+    },
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         closing.abort();

@@ -6,6 +6,7 @@
  *   POST /oidc/token                                              Flexera One token endpoint
  *   POST /api/oauth2                                              legacy RightScale token endpoint
  *   POST /entra/{tenant}/oauth2/v2.0/token                        Entra ID client-credentials
+ *   /graph/v1.0/…                                                 Microsoft Graph (./graph)
  *   GET|POST /analytics/orgs/{org}/azure_csp_partners             Cost Management CSP partners
  *   GET|PATCH|DELETE /analytics/orgs/{org}/azure_csp_partners/{id}
  *   GET  /finops-onboarding/v1/orgs/{org}/bill-connects           FinOps Onboarding
@@ -18,6 +19,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
+import { GRAPH_PREFIX, handleGraph } from "./graph";
 import { EmulatorState } from "./state";
 import type { EmulatorFault, EmulatorRequest } from "./types";
 import {
@@ -294,7 +296,9 @@ function entraToken(ex: Exchange, state: EmulatorState, tenant: string): void {
   }
   const ids = { traceId: EmulatorState.opaqueId(), correlationId: EmulatorState.opaqueId() };
   const fail = (status: number, error: string, code: number, description: string): void =>
-    json(ex, status, entraError(error, code, description, ids, new Date()), { "Cache-Control": "no-store" });
+    json(ex, status, entraError(error, code, description, ids, new Date(state.now())), {
+      "Cache-Control": "no-store",
+    });
   const p = params(ex.body);
   if (!state.entraKnowsTenant(tenant)) {
     return fail(
@@ -333,7 +337,17 @@ function entraToken(ex: Exchange, state: EmulatorState, tenant: string): void {
       "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
     );
   }
-  if (!state.entraSecretIsValid(tenant, p.client_id, p.client_secret)) {
+  const secretState = state.entraSecretState(tenant, p.client_id, p.client_secret);
+  if (secretState === "expired") {
+    // AADSTS7000222 (Microsoft identity platform error codes, learn.microsoft.com, read 2026-11).
+    return fail(
+      401,
+      "invalid_client",
+      7000222,
+      `The provided client secret keys for app '${p.client_id}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+    );
+  }
+  if (secretState !== "active") {
     return fail(
       401,
       "invalid_client",
@@ -571,6 +585,16 @@ function route(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
   if (entra !== null) {
     return entraToken(ex, state, decodeURIComponent(entra[1]));
   }
+  if (path.startsWith(`${GRAPH_PREFIX}/`)) {
+    const reply = handleGraph(state, {
+      method: ex.method,
+      path: path.slice(GRAPH_PREFIX.length),
+      query: ex.record.query,
+      authorization: ex.headers.authorization,
+      body: ex.body,
+    });
+    return reply.body === undefined ? send(ex, reply.status, undefined) : json(ex, reply.status, reply.body);
+  }
   const csp = CSP_ROUTE.exec(path);
   if (csp !== null) {
     return cspPartners(
@@ -626,7 +650,15 @@ export function createListener(
       status: 0,
     };
     state.record(record);
-    const ex: Exchange = { method, path: url.pathname, headers, body: record.body, contentType, res, record };
+    const ex: Exchange = {
+      method,
+      path: url.pathname,
+      headers,
+      body: record.body,
+      contentType,
+      res,
+      record,
+    };
     if (tooLarge) {
       return goa(ex, 413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
     }

@@ -7,6 +7,7 @@
  * a test cannot change Optima's state by mutating a returned object.
  */
 import { randomBytes } from "node:crypto";
+import { Directory, type SecretState } from "./directory";
 import type { EmulatorFault, EmulatorRequest, StoredBillConnect, StoredCspPartner } from "./types";
 import {
   billConnectId,
@@ -24,12 +25,15 @@ export const MAX_LIVE_TOKENS = 10_000;
 /** At most this many faults may be queued at once. */
 export const MAX_QUEUED_FAULTS = 1_000;
 
-type Result<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
-
-interface EntraSecret {
-  readonly secret: string;
-  readonly activeAt: number;
+/** Who a Graph token was issued to, and the Graph application permissions (app roles) it carries. */
+export interface GraphPrincipal {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly objectId: string;
+  readonly roles: readonly string[];
 }
+
+type Result<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
 
 export class EmulatorState {
   readonly requests: EmulatorRequest[] = [];
@@ -37,14 +41,23 @@ export class EmulatorState {
   private readonly partners = new Map<string, StoredCspPartner>();
   private readonly bills = new Map<string, StoredBillConnect>();
   private readonly validations = new Map<string, { valid: boolean; error?: string }>();
-  /** tenant → client ID → secrets. */
-  private readonly entraApps = new Map<string, Map<string, EntraSecret[]>>();
+  /** The simulated Entra ID directory: tenants, domains, applications and their keys. */
+  readonly directory: Directory;
+  /** Graph access tokens → the tenant and principal they were issued for. */
+  private readonly graphTokens = new Map<string, GraphPrincipal>();
   private readonly faults: { fault: EmulatorFault; remaining: number }[] = [];
   /** Never reset, so IDs are not reused after `reset()`. */
   private partnerCounter = 100_000;
   private billSalt = 0;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(private readonly clock: () => number = Date.now) {
+    this.directory = new Directory(clock);
+  }
+
+  /** The simulated clock's instant (epoch ms). */
+  now(): number {
+    return this.clock();
+  }
 
   private nowIso(): string {
     return new Date(this.clock()).toISOString();
@@ -285,53 +298,59 @@ export class EmulatorState {
 
   // --- Entra ID ------------------------------------------------------------------------------
 
+  /** Adds a key with a known value to the app (created if the tenant has none with this client ID). */
   entraAddSecret(tenantId: string, clientId: string, secret: string, activeAfterMs = 0): void {
     if (secret === "") {
       throw new Error("entra.addSecret: the secret must not be empty");
     }
-    let apps = this.entraApps.get(tenantId);
-    if (apps === undefined) {
-      apps = new Map();
-      this.entraApps.set(tenantId, apps);
-    }
-    const secrets = (apps.get(clientId) ?? []).filter((s) => s.secret !== secret);
-    secrets.push({ secret, activeAt: this.clock() + Math.max(0, activeAfterMs) });
-    apps.set(clientId, secrets);
+    const app = this.directory.ensureApplication(tenantId, clientId);
+    this.directory.addPassword(tenantId, app.id, {}, { secret, activeAfterMs });
   }
 
   entraRemoveSecret(tenantId: string, clientId: string, secret: string): void {
-    const apps = this.entraApps.get(tenantId);
-    const secrets = apps?.get(clientId);
-    if (apps !== undefined && secrets !== undefined) {
-      apps.set(
-        clientId,
-        secrets.filter((s) => s.secret !== secret),
-      );
-    }
+    this.directory.removeSecret(tenantId, clientId, secret);
   }
 
   entraKnowsTenant(tenantId: string): boolean {
-    return this.entraApps.has(tenantId);
+    return this.directory.knowsTenant(tenantId);
   }
 
   entraKnowsApp(tenantId: string, clientId: string): boolean {
-    return this.entraApps.get(tenantId)?.has(clientId) ?? false;
+    return this.directory.applicationByAppId(tenantId, clientId) !== undefined;
   }
 
-  /** "registered" when the secret exists (active or not yet), "active" when it is usable now. */
-  entraSecretState(tenantId: string, clientId: string, secret: string): "unknown" | "pending" | "active" {
-    const s = this.entraApps
-      .get(tenantId)
-      ?.get(clientId)
-      ?.find((x) => x.secret === secret);
-    if (s === undefined) {
-      return "unknown";
-    }
-    return this.clock() >= s.activeAt ? "active" : "pending";
+  entraSecretState(tenantId: string, clientId: string, secret: string): SecretState {
+    return this.directory.secretState(tenantId, clientId, secret);
   }
 
   entraSecretIsValid(tenantId: string, clientId: string, secret: string): boolean {
     return this.entraSecretState(tenantId, clientId, secret) === "active";
+  }
+
+  /**
+   * A Microsoft Graph access token for a principal of a tenant, in the JWT form Entra ID issues
+   * (header.payload.signature, base64url; unsigned here), carrying the claims a client reads from
+   * it: `tid`, `oid`, `appid`, `roles`. The Graph routes accept only tokens issued here.
+   */
+  issueGraphToken(principal: GraphPrincipal): string {
+    const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const token = [
+      part({ typ: "JWT", alg: "none" }),
+      part({
+        aud: "https://graph.microsoft.com",
+        tid: principal.tenantId,
+        oid: principal.objectId,
+        appid: principal.clientId,
+        roles: [...principal.roles],
+      }),
+      randomBytes(16).toString("base64url"),
+    ].join(".");
+    this.graphTokens.set(token, { ...principal, roles: [...principal.roles] });
+    return token;
+  }
+
+  graphPrincipal(token: string): GraphPrincipal | undefined {
+    return this.graphTokens.get(token);
   }
 
   // --- reset ---------------------------------------------------------------------------------
@@ -342,7 +361,8 @@ export class EmulatorState {
     this.partners.clear();
     this.bills.clear();
     this.validations.clear();
-    this.entraApps.clear();
+    this.directory.reset();
+    this.graphTokens.clear();
     this.faults.length = 0;
   }
 

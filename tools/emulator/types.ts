@@ -7,6 +7,12 @@
  * module, so that a mistake in the client is caught rather than mirrored.
  */
 
+import type { SimulatedClock } from "./clock";
+import type { Directory } from "./directory";
+
+export type { SimulatedClock } from "./clock";
+export type { Directory, DirectoryApplication, DirectoryPassword, SecretState } from "./directory";
+
 /** A Flexera service account (client-credentials grant). */
 export interface EmulatorServiceAccount {
   readonly clientId: string;
@@ -103,8 +109,25 @@ export interface EmulatorEntra {
   addSecret(tenantId: string, clientId: string, secret: string, opts?: { activeAfterMs?: number }): void;
   /** Removes a secret (a key deleted in the portal or by rotation). */
   removeSecret(tenantId: string, clientId: string, secret: string): void;
-  /** Whether the secret is registered and already active. */
+  /** Whether the secret is registered, unexpired and already active. */
   isValid(tenantId: string, clientId: string, secret: string): boolean;
+  /**
+   * The directory behind Graph and the token endpoint: tenants, domains, applications and their
+   * keys (./directory). Tests seed and inspect it directly.
+   */
+  readonly directory: Directory;
+  /** Microsoft Graph v1.0 base URL, `{url}/graph/v1.0`. */
+  readonly graphUrl: string;
+  /**
+   * A Graph access token for a principal of a tenant, with the application permissions it holds
+   * (default: `Application.ReadWrite.OwnedBy`, `Application.Read.All`, `Domain.Read.All`).
+   */
+  graphToken(principal: {
+    tenantId: string;
+    clientId?: string;
+    objectId?: string;
+    roles?: readonly string[];
+  }): string;
 }
 
 export interface Emulator {
@@ -119,6 +142,12 @@ export interface Emulator {
   /** Flexera API host base for FinOps Onboarding (`{url}`; paths start `/finops-onboarding/…`). */
   readonly flexeraApiUrl: string;
   readonly entra: EmulatorEntra;
+  /**
+   * The simulated world's one clock (real time plus an offset): Optima token expiry, Entra ID key
+   * expiry and propagation, and every timestamp the emulator writes follow it. `reset()` puts it
+   * back to real time.
+   */
+  readonly clock: SimulatedClock;
   /**
    * Every request received, in order (token requests included; the last 10,000 are kept). Headers
    * and bodies are kept as received, tokens and secrets included: for assertions, never for output.
@@ -149,7 +178,7 @@ export interface Emulator {
   billConnects(orgId: string): StoredBillConnect[];
   /** Forces the validation result of a bill connect (default: computed from `entra`). */
   setValidation(billId: string, result: { valid: boolean; error?: string } | undefined): void;
-  /** Clears stored registrations, requests, faults and tokens (options are kept). */
+  /** Clears stored registrations, the directory, requests, faults and tokens, and resets the clock (options are kept). */
   reset(): void;
   close(): Promise<void>;
 }

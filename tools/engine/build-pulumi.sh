@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the Pulumi CLI the engine scenarios run (tests/engine), from its Go modules, into a cache
+# outside the repository, and prints the binary's path on the last line of stdout.
+#
+# Why a build: the CLI's installers download release binaries, which this project's machines
+# cannot reach; the Go module proxy serves github.com/pulumi/pulumi/pkg/v3 and sdk/v3. The build
+# needs Go (1.26 here) and about 3.5 GB of module and build cache; it takes about 9 minutes on 2
+# cores, once: a later call finds the binary and returns at once.
+#
+# Nothing of Pulumi is written into the repository: the wrapper module is generated in a temporary
+# folder and thrown away.
+#
+# Environment: OPTIMA_CSP_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/optima-csp),
+# PULUMI_BUILD_VERSION (default v3.274.1, the version CI pins).
+set -euo pipefail
+
+version="${PULUMI_BUILD_VERSION:-v3.274.1}"
+cache="${OPTIMA_CSP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/optima-csp}"
+target="$cache/pulumi-$version/bin/pulumi"
+
+if [ -x "$target" ]; then
+  echo "pulumi $version: cached at $target" >&2
+  echo "$target"
+  exit 0
+fi
+command -v go >/dev/null || { echo "build-pulumi: Go is needed to build the Pulumi CLI (none on PATH)" >&2; exit 1; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+phase() { echo "build-pulumi: $1 in $(( $(date +%s) - $2 )) s" >&2; }
+
+cd "$work"
+cat > go.mod <<MOD
+module optima-csp.local/pulumi-cli
+
+go 1.26
+MOD
+
+t=$(date +%s)
+go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version" "github.com/pulumi/pulumi/sdk/v3@$version" >&2
+phase "modules of pulumi $version fetched" "$t"
+
+t=$(date +%s)
+mkdir -p "$(dirname "$target")"
+go build -o "$target.partial" \
+  -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
+mv "$target.partial" "$target"
+phase "pulumi $version built" "$t"
+
+PULUMI_SKIP_UPDATE_CHECK=true "$target" version >&2
+echo "$target"

@@ -1,0 +1,308 @@
+/**
+ * A throwaway place to run the real Pulumi CLI on the stack program: the engine scenarios
+ * (tests/engine) and the rehearsal use it.
+ *
+ * What it owns:
+ * - Finding the CLI (`findPulumi`): `OPTIMA_CSP_PULUMI`, else the pinned build in the cache that
+ *   tools/engine/build-pulumi.sh fills, else a `pulumi` on PATH of a supported version.
+ * - Isolation: `PULUMI_HOME`, a `file://` backend and the project copy live in one temporary folder;
+ *   secrets use the passphrase provider; every inherited `PULUMI_*` and `OPTIMA_*` variable is
+ *   dropped; automatic plugin downloads are off (the Node.js host reports every installed
+ *   `@pulumi/*` package, `@pulumi/azure-native` included, and the engine would try to fetch its
+ *   plugin). Nothing is written into the working tree, and no stack is called `dev`.
+ * - Plugins, on PATH (ambient plugins win while `PULUMI_IGNORE_AMBIENT_PLUGINS` is unset):
+ *   `pulumi-language-nodejs` (./language-host), `pulumi-resource-azuread` and
+ *   `pulumi-resource-random` (./doubles), and `pulumi-resource-pulumi-nodejs`, the dynamic-provider
+ *   launcher `@pulumi/pulumi` ships. `node` on PATH is the Node.js running this process.
+ * - Running commands with a bound on time, and reading results back (`stack export`, outputs).
+ *
+ * Test infrastructure only: not part of the package.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import * as path from "node:path";
+
+/** The repository root (this file is tools/engine/workspace.ts). */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The version CI builds and pins (tools/engine/build-pulumi.sh). */
+export const PINNED_PULUMI_VERSION = "v3.274.1";
+/** The oldest CLI the scenarios accept from PATH: pending deletes run last since 3.46.0. */
+export const MIN_PULUMI_VERSION = [3, 142, 0] as const;
+/** Each `pulumi` command is killed after this long. */
+export const COMMAND_TIMEOUT_MS = 5 * 60_000;
+
+export interface PulumiCli {
+  readonly path: string;
+  readonly version: string;
+  /** Where it was found: the environment, the pinned build's cache, or PATH. */
+  readonly source: "OPTIMA_CSP_PULUMI" | "cache" | "PATH";
+}
+
+function cacheDir(): string {
+  return (
+    process.env.OPTIMA_CSP_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "optima-csp")
+  );
+}
+
+function versionOf(cli: string): string | undefined {
+  const result = spawnSync(cli, ["version"], {
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { PATH: process.env.PATH ?? "", HOME: homedir(), PULUMI_SKIP_UPDATE_CHECK: "true" },
+  });
+  const version = result.status === 0 ? result.stdout.trim() : "";
+  return /^v?\d+\.\d+\.\d+/.test(version) ? version : undefined;
+}
+
+function supported(version: string): boolean {
+  const [major, minor, patch] = version.replace(/^v/, "").split(/[.-]/).map(Number);
+  const [M, m, p] = MIN_PULUMI_VERSION;
+  return major > M || (major === M && (minor > m || (minor === m && patch >= p)));
+}
+
+/** The Pulumi CLI to run, or undefined when there is none (see the module comment for the order). */
+export function findPulumi(): PulumiCli | undefined {
+  const fromEnv = process.env.OPTIMA_CSP_PULUMI;
+  if (fromEnv) {
+    const version = versionOf(fromEnv);
+    if (version === undefined) {
+      throw new Error(`OPTIMA_CSP_PULUMI=${fromEnv} does not run \`pulumi version\``);
+    }
+    return { path: fromEnv, version, source: "OPTIMA_CSP_PULUMI" };
+  }
+  const cached = path.join(cacheDir(), `pulumi-${PINNED_PULUMI_VERSION}`, "bin", "pulumi");
+  if (existsSync(cached)) {
+    const version = versionOf(cached);
+    if (version !== undefined) {
+      return { path: cached, version, source: "cache" };
+    }
+  }
+  const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" });
+  const onPath = which.status === 0 ? which.stdout.trim() : "";
+  if (onPath) {
+    const version = versionOf(onPath);
+    if (version !== undefined && supported(version)) {
+      return { path: onPath, version, source: "PATH" };
+    }
+  }
+  return undefined;
+}
+
+export interface CommandResult {
+  readonly args: readonly string[];
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout and stderr together, for messages. */
+  readonly output: string;
+  readonly ms: number;
+}
+
+export interface WorkspaceOptions {
+  readonly cli: PulumiCli;
+  /** The emulator's Graph base URL and a Graph token for the signed-in identity (the doubles use them). */
+  readonly graphUrl: string;
+  readonly graphToken: string;
+  /** The project to copy: a folder with index.ts, Pulumi.yaml, package.json, components/. Default: this repository. */
+  readonly projectSource?: string;
+  /** The stack name. Default `scenario` (never `dev`). */
+  readonly stack?: string;
+}
+
+const PASSPHRASE = "optima-csp engine scenarios (not a secret)";
+const PROJECT_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components"];
+
+export class EngineWorkspace {
+  readonly root: string;
+  readonly projectDir: string;
+  readonly stack: string;
+  readonly doublesLog: string;
+  private readonly env: NodeJS.ProcessEnv;
+  /** Every command run, for a failing test's message. */
+  readonly history: CommandResult[] = [];
+
+  constructor(private readonly options: WorkspaceOptions) {
+    this.root = mkdtempSync(path.join(tmpdir(), "optima-csp-engine-"));
+    this.stack = options.stack ?? "scenario";
+    if (this.stack === "dev") {
+      throw new Error("EngineWorkspace: the stack must not be `dev` (the project's example stack)");
+    }
+    const home = path.join(this.root, "pulumi-home");
+    const backend = path.join(this.root, "backend");
+    const bin = path.join(this.root, "bin");
+    this.projectDir = path.join(this.root, "project");
+    this.doublesLog = path.join(this.root, "doubles.log");
+    for (const dir of [home, backend, bin, this.projectDir]) {
+      mkdirSync(dir, { recursive: true });
+    }
+    this.copyProject(options.projectSource ?? REPO_ROOT);
+    writeLaunchers(bin);
+
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(PULUMI_|OPTIMA_|ARM_|AZURE_)/.test(k)),
+    );
+    this.env = {
+      ...inherited,
+      PATH: [bin, path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
+      PULUMI_HOME: home,
+      PULUMI_BACKEND_URL: `file://${backend}`,
+      PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      PULUMI_SKIP_CONFIRMATIONS: "true",
+      NO_COLOR: "1",
+      OPTIMA_CSP_GRAPH_URL: options.graphUrl,
+      OPTIMA_CSP_GRAPH_TOKEN: options.graphToken,
+      OPTIMA_CSP_DOUBLES_LOG: this.doublesLog,
+    };
+  }
+
+  /** Replaces the project copy's code with another checkout's (an upgrade), keeping stack files. */
+  copyProject(source: string): void {
+    for (const file of PROJECT_FILES) {
+      rmSync(path.join(this.projectDir, file), { recursive: true, force: true });
+      cpSync(path.join(source, file), path.join(this.projectDir, file), { recursive: true });
+    }
+    if (!existsSync(path.join(this.projectDir, "node_modules"))) {
+      symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(this.projectDir, "node_modules"), "dir");
+    }
+  }
+
+  /** Runs `pulumi <args>` in the project copy; never throws for a non-zero exit. */
+  run(
+    args: readonly string[],
+    opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<CommandResult> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.options.cli.path, [...args, "--color", "never"], {
+        cwd: this.projectDir,
+        env: { ...this.env, ...opts.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? COMMAND_TIMEOUT_MS);
+      child.on("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        const result: CommandResult = {
+          args,
+          code: code ?? (signal ? 128 : 1),
+          stdout,
+          stderr,
+          output: `${stdout}${stderr}`,
+          ms: Date.now() - started,
+        };
+        this.history.push(result);
+        resolve(result);
+      });
+    });
+  }
+
+  /** Like {@link run}, but throws with the command's output when it exits non-zero. */
+  async ok(
+    args: readonly string[],
+    opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number },
+  ): Promise<CommandResult> {
+    const result = await this.run(args, opts);
+    if (result.code !== 0) {
+      throw new Error(
+        `pulumi ${args.join(" ")} exited ${result.code}:\n${tail(result.output)}\n${this.doublesLogTail()}`,
+      );
+    }
+    return result;
+  }
+
+  /** Creates the stack with the passphrase secrets provider and sets its config in one call. */
+  async init(config: { plain?: Record<string, string>; secret?: Record<string, string> }): Promise<void> {
+    await this.ok(["stack", "init", this.stack, "--secrets-provider", "passphrase"]);
+    await this.setConfig(config);
+  }
+
+  async setConfig(config: {
+    plain?: Record<string, string>;
+    secret?: Record<string, string>;
+  }): Promise<void> {
+    const args = ["config", "set-all", "--stack", this.stack];
+    for (const [k, v] of Object.entries(config.plain ?? {})) {
+      args.push("--plaintext", `${k}=${v}`);
+    }
+    for (const [k, v] of Object.entries(config.secret ?? {})) {
+      args.push("--secret", `${k}=${v}`);
+    }
+    if (args.length > 4) {
+      await this.ok(args);
+    }
+  }
+
+  async removeConfig(key: string): Promise<void> {
+    await this.ok(["config", "rm", key, "--stack", this.stack]);
+  }
+
+  /** `pulumi stack export`: the deployment as JSON text (secrets stay encrypted). */
+  async exportState(): Promise<string> {
+    return (await this.ok(["stack", "export", "--stack", this.stack])).stdout;
+  }
+
+  /** The stack's outputs (secrets shown as `[secret]`). */
+  async outputs(): Promise<Record<string, unknown>> {
+    const result = await this.ok(["stack", "output", "--json", "--stack", this.stack]);
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  }
+
+  /** The last lines of the doubles' log, for a failing test's message. */
+  doublesLogTail(lines = 30): string {
+    return existsSync(this.doublesLog)
+      ? `doubles log:\n${readFileSync(this.doublesLog, "utf8").trim().split("\n").slice(-lines).join("\n")}`
+      : "";
+  }
+
+  dispose(): void {
+    if (!process.env.OPTIMA_CSP_KEEP_ENGINE_WORKSPACE) {
+      rmSync(this.root, { recursive: true, force: true });
+    }
+  }
+}
+
+function tail(text: string, lines = 60): string {
+  return text.trim().split("\n").slice(-lines).join("\n");
+}
+
+/** The plugin launchers: shell scripts that start the TypeScript hosts with ts-node (transpile only). */
+function writeLaunchers(bin: string): void {
+  const tsNode = path.join(REPO_ROOT, "node_modules", "ts-node", "register", "transpile-only");
+  const script = (entry: string): string =>
+    `#!/bin/sh\nTS_NODE_PROJECT='${path.join(REPO_ROOT, "tsconfig.json")}' exec node -r '${tsNode}' '${entry}' "$@"\n`;
+  const launchers: Record<string, string> = {
+    "pulumi-language-nodejs": script(path.join(REPO_ROOT, "tools", "engine", "language-host.ts")),
+    "pulumi-resource-azuread": script(path.join(REPO_ROOT, "tools", "engine", "doubles", "azuread.ts")),
+    "pulumi-resource-random": script(path.join(REPO_ROOT, "tools", "engine", "doubles", "random.ts")),
+  };
+  for (const [name, text] of Object.entries(launchers)) {
+    writeFileSync(path.join(bin, name), text);
+    chmodSync(path.join(bin, name), 0o755);
+  }
+  symlinkSync(
+    path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "pulumi-resource-pulumi-nodejs"),
+    path.join(bin, "pulumi-resource-pulumi-nodejs"),
+  );
+}
