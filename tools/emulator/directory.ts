@@ -230,6 +230,19 @@ export class Directory {
     }
   }
 
+  /** Entra ID catches up: every key of the tenant that is still propagating is accepted from now on. */
+  settle(tenantId: string): void {
+    const now = this.clock();
+    const tenant = this.tenant(tenantId);
+    for (const app of tenant.applications) {
+      app.passwords.splice(
+        0,
+        app.passwords.length,
+        ...app.passwords.map((p) => (p.activeAt > now ? { ...p, activeAt: now } : p)),
+      );
+    }
+  }
+
   /** What the token endpoint makes of a client secret for an app, now. */
   secretState(tenantId: string, appId: string, secret: string): SecretState {
     const password = this.applicationByAppId(tenantId, appId)?.passwords.find((p) => p.secret === secret);

@@ -112,6 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     requests: state.requests,
     inject: (fault) => state.inject(fault),
+    clearFaults: () => state.clearFaults(),
     expireTokens: () => state.expireTokens(),
     seedCspPartner(orgId, fields): StoredCspPartner {
       const valid = validateCspPartnerCreate({

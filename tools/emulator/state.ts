@@ -97,6 +97,10 @@ export class EmulatorState {
     this.faults.push({ fault, remaining: times });
   }
 
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Consumes one application of the first queued fault that matches, if any. */
   takeFault(matches: (fault: EmulatorFault) => boolean): EmulatorFault | undefined {
     const index = this.faults.findIndex((f) => matches(f.fault));

@@ -155,6 +155,8 @@ export interface Emulator {
   readonly requests: EmulatorRequest[];
   /** Queues a fault for the next matching requests. */
   inject(fault: EmulatorFault): void;
+  /** Drops every queued fault (the outage is over). */
+  clearFaults(): void;
   /** Makes every access token issued so far invalid (the next API call answers 401). */
   expireTokens(): void;
   /** Seeds a CSP partnership as if made by hand in the UI; returns what was stored. */

@@ -163,6 +163,9 @@ export class EngineWorkspace {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_NODEJS_TRANSPILE_ONLY: "true",
       PULUMI_SKIP_CONFIRMATIONS: "true",
+      // Unhides `--event-log` (pkg/cmd/pulumi/operations/up.go: registered only when
+      // env.DebugCommands is set): the scenarios read the engine's own steps from it.
+      PULUMI_DEBUG_COMMANDS: "true",
       NO_COLOR: "1",
       OPTIMA_CSP_GRAPH_URL: options.graphUrl,
       OPTIMA_CSP_GRAPH_TOKEN: options.graphToken,

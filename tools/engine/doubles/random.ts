@@ -66,11 +66,12 @@ export const randomDouble: provider.Provider = {
     };
   },
   async read(id, _urn, props) {
-    return {
-      id,
-      props,
-      inputs: { byteLength: props?.byteLength, prefix: props?.prefix, keepers: props?.keepers },
-    };
+    // random_id Read is a no-op: the state is the truth. Inputs are the arguments in it.
+    const state = (props ?? {}) as Record<string, unknown>;
+    const inputs = Object.fromEntries(
+      ["byteLength", "prefix", "keepers"].filter((k) => state[k] !== undefined).map((k) => [k, state[k]]),
+    );
+    return { id, props: state, inputs };
   },
   async delete() {
     // Nothing to undo (random_id Delete is a no-op).

@@ -1,0 +1,186 @@
+/**
+ * One stack of the stack program in one simulated world, driven by the real Pulumi CLI: what
+ * every engine scenario is built from.
+ *
+ * - `scheduledRun()` is exactly what the CI examples run (`pulumi up --refresh --yes --stack S`),
+ *   with the program's clock (`optima-csp:clock`) set to the world's.
+ * - `steps` are the engine's own: read from `--event-log` (resource outputs and failures, in the
+ *   order the engine finished them), never from the program.
+ * - After each command, `assertNoPlainSecret()` checks `pulumi stack export` against every
+ *   secret the world knows.
+ *
+ * When no CLI is found (tools/engine/workspace `findPulumi`), the scenarios are skipped with a
+ * notice saying how to enable them; with `OPTIMA_CSP_REQUIRE_ENGINE=1` (set by .ci/run) a
+ * missing CLI fails the run instead.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import * as path from "node:path";
+import type { CommandResult, EngineWorkspace, PulumiCli } from "../../tools/engine/workspace";
+import { World, engineCli, type WorldOptions } from "./world";
+
+/** A whole scenario may take this long (it runs several `pulumi` commands). */
+export const SCENARIO_TIMEOUT_MS = 15 * 60_000;
+
+/** The CLI the scenarios use, or undefined after printing why they are skipped. */
+export function cliOrNotice(): PulumiCli | undefined {
+  const cli = engineCli();
+  if (cli === undefined) {
+    if (process.env.OPTIMA_CSP_REQUIRE_ENGINE === "1") {
+      throw new Error(
+        "OPTIMA_CSP_REQUIRE_ENGINE=1 but no Pulumi CLI was found: run tools/engine/build-pulumi.sh (needs Go) " +
+          "or install a Pulumi CLI ≥ 3.142 on PATH.",
+      );
+    }
+    console.warn(
+      [
+        "",
+        "************************************************************************************************",
+        "  ENGINE SCENARIOS SKIPPED: no Pulumi CLI found.",
+        "  They run the stack program under the real Pulumi engine. To run them, either install the",
+        "  Pulumi CLI (https://www.pulumi.com/docs/install/) or build the pinned one with Go:",
+        "      bash tools/engine/build-pulumi.sh      # about 9 minutes once, then cached",
+        "  then `npm run test:engine`. CI always runs them.",
+        "************************************************************************************************",
+        "",
+      ].join("\n"),
+    );
+  }
+  return cli;
+}
+
+/** One engine step: `<op> <resource name>`, e.g. `create-replacement optima-csp-key-a`. */
+export type Step = string;
+
+export interface RunResult extends CommandResult {
+  /** The engine's steps, in the order they finished (`same` steps left out). */
+  readonly steps: readonly Step[];
+  /** Steps that failed, as `<op> <name>`. */
+  readonly failed: readonly Step[];
+}
+
+export class Scenario {
+  readonly ws: EngineWorkspace;
+  private runs = 0;
+
+  private constructor(
+    readonly world: World,
+    projectSource?: string,
+  ) {
+    this.ws = world.workspace({ projectSource });
+  }
+
+  static async start(
+    cli: PulumiCli,
+    opts: { world?: WorldOptions; projectSource?: string; at?: string; config?: Record<string, string> } = {},
+  ): Promise<Scenario> {
+    const world = await World.start(cli, opts.world);
+    world.emulator.clock.set(opts.at ?? "2026-03-01T03:00:00Z");
+    const scenario = new Scenario(world, opts.projectSource);
+    await scenario.ws.init(world.config(opts.config));
+    return scenario;
+  }
+
+  /** Moves the world's clock by whole days (and hours). */
+  advance(days: number, hours = 0): void {
+    this.world.emulator.clock.advance((days * 24 + hours) * 3_600_000);
+  }
+
+  /** A `pulumi` command with the event log; returns the engine's steps. */
+  async pulumi(args: readonly string[]): Promise<RunResult> {
+    const log = path.join(this.ws.root, `events-${++this.runs}.jsonl`);
+    const result = await this.ws.run([...args, "--event-log", log]);
+    const { steps, failed } = readSteps(log);
+    rmSync(log, { force: true });
+    return { ...result, steps, failed };
+  }
+
+  /** What the CI examples run on their schedule, at the world's current instant. */
+  scheduledRun(extra: readonly string[] = []): Promise<RunResult> {
+    return this.pulumi([
+      "up",
+      "--refresh",
+      "--yes",
+      "--stack",
+      this.ws.stack,
+      "--config",
+      `optima-csp:clock=${this.world.emulator.clock.iso()}`,
+      ...extra,
+    ]);
+  }
+
+  /** `pulumi preview --expect-no-changes` at the world's current instant. */
+  quietPreview(): Promise<RunResult> {
+    return this.pulumi([
+      "preview",
+      "--expect-no-changes",
+      "--stack",
+      this.ws.stack,
+      "--config",
+      `optima-csp:clock=${this.world.emulator.clock.iso()}`,
+    ]);
+  }
+
+  /** Throws, with the run's output, unless it exited 0. */
+  expectOk(run: RunResult): RunResult {
+    if (run.code !== 0) {
+      throw new Error(`pulumi ${run.args.join(" ")} failed (${run.code}):\n${tail(run.output)}\n${this.ws.doublesLogTail()}`);
+    }
+    return run;
+  }
+
+  /** `pulumi stack export` holds none of the world's secrets in plain text. */
+  async assertNoPlainSecret(): Promise<void> {
+    const state = await this.ws.exportState();
+    const leaked = this.world.secrets().filter((s) => s.length >= 8 && state.includes(s));
+    if (leaked.length > 0) {
+      throw new Error(`pulumi stack export holds ${leaked.length} secret(s) in plain text`);
+    }
+  }
+
+  /** The stack's outputs. */
+  outputs(): Promise<Record<string, unknown>> {
+    return this.ws.outputs();
+  }
+
+  async close(): Promise<void> {
+    this.ws.dispose();
+    await this.world.close();
+  }
+}
+
+interface EngineEvent {
+  resOutputsEvent?: { metadata: { op: string; urn: string } };
+  resOpFailedEvent?: { metadata: { op: string; urn: string } };
+}
+
+/** The steps of an event log (see `pulumi up --event-log`; apitype.EngineEvent in sdk/go/common/apitype/events.go). */
+export function readSteps(file: string): { steps: Step[]; failed: Step[] } {
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return { steps: [], failed: [] };
+  }
+  const steps: Step[] = [];
+  const failed: Step[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") {
+      continue;
+    }
+    const event = JSON.parse(line) as EngineEvent;
+    const done = event.resOutputsEvent?.metadata;
+    const fail = event.resOpFailedEvent?.metadata;
+    const name = (urn: string): string => urn.split("::").pop() ?? urn;
+    if (done && done.op !== "same" && !done.urn.includes("pulumi:pulumi:Stack")) {
+      steps.push(`${done.op} ${name(done.urn)}`);
+    }
+    if (fail) {
+      failed.push(`${fail.op} ${name(fail.urn)}`);
+    }
+  }
+  return { steps, failed };
+}
+
+function tail(text: string, lines = 60): string {
+  return text.trim().split("\n").slice(-lines).join("\n");
+}
