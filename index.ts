@@ -9,7 +9,7 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import { OptimaCspConnection, RegistrationTarget } from "./components";
+import { DomainSource, OptimaCspConnection, RegistrationTarget } from "./components";
 
 const config = new pulumi.Config();
 
@@ -52,6 +52,7 @@ const connection = new OptimaCspConnection("optima-csp", {
   },
   mpnId: config.get("mpnId") || undefined,
   domain: config.get("domain") || undefined,
+  domainSource: config.get<DomainSource>("domainSource", { allowedValues: ["initial", "default"] }),
   keyExpiresAfterDays: config.getNumber("keyExpiresAfterDays"),
   rotateAfterDays: config.getNumber("rotateAfterDays") || undefined,
   rotationAnchor: config.get("rotationAnchor") || undefined,
@@ -66,6 +67,7 @@ const connection = new OptimaCspConnection("optima-csp", {
   verify: {
     timeoutSeconds: config.getNumber("verifyTimeoutSeconds"),
     authorityHost: config.get("verifyAuthorityHost") || undefined,
+    scope: config.get("verifyScope") || undefined,
   },
   now,
   keyVault:

@@ -4,7 +4,7 @@
  * Both files are parsed and checked for what makes an unattended rotation safe: a valid schedule
  * and a way to run by hand; Azure login by workload identity federation (no stored Azure secret)
  * handed to the azuread/azure-native providers; runs that never overlap; exactly
- * `pulumi up --refresh --yes --stack <one stack>` on Node 20 after `npm ci`, with a pinned Pulumi
+ * `pulumi up --refresh --yes --stack <one stack>` on Node 24 (LTS) after `npm ci`, with a pinned Pulumi
  * CLI; a run that fails visibly; and no credential written into the file.
  *
  * The checks are functions that return the problems they find. The tests run them on the real files
@@ -311,8 +311,8 @@ function checkGitHubWorkflow(doc: Json): string[] {
   const uses = (s: Json, action: string): boolean => (str(s.uses) ?? "").split("@")[0] === action;
   const checkout = indexOf("checks out the repository", (s) => uses(s, "actions/checkout"));
   const node = indexOf(
-    "sets up Node.js 20",
-    (s) => uses(s, "actions/setup-node") && /^20(\.x)?$/.test(str(rec(s.with)["node-version"]) ?? ""),
+    "sets up Node.js 24",
+    (s) => uses(s, "actions/setup-node") && /^24(\.x)?$/.test(str(rec(s.with)["node-version"]) ?? ""),
   );
   const npmCi = indexOf("runs npm ci", (s) => (str(s.run) ?? "").trim() === "npm ci");
   indexOf(
@@ -516,12 +516,36 @@ function checkAzurePipeline(doc: Json): string[] {
     ["ARM_USE_OIDC", /\bARM_USE_OIDC=("?)true\1/],
     ["ARM_CLIENT_ID", /\bARM_CLIENT_ID="?\$\{?servicePrincipalId\b/],
     ["ARM_TENANT_ID", /\bARM_TENANT_ID="?\$\{?tenantId\b/],
-    ["ARM_OIDC_TOKEN", /\bARM_OIDC_TOKEN="?\$\{?idToken\b/],
   ];
   for (const [name, pattern] of exports) {
     if (!pattern.test(script)) {
       problems.push(`the rotation script does not set ${name} from the service connection`);
     }
+  }
+  // Long runs: the task's idToken lives about 10 minutes, and an explicit token wins over the
+  // service connection in the azuread provider (go-azure-sdk sdk/auth/auth.go, vendored by
+  // terraform-provider-azuread v3.8.0: OIDCAssertionToken is tried before ADO pipeline OIDC). So
+  // no ARM_OIDC_TOKEN anywhere; the provider asks the service connection for fresh tokens instead
+  // (provider.go v3.8.0: ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID or ARM_OIDC_AZURE_SERVICE_CONNECTION_ID,
+  // with SYSTEM_ACCESSTOKEN and SYSTEM_OIDCREQUESTURI).
+  if (/\bARM_OIDC_TOKEN(_FILE_PATH)?\b/.test(script) || "ARM_OIDC_TOKEN" in env) {
+    problems.push(
+      "ARM_OIDC_TOKEN is set: the task's idToken expires after about 10 minutes (AADSTS700024), and it would win over the service connection",
+    );
+  }
+  const connection =
+    str(env.ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID) ?? str(env.ARM_OIDC_AZURE_SERVICE_CONNECTION_ID);
+  const connectionVariable = ADO_MACRO.exec(connection ?? "")?.[1];
+  if (!connectionVariable || connectionVariable.startsWith("System.")) {
+    problems.push(
+      "the rotation step maps no ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID from a variable (the service connection's ID)",
+    );
+  }
+  if (str(env.SYSTEM_ACCESSTOKEN) !== "$(System.AccessToken)") {
+    problems.push("the rotation step does not map SYSTEM_ACCESSTOKEN: $(System.AccessToken)");
+  }
+  if (str(env.SYSTEM_OIDCREQUESTURI) !== "$(System.OidcRequestUri)") {
+    problems.push("the rotation step does not map SYSTEM_OIDCREQUESTURI: $(System.OidcRequestUri)");
   }
   problems.push(...azureSecretProblems(doc));
 
@@ -535,10 +559,10 @@ function checkAzurePipeline(doc: Json): string[] {
     }
     return i;
   };
-  const node = indexOf("uses Node.js 20", (s) => {
+  const node = indexOf("uses Node.js 24", (s) => {
     const task = str(s.task) ?? "";
     const version = str(rec(s.inputs).version) ?? str(rec(s.inputs).versionSpec) ?? "";
-    return /^(UseNode@1|NodeTool@0)$/.test(task) && /^20(\.x)?$/.test(version);
+    return /^(UseNode@1|NodeTool@0)$/.test(task) && /^24(\.x)?$/.test(version);
   });
   const npmCi = indexOf("runs npm ci", (s) => adoScript(s).trim() === "npm ci");
   indexOf("installs a pinned Pulumi CLI", (s) => {
@@ -550,7 +574,7 @@ function checkAzurePipeline(doc: Json): string[] {
     problems.push("no checkout: self step (deployment jobs do not check out sources by themselves)");
   }
   if (!(node < npmCi)) {
-    problems.push("steps: expected Node.js 20 before npm ci");
+    problems.push("steps: expected Node.js 24 before npm ci");
   }
 
   // Pulumi backend and Optima credential mapped from the secret store.
@@ -677,7 +701,7 @@ describe(GITHUB_WORKFLOW, () => {
       /does not set/,
     ],
     ["a failed run is tolerated", (d) => (rotateStep(d)["continue-on-error"] = true), /continue-on-error/],
-    ["Node 18 is used", (d) => (rec(step(d, "actions/setup-node").with)["node-version"] = 18), /Node\.js 20/],
+    ["Node 18 is used", (d) => (rec(step(d, "actions/setup-node").with)["node-version"] = 18), /Node\.js 24/],
     ["npm install replaces npm ci", (d) => (step(d, "npm ci").run = "npm install"), /npm ci/],
     [
       "the Pulumi CLI is not pinned",
@@ -765,12 +789,35 @@ describe(AZURE_PIPELINE, () => {
       /addSpnToEnvironment/,
     ],
     [
-      "the OIDC token is not handed to the providers",
+      "the short-lived task token is handed to the providers",
       (d) => {
         const inputs = rec(rotateStep(d).inputs);
-        inputs.inlineScript = (str(inputs.inlineScript) ?? "").replace(/.*ARM_OIDC_TOKEN.*\n/, "");
+        inputs.inlineScript = (str(inputs.inlineScript) ?? "").replace(
+          "pulumi up",
+          'export ARM_OIDC_TOKEN="$idToken"\npulumi up',
+        );
       },
-      /ARM_OIDC_TOKEN/,
+      /ARM_OIDC_TOKEN is set: the task's idToken expires/,
+    ],
+    [
+      "ARM_OIDC_TOKEN is mapped into the step",
+      (d) => (rec(rotateStep(d).env).ARM_OIDC_TOKEN = "$(idToken)"),
+      /ARM_OIDC_TOKEN is set/,
+    ],
+    [
+      "the service connection ID is not mapped",
+      (d) => delete rec(rotateStep(d).env).ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID,
+      /maps no ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID/,
+    ],
+    [
+      "the pipeline's access token is not mapped",
+      (d) => delete rec(rotateStep(d).env).SYSTEM_ACCESSTOKEN,
+      /SYSTEM_ACCESSTOKEN: \$\(System\.AccessToken\)/,
+    ],
+    [
+      "the OIDC request URI is not mapped",
+      (d) => delete rec(rotateStep(d).env).SYSTEM_OIDCREQUESTURI,
+      /SYSTEM_OIDCREQUESTURI/,
     ],
     [
       "a service principal secret is used",
@@ -780,7 +827,7 @@ describe(AZURE_PIPELINE, () => {
     [
       "Node 18 is used",
       (d) => (rec(steps(d).find((s) => s.task === "UseNode@1")?.inputs).version = "18.x"),
-      /Node\.js 20/,
+      /Node\.js 24/,
     ],
     [
       "npm install replaces npm ci",

@@ -4,8 +4,6 @@
  * the component sends to each child.
  */
 
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { OptimaCspConnection, OptimaCspConnectionArgs } from "../components/azure/cspConnection";
 import { planRotation } from "../components/azure/rotation";
@@ -23,6 +21,7 @@ import {
   valueOf,
   without,
 } from "./support/mocks";
+import { AZURE_CLI_CLIENT_ID } from "../components/azure/webApp";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
 const PLAN = planRotation({ now: NOW });
@@ -79,7 +78,7 @@ describe("a first deployment with the defaults", () => {
       expect.arrayContaining([
         { token: TOKENS.getApplication, inputs: { clientId: FIXTURE.clientId } },
         { token: TOKENS.getClientConfig, inputs: {} },
-        { token: TOKENS.getDomains, inputs: { onlyDefault: true } },
+        { token: TOKENS.getDomains, inputs: { onlyInitial: true } },
       ]),
     );
     expect(ctx.run.invokes).toHaveLength(3);
@@ -215,6 +214,52 @@ describe("options", () => {
     expect(run.byName("conn-key-verification").inputs).toMatchObject({
       authorityHost: "https://login.microsoftonline.us",
       timeoutSeconds: 120,
+      // Partner Center for Microsoft Cloud for US Government is published at the public host.
+      scope: "https://api.partnercenter.microsoft.com/.default",
+    });
+  });
+
+  test.each([
+    ["https://login.chinacloudapi.cn", "https://partner.partnercenterapi.microsoftonline.cn/.default"],
+    [
+      "https://login.partner.microsoftonline.cn",
+      "https://partner.partnercenterapi.microsoftonline.cn/.default",
+    ],
+    ["http://127.0.0.1:8787/entra", "https://api.partnercenter.microsoft.com/.default"],
+  ])("the authority host %s picks the scope %s", async (authorityHost, scope) => {
+    const { run } = await deploy({ verify: { authorityHost } });
+    expect(run.byName("conn-key-verification").inputs.scope).toBe(scope);
+  });
+
+  test("an explicit scope wins over the one the authority host maps to", async () => {
+    const scope = "https://partner.example.test/.default";
+    const { run } = await deploy({ verify: { authorityHost: "https://login.sovereign.example", scope } });
+    expect(run.byName("conn-key-verification").inputs).toMatchObject({
+      authorityHost: "https://login.sovereign.example",
+      scope,
+    });
+  });
+
+  test('domainSource "default" registers Entra ID\'s default domain, which may be a custom one', async () => {
+    const invokes = {
+      ...azureAdInvokes(),
+      [TOKENS.getDomains]: (inputs: Record<string, unknown>) => ({
+        id: "domains",
+        domains: [
+          inputs.onlyDefault === true
+            ? { domainName: "contoso.com", default: true, initial: false }
+            : { domainName: FIXTURE.domain, default: false, initial: true },
+        ],
+      }),
+    };
+    const custom = await deploy({ domainSource: "default" }, invokes);
+    expect(custom.run.invokes).toContainEqual({ token: TOKENS.getDomains, inputs: { onlyDefault: true } });
+    expect(unwrapSecrets(custom.run.byName("conn-registration").inputs)).toMatchObject({
+      domain: "contoso.com",
+    });
+    const initial = await deploy({}, invokes);
+    expect(unwrapSecrets(initial.run.byName("conn-registration").inputs)).toMatchObject({
+      domain: FIXTURE.domain,
     });
   });
 
@@ -271,20 +316,7 @@ describe("options", () => {
 });
 
 describe("adopting the Web App", () => {
-  /** The inputs `azuread.ApplicationRegistration` manages, read from the installed provider's declarations. */
-  function registrationInputNames(): string[] {
-    const dts = readFileSync(
-      path.join(
-        path.dirname(require.resolve("@pulumi/azuread/package.json")),
-        "applicationRegistration.d.ts",
-      ),
-      "utf8",
-    );
-    const body = /export interface ApplicationRegistrationArgs \{([\s\S]*?)\n\}/.exec(dts)?.[1] ?? "";
-    return [...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]);
-  }
-
-  test("imports the registration by object ID, ignores every managed input, retains it on delete: nothing to change", async () => {
+  test("reads the registration by object ID (no import, no inputs, nothing to change or delete), parented, under the old name", async () => {
     const invokes = without(azureAdInvokes(), TOKENS.getApplication);
     const { run, connection } = await deploy(
       { webApp: { clientId: FIXTURE.clientId, objectId: FIXTURE.objectId, adopt: true } },
@@ -293,17 +325,18 @@ describe("adopting the Web App", () => {
 
     const app = run.byName("conn-web-app");
     expect(app.type).toBe(TYPES.appRegistration);
-    expect(app.op).toBe("import");
-    expect(app.importId).toBe(`/applications/${FIXTURE.objectId}`);
-    expect(app.retainOnDelete).toBe(true);
-    const managed = registrationInputNames();
-    expect(managed.length).toBeGreaterThan(10);
-    expect([...app.ignoreChanges].sort()).toEqual([...managed].sort());
-    // Every input sent is ignored, so the import can never be followed by an update.
-    for (const input of Object.keys(app.inputs)) {
-      expect(app.ignoreChanges).toContain(input);
-    }
+    expect(app.op).toBe("read");
+    expect(app.readId).toBe(`/applications/${FIXTURE.objectId}`);
+    expect(app.importId).toBeUndefined();
+    // A read sends no inputs to the provider, so there is nothing its Check could reject.
+    expect(app.inputs).toEqual({});
+    expect(app.ignoreChanges).toEqual([]);
+    expect(app.retainOnDelete).toBeUndefined();
+    // Same name, type and parent as the imported resource of earlier versions: the same URN.
     expect(app.parent).toBe(run.byName("conn").urn);
+    expect(app.urn).toBe(
+      "urn:pulumi:test::optima-csp::optima-csp:azure:CspConnection$azuread:index/applicationRegistration:ApplicationRegistration::conn-web-app",
+    );
 
     expect(run.invokes.map((i) => i.token)).not.toContain(TOKENS.getApplication);
     for (const slot of ["conn-key-a", "conn-key-b"]) {
@@ -311,6 +344,20 @@ describe("adopting the Web App", () => {
       expect(run.byName(slot).dependencies).toContain(app.urn);
     }
     expect(await valueOf(connection.applicationObjectId)).toBe(FIXTURE.objectId);
+  });
+
+  test("a second run reads it again and changes nothing; the read is never in the run's deletes", async () => {
+    const engine = new FakeEngine({ invokes: azureAdInvokes(), importable: importableApp() });
+    const args = {
+      ...baseArgs,
+      webApp: { clientId: FIXTURE.clientId, objectId: FIXTURE.objectId, adopt: true },
+    };
+    await engine.run(() => new OptimaCspConnection("conn", args));
+    const second = await engine.run(() => new OptimaCspConnection("conn", args));
+    expect(second.errors).toEqual([]);
+    expect(second.byName("conn-web-app").op).toBe("read");
+    expect(second.namesWith("create", "update", "replace")).toEqual([]);
+    expect(second.deletes).toEqual([]);
   });
 
   test("an adopted app whose client ID differs from webApp.clientId gets no keys", async () => {
@@ -336,6 +383,50 @@ describe("adopting the Web App", () => {
   });
 });
 
+describe("webApp.clientId as an Output", () => {
+  test("a known Output is used like a plain string, everywhere the client ID goes", async () => {
+    const { run } = await deploy({
+      webApp: { clientId: pulumi.output(FIXTURE.clientId) },
+      keyVault: { resourceGroupName: "rg", vaultName: "kv" },
+    });
+    expect(run.errors).toEqual([]);
+    expect(run.invokes).toEqual(
+      expect.arrayContaining([{ token: TOKENS.getApplication, inputs: { clientId: FIXTURE.clientId } }]),
+    );
+    expect(unwrapSecrets(run.byName("conn-registration").inputs)).toMatchObject({
+      applicationId: FIXTURE.clientId,
+    });
+    expect(run.byName("conn-key-verification").inputs.clientId).toBe(FIXTURE.clientId);
+    expect(unwrapSecrets(run.byName("conn-key-vault-secret").inputs)).toMatchObject({
+      properties: { contentType: `client secret of Azure AD app ${FIXTURE.clientId}` },
+      tags: { "optima-csp-client-id": FIXTURE.clientId },
+    });
+  });
+
+  test("an Output that is not a GUID fails, once known, with the construction-time message; no key is made", async () => {
+    const { run } = await deploy({ webApp: { clientId: pulumi.output("my-web-app") } });
+    expectFailure(
+      run,
+      'webApp.clientId must be the Partner Center Web App\'s Application (client) ID, a GUID such as 00000000-0000-0000-0000-000000000000; got "my-web-app".',
+    );
+    expect(run.invokes.map((i) => i.token)).not.toContain(TOKENS.getApplication);
+    expect(run.ofType(TYPES.password)).toEqual([]);
+  });
+
+  test("with adopt, an Output client ID is cross-checked against the registration read", async () => {
+    const otherClient = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+    const { run } = await deploy({
+      webApp: { clientId: pulumi.output(otherClient), objectId: FIXTURE.objectId, adopt: true },
+    });
+    expectFailure(
+      run,
+      `The app registration with Object ID ${FIXTURE.objectId} has Application (client) ID ${FIXTURE.clientId}, not ` +
+        `webApp.clientId ${otherClient}. Correct webApp.objectId or webApp.clientId.`,
+    );
+    expect(run.ofType(TYPES.password)).toEqual([]);
+  });
+});
+
 /** The run failed, and every error it reported ends with `message` (Pulumi prefixes the property path). */
 function expectFailure(run: { errors: string[] }, message: string): void {
   expect(run.errors.length).toBeGreaterThan(0);
@@ -345,20 +436,60 @@ function expectFailure(run: { errors: string[] }, message: string): void {
 }
 
 describe("failures", () => {
-  test("a Web App that cannot be found names the client ID, the permission and where to register one; no key is made", async () => {
-    const unknownClient = "deadbeef-0000-4000-8000-000000000000";
+  const unknownClient = "deadbeef-0000-4000-8000-000000000000";
+  const notFound =
+    `Could not find the Partner Center Web App with Application (client) ID ${unknownClient} in the tenant Pulumi ` +
+    "is signed in to. Check that the ID is the Web App's Application (client) ID and that a Web App is registered " +
+    "in Partner Center → Account settings → App management. ";
+  const saidNotFound = ` (Azure AD said: Could not find application with client ID "${unknownClient}")`;
+  const appNeeds =
+    "a service principal or managed identity needs the Microsoft Graph application permission " +
+    "Application.ReadWrite.OwnedBy, granted with admin consent, and to be an owner of the Web App (or " +
+    "Application.Read.All to find an app it does not own): being an owner alone grants it nothing";
+  const personNeeds =
+    "a person signed in with `az login` must be a member (not a guest) of the Web App's tenant, signed in to that " +
+    "tenant (`az login --tenant <partner-tenant-id>`), and, to add keys, an owner of the Web App or an Application " +
+    "Administrator or Cloud Application Administrator";
+
+  test("a Web App a service principal cannot find: names the client IDs, says ownership alone grants nothing; no key is made", async () => {
+    // azureAdInvokes' client config reports an application client ID ("deployer"), as under OIDC in CI.
     const { run } = await deploy({ webApp: { clientId: unknownClient } });
     expectFailure(
       run,
-      `Could not find the Partner Center Web App with Application (client) ID ${unknownClient} in the tenant Pulumi ` +
-        "is signed in to. Check that the ID is the Web App's Application (client) ID, that the deploying identity can " +
-        "read it (Microsoft Graph permission Application.Read.All, or ownership of the app), and that a Web App is " +
-        "registered in Partner Center → Account settings → App management. (Azure AD said: Could not find " +
-        `application with client ID "${unknownClient}")`,
+      `${notFound}Pulumi is signed in as the application deployer: ${appNeeds}.${saidNotFound}`,
     );
     expect(run.ofType(TYPES.password)).toEqual([]);
     expect(run.ofType(TYPES.verification)).toEqual([]);
     expect(run.ofType(TYPES.registration)).toEqual([]);
+  });
+
+  test("a Web App not found while signed in through the Azure CLI: says what a person needs, and a CLI service principal", async () => {
+    const invokes = {
+      ...azureAdInvokes(),
+      [TOKENS.getClientConfig]: () => ({
+        id: "client-config",
+        tenantId: FIXTURE.tenantId,
+        clientId: AZURE_CLI_CLIENT_ID,
+        objectId: "user-object",
+      }),
+    };
+    const { run } = await deploy({ webApp: { clientId: unknownClient } }, invokes);
+    expectFailure(
+      run,
+      `${notFound}Pulumi is signed in through the Azure CLI: ${personNeeds}; if the CLI is signed in as a service ` +
+        `principal (az login --service-principal), ${appNeeds}.${saidNotFound}`,
+    );
+  });
+
+  test("a Web App not found when the client config cannot be read either: both cases are named", async () => {
+    const { run } = await deploy(
+      { webApp: { clientId: unknownClient }, verify: { enabled: false }, domain: FIXTURE.domain },
+      without(azureAdInvokes(), TOKENS.getClientConfig),
+    );
+    expectFailure(
+      run,
+      `${notFound}If Pulumi is signed in as a service principal or managed identity, ${appNeeds}; ${personNeeds}.${saidNotFound}`,
+    );
   });
 
   test("a looked-up app whose object ID differs from webApp.objectId is refused before any key is made", async () => {
@@ -372,7 +503,7 @@ describe("failures", () => {
     expect(run.ofType(TYPES.password)).toEqual([]);
   });
 
-  test("a default domain that cannot be read says which permission discovers it; Optima is not called", async () => {
+  test("a domain that cannot be read says what the signed-in service principal needs; Optima is not called", async () => {
     const invokes = {
       ...azureAdInvokes(),
       [TOKENS.getDomains]: () => {
@@ -382,9 +513,11 @@ describe("failures", () => {
     const { run } = await deploy({}, invokes);
     expectFailure(
       run,
-      "Could not read the tenant's default domain to register with Optima: the deploying identity needs the Microsoft " +
-        "Graph permission Domain.Read.All to discover it. Grant it, or set domain explicitly (e.g. contoso.onmicrosoft.com). " +
-        "(Azure AD said: Authorization_RequestDenied: Insufficient privileges to complete the operation.)",
+      "Could not read the tenant's initial domain to register with Optima. Pulumi is signed in as the application " +
+        "deployer: a service principal or managed identity needs the Microsoft Graph application permission " +
+        "Domain.Read.All, granted with admin consent (owning the Web App grants it nothing). Or set domain explicitly " +
+        "(e.g. contoso.onmicrosoft.com). (Azure AD said: Authorization_RequestDenied: Insufficient privileges to " +
+        "complete the operation.)",
     );
     expect(run.ofType(TYPES.registration)).toEqual([]);
   });
@@ -409,8 +542,9 @@ describe("validation at construction, with exact messages", () => {
     [
       "adopt without an object ID",
       { webApp: { clientId: FIXTURE.clientId, adopt: true } },
-      "webApp.adopt requires webApp.objectId: an import ID must be known when the program starts. Find it in Entra ID → " +
-        "App registrations → the Web App → Overview → Object ID (not the Application (client) ID).",
+      "webApp.adopt requires webApp.objectId: the app registration is read by its object ID, which must be known when " +
+        "the program starts. Find it in Entra ID → App registrations → the Web App → Overview → Object ID (not the " +
+        "Application (client) ID).",
     ],
     [
       "an object ID that is not a GUID",
@@ -466,6 +600,32 @@ describe("validation at construction, with exact messages", () => {
       "a verification timeout of an hour and more",
       { verify: { timeoutSeconds: 3601 } },
       "verify.timeoutSeconds must be a whole number of seconds from 1 to 3600; got 3601.",
+    ],
+    [
+      "an authority host with no published Partner Center and no scope",
+      { verify: { authorityHost: "https://login.microsoftonline.de" } },
+      "verify.scope is required with verify.authorityHost https://login.microsoftonline.de: Microsoft publishes no " +
+        "Partner Center for that authority host that optima-csp knows of. Set verify.scope (stack config verifyScope) " +
+        "to the Partner Center resource of the tenant's cloud followed by /.default.",
+    ],
+    [
+      "a scope that is not a /.default scope",
+      { verify: { scope: "https://api.partnercenter.microsoft.com/user_impersonation" } },
+      "verify.scope must be the Partner Center resource followed by /.default, such as " +
+        "https://api.partnercenter.microsoft.com/.default (a client-credentials token can only be requested for " +
+        '/.default); got "https://api.partnercenter.microsoft.com/user_impersonation".',
+    ],
+    [
+      "a scope that is not a URL is not echoed",
+      { verify: { scope: "s3cr3t-pasted-here" } },
+      "verify.scope must be the Partner Center resource followed by /.default, such as " +
+        "https://api.partnercenter.microsoft.com/.default (a client-credentials token can only be requested for " +
+        "/.default); its value is not a URL (not shown).",
+    ],
+    [
+      "an unknown domain source",
+      { domainSource: "custom" as never },
+      'domainSource must be "initial" or "default"; got "custom".',
     ],
     [
       "a Key Vault secret name with invalid characters",

@@ -350,6 +350,26 @@ describe("classifyTokenFailure and tokenEndpoint", () => {
     });
   });
 
+  test("AADSTS500011 (a scope of another cloud) is refused with advice naming the scope setting", () => {
+    const answer = classifyTokenFailure(
+      status(
+        400,
+        "invalid_resource",
+        "AADSTS500011: The resource principal named https://api.partnercenter.microsoft.com was not found in the tenant.",
+      ),
+      "https://api.partnercenter.microsoft.com/.default",
+    );
+    expect(answer).toEqual({
+      kind: "refused",
+      reason: "HTTP 400 invalid_resource AADSTS500011",
+      advice:
+        " The scope https://api.partnercenter.microsoft.com/.default names a resource that is not in the tenant's " +
+        "cloud: set verify.scope (stack config verifyScope) to the Partner Center resource of that cloud followed by " +
+        "/.default, e.g. https://partner.partnercenterapi.microsoftonline.cn/.default for Partner Center operated by " +
+        "21Vianet, and check that verify.authorityHost (verifyAuthorityHost) is that cloud's authority host.",
+    });
+  });
+
   test("the token endpoint of a tenant at an authority host", () => {
     expect(tokenEndpoint("https://login.microsoftonline.com/", TENANT)).toBe(
       `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,

@@ -115,6 +115,19 @@ describe("README commands", () => {
   });
 });
 
+describe("README emulator line", () => {
+  it("gives the emulator's command line exactly as its --help does", () => {
+    const source = readFileSync(path.join(root, "tools", "emulator.ts"), "utf8");
+    const usage = /const USAGE = `Usage: (npm run emulator -- [^\n`]+)/.exec(source)?.[1];
+    expect(usage).toBeDefined();
+    expect(readme).toContain(`**Emulator** (\`${usage}\`)`);
+  });
+
+  it("says that Azure stays real when a stack points at the emulator", () => {
+    expect(readme).toContain("Azure stays real");
+  });
+});
+
 describe("README links", () => {
   it("points only at files that exist", () => {
     const targets = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]

@@ -37,6 +37,7 @@ const KEYS: Record<string, "string" | "integer" | "boolean"> = {
   adoptWebApp: "boolean",
   mpnId: "string",
   domain: "string",
+  domainSource: "string",
   optimaOrgId: "string",
   optimaTarget: "string",
   billingAccountId: "string",
@@ -47,6 +48,7 @@ const KEYS: Record<string, "string" | "integer" | "boolean"> = {
   keyVaultResourceGroup: "string",
   keyVaultName: "string",
   verifyAuthorityHost: "string",
+  verifyScope: "string",
   optimaRetainOnDelete: "boolean",
   clock: "string",
 };

@@ -7,7 +7,8 @@
  *
  *   ${name}-deployment-id     random.RandomId: a stable suffix in key display names, so a person in
  *                             the portal sees which deployment owns which key
- *   ${name}-web-app           azuread.ApplicationRegistration, only with webApp.adopt (./webApp)
+ *   ${name}-web-app           azuread.ApplicationRegistration, read (never imported, never changed)
+ *                             into state, only with webApp.adopt (./webApp)
  *   ${name}-key-a, -key-b     azuread.ApplicationPassword: two slots used alternately (./rotation)
  *   ${name}-key-verification  KeyVerification of the active key (./keyVerification), unless disabled
  *   ${name}-registration      OptimaRegistration with the active key, after the verification
@@ -33,21 +34,23 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { OptimaRegistration } from "../optima/provider";
 import type { RegistrationTarget } from "../optima/types";
+import { partnerCenterScopeFor, scopeProblem } from "./clouds";
 import { KeyVerification } from "./keyVerification";
 import {
   DEFAULT_AUTHORITY_HOST,
   DEFAULT_VERIFY_TIMEOUT_SECONDS,
-  PARTNER_CENTER_SCOPE,
   authorityHostProblem,
   timeoutSecondsProblem,
 } from "./keyVerificationRuntime";
 import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
 import {
   ResolvedWebApp,
+  SignedInAs,
   WebAppArgs,
   adoptWebApp,
   firstLine,
   lookUpWebApp,
+  signedInAs,
   validateWebAppArgs,
 } from "./webApp";
 
@@ -57,6 +60,19 @@ export type { WebAppArgs } from "./webApp";
 export const CSP_CONNECTION_TYPE = "optima-csp:azure:CspConnection";
 
 const TARGETS: readonly RegistrationTarget[] = ["csp-partner", "bill-connect"];
+
+/**
+ * Which of the tenant's domains Optima is given when `domain` is not set:
+ * - `"initial"` (the default): the `*.onmicrosoft.com` domain the tenant was created with. It is
+ *   the domain Partner Center shows and the one Flexera's guide asks for
+ *   (`contoso.onmicrosoft.com`), it can be neither removed nor renamed, and no admin setting
+ *   changes it, so the registration never changes under a run.
+ * - `"default"`: Entra ID's default domain, which an admin may set to a custom domain
+ *   (contoso.com) at any time; the next run then updates the registration to it.
+ */
+export type DomainSource = "initial" | "default";
+
+const DOMAIN_SOURCES: readonly DomainSource[] = ["initial", "default"];
 
 export interface OptimaArgs {
   /** The Flexera organization ID the partnership is registered in. */
@@ -81,6 +97,14 @@ export interface VerifyArgs {
   readonly enabled?: boolean;
   /** Entra ID authority host (sovereign clouds, the local emulator). Default `https://login.microsoftonline.com`. */
   readonly authorityHost?: string;
+  /**
+   * The scope of the verification's token request: the Partner Center resource of the tenant's
+   * cloud, followed by `/.default`. Default: derived from `authorityHost` where Microsoft
+   * publishes a Partner Center for it (`https://api.partnercenter.microsoft.com/.default` for the
+   * public and US Government clouds, `https://partner.partnercenterapi.microsoftonline.cn/.default`
+   * for 21Vianet; see ./clouds); required for any other authority host.
+   */
+  readonly scope?: string;
   /** How long to keep trying while Entra ID refuses a new key, in whole seconds (1–3600). Default 900. */
   readonly timeoutSeconds?: number;
 }
@@ -100,10 +124,17 @@ export interface OptimaCspConnectionArgs {
   /** The partner's MPN ID (digits). Required for the `csp-partner` target; ignored for `bill-connect`. */
   readonly mpnId?: pulumi.Input<string>;
   /**
-   * The partner tenant's default domain (e.g. `contoso.onmicrosoft.com`), for `csp-partner`.
-   * Default: the tenant's default domain (`azuread.getDomains`, which needs `Domain.Read.All`).
+   * The partner tenant's domain Optima is given (e.g. `contoso.onmicrosoft.com`), for
+   * `csp-partner`. Default: read from Entra ID (`azuread.getDomains`, which needs
+   * `Domain.Read.All`), as `domainSource` says.
    */
   readonly domain?: pulumi.Input<string>;
+  /**
+   * Which domain is read when `domain` is not set: `"initial"` (the tenant's `*.onmicrosoft.com`
+   * domain, what Partner Center shows) or `"default"` (Entra ID's default domain, which may be a
+   * custom one). Default `"initial"`.
+   */
+  readonly domainSource?: DomainSource;
   /** Lifetime of each key in whole days, 3–730. Default 180. */
   readonly keyExpiresAfterDays?: number;
   /** Rotation period in whole days, less than half of `keyExpiresAfterDays`. Default: a third of it, rounded down (60). */
@@ -205,7 +236,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
             secret: active.value,
             authorityHost: settings.verify.authorityHost,
             timeoutSeconds: settings.verify.timeoutSeconds,
-            scope: PARTNER_CENTER_SCOPE,
+            scope: settings.verify.scope,
           },
           { parent: this },
         )
@@ -221,7 +252,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
         applicationId: webApp.clientId,
         applicationSecret: active.value,
         ...(target === "csp-partner"
-          ? { mpnId: args.mpnId, domain: args.domain ?? defaultDomain(this) }
+          ? { mpnId: args.mpnId, domain: args.domain ?? tenantDomain(settings.domainSource, this) }
           : {
               tenantId: tenant(),
               ...(args.optima.billingAccountId !== undefined
@@ -241,7 +272,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
           secretName: settings.keyVaultSecretName,
           properties: {
             value: active.value,
-            contentType: `client secret of Azure AD app ${webApp.clientId}`,
+            contentType: pulumi.interpolate`client secret of Azure AD app ${webApp.clientId}`,
             attributes: { enabled: true, expires: Math.floor(Date.parse(plan.activeKeyExpiresAt) / 1000) },
           },
           tags: { "optima-csp-client-id": webApp.clientId, "optima-csp-key-id": active.keyId },
@@ -279,8 +310,13 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
 /** The validated, defaulted settings the constructor needs besides the rotation plan. */
 interface ConnectionSettings {
   readonly target: RegistrationTarget;
-  readonly verify?: { readonly authorityHost: string; readonly timeoutSeconds: number };
+  readonly verify?: {
+    readonly authorityHost: string;
+    readonly timeoutSeconds: number;
+    readonly scope: string;
+  };
   readonly keyVaultSecretName?: string;
+  readonly domainSource: DomainSource;
 }
 
 const KEY_VAULT_SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
@@ -325,7 +361,24 @@ function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSe
     if (timeoutProblem) {
       throw new Error(`verify.${timeoutProblem}`);
     }
-    verify = { authorityHost, timeoutSeconds };
+    const scope = args.verify?.scope ?? partnerCenterScopeFor(authorityHost);
+    if (scope === undefined) {
+      throw new Error(
+        `verify.scope is required with verify.authorityHost ${authorityHost}: Microsoft publishes no Partner Center ` +
+          "for that authority host that optima-csp knows of. Set verify.scope (stack config verifyScope) to the " +
+          "Partner Center resource of the tenant's cloud followed by /.default.",
+      );
+    }
+    const problem = scopeProblem("verify.scope", scope);
+    if (problem) {
+      throw new Error(problem);
+    }
+    verify = { authorityHost, timeoutSeconds, scope };
+  }
+
+  const domainSource = args.domainSource ?? "initial";
+  if (!DOMAIN_SOURCES.includes(domainSource)) {
+    throw new Error(`domainSource must be "initial" or "default"; got ${JSON.stringify(domainSource)}.`);
   }
 
   let keyVaultSecretName: string | undefined;
@@ -340,7 +393,7 @@ function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSe
       );
     }
   }
-  return { target, verify, keyVaultSecretName };
+  return { target, verify, keyVaultSecretName, domainSource };
 }
 
 /** `${name}-web-app-key`, with anything a Key Vault secret name cannot hold turned into dashes. */
@@ -349,28 +402,44 @@ export function defaultKeyVaultSecretName(name: string): string {
   return `${base.slice(0, 127 - "-web-app-key".length)}-web-app-key`;
 }
 
-/** The tenant's default domain, from Azure AD. */
-function defaultDomain(parent: pulumi.Resource): pulumi.Output<string> {
+/** The tenant's initial (`*.onmicrosoft.com`) or default domain, from Azure AD. */
+function tenantDomain(source: DomainSource, parent: pulumi.Resource): pulumi.Output<string> {
+  const query = source === "initial" ? { onlyInitial: true } : { onlyDefault: true };
   return pulumi.output(
-    azuread.getDomains({ onlyDefault: true }, { parent }).then(
+    azuread.getDomains(query, { parent }).then(
       (result) => {
-        const domain = result.domains.find((d) => d.default) ?? result.domains[0];
+        const domain =
+          result.domains.find((d) => (source === "initial" ? d.initial : d.default)) ?? result.domains[0];
         if (!domain) {
           throw new Error(
-            "Azure AD returned no default domain for the tenant; set domain explicitly (e.g. contoso.onmicrosoft.com).",
+            `Azure AD returned no ${source} domain for the tenant; set domain explicitly (e.g. contoso.onmicrosoft.com).`,
           );
         }
         return domain.domainName;
       },
-      (error: unknown) => {
-        const said = firstLine(error);
-        throw new Error(
-          "Could not read the tenant's default domain to register with Optima: the deploying identity needs the " +
-            "Microsoft Graph permission Domain.Read.All to discover it. Grant it, or set domain explicitly " +
-            `(e.g. contoso.onmicrosoft.com).${said ? ` (Azure AD said: ${said})` : ""}`,
-        );
+      async (error: unknown) => {
+        throw new Error(domainLookupMessage(source, await signedInAs(parent), firstLine(error)));
       },
     ),
+  );
+}
+
+/** The message of a failed domain lookup, for the kind of identity Pulumi is signed in as. */
+export function domainLookupMessage(source: DomainSource, who: SignedInAs, cause?: string): string {
+  const application =
+    "a service principal or managed identity needs the Microsoft Graph application permission Domain.Read.All, " +
+    "granted with admin consent (owning the Web App grants it nothing)";
+  const person =
+    "a person signed in with `az login` reads the tenant's domains as a member of it (a guest cannot)";
+  const advice =
+    who.kind === "application"
+      ? `Pulumi is signed in as the application ${who.clientId}: ${application}.`
+      : who.kind === "azure-cli"
+        ? `Pulumi is signed in through the Azure CLI: ${person}; if the CLI is signed in as a service principal, ${application}.`
+        : `If Pulumi is signed in as a service principal or managed identity, ${application}; ${person}.`;
+  return (
+    `Could not read the tenant's ${source} domain to register with Optima. ${advice} Or set domain explicitly ` +
+    `(e.g. contoso.onmicrosoft.com).${cause ? ` (Azure AD said: ${cause})` : ""}`
   );
 }
 

@@ -226,7 +226,7 @@ export type TokenAnswer =
  * key that has not propagated yet gets, and so is a bare `invalid_client`; timeouts, network
  * failures and 429/5xx that outlived the HTTP layer's own retries are worth another try too.
  */
-export function classifyTokenFailure(error: unknown): TokenAnswer {
+export function classifyTokenFailure(error: unknown, scope?: string): TokenAnswer {
   // Recognised by name, not `instanceof`: in the host this module and the HTTP layer are
   // serialized copies, and identity of classes across them is not something to rely on.
   if (!isHttpError(error)) {
@@ -257,7 +257,7 @@ export function classifyTokenFailure(error: unknown): TokenAnswer {
   if (aadsts === "7000215" || (aadsts === undefined && error.code === "invalid_client")) {
     return { kind: "retry", reason };
   }
-  return { kind: "refused", reason, advice: adviceFor(aadsts, error.code) };
+  return { kind: "refused", reason, advice: adviceFor(aadsts, error.code, scope) };
 }
 
 function isHttpError(error: unknown): error is HttpError {
@@ -269,7 +269,7 @@ function isHttpError(error: unknown): error is HttpError {
   );
 }
 
-function adviceFor(aadsts: string | undefined, code: string | undefined): string {
+function adviceFor(aadsts: string | undefined, code: string | undefined, scope?: string): string {
   switch (aadsts) {
     case "7000222":
       return " The key has expired: replace it with `pulumi up --replace <URN of the key>`.";
@@ -279,6 +279,15 @@ function adviceFor(aadsts: string | undefined, code: string | undefined): string
       return " The tenant was not found at this authority host: check the tenant and that verify.authorityHost matches the cloud the tenant is in.";
     case "7000218":
       return " No client secret reached Entra ID: the key's value was empty.";
+    case "500011":
+      // "The resource principal named … was not found in the tenant": the scope names a resource
+      // of another cloud (the public Partner Center, asked of a 21Vianet tenant, say).
+      return (
+        ` The scope${scope ? ` ${scope}` : ""} names a resource that is not in the tenant's cloud: set verify.scope ` +
+        "(stack config verifyScope) to the Partner Center resource of that cloud followed by /.default, e.g. " +
+        "https://partner.partnercenterapi.microsoftonline.cn/.default for Partner Center operated by 21Vianet, and " +
+        "check that verify.authorityHost (verifyAuthorityHost) is that cloud's authority host."
+      );
     default:
       return code === "invalid_scope" ? " The scope is not valid for this app." : "";
   }
@@ -331,7 +340,7 @@ export async function verifyKey(
           ? { kind: "accepted" }
           : { kind: "retry", reason: `HTTP ${response.status} without an access token` };
     } catch (error) {
-      answer = classifyTokenFailure(error);
+      answer = classifyTokenFailure(error, inputs.scope);
     }
 
     if (answer.kind === "accepted") {

@@ -4,6 +4,8 @@
  * - Every registration is recorded with its inputs (secrets still wrapped, as the engine would
  *   receive them) and the options that matter here (parent, import ID, ignoreChanges,
  *   retainOnDelete, dependencies, additionalSecretOutputs), read from the registration request.
+ *   A resource read with `Resource.get` is recorded too (op "read", its ID as `readId`): the SDK
+ *   sends it as a ReadResource request, which the mock monitor hands to `newResource` with the ID.
  * - An invoke with no handler throws `Mock call not implemented: <token>`, so no lookup passes
  *   by accident.
  * - `FakeEngine.run` evaluates a program as one `pulumi up` would: it compares each resource's
@@ -86,6 +88,8 @@ export interface Registration {
   /** URN of the parent ("" for none). */
   readonly parent: string;
   readonly importId?: string;
+  /** The ID a `Resource.get` read (a read, not a registration). */
+  readonly readId?: string;
   readonly ignoreChanges: readonly string[];
   readonly retainOnDelete?: boolean;
   /** URNs this resource depends on (explicit `dependsOn` and those of its inputs). */
@@ -98,7 +102,7 @@ export interface Registration {
   outputs: Record<string, unknown>;
 }
 
-export type Op = "create" | "same" | "update" | "replace" | "import";
+export type Op = "create" | "same" | "update" | "replace" | "import" | "read";
 
 export interface Invoke {
   readonly token: string;
@@ -153,7 +157,7 @@ export interface Run<T> {
 
 export interface FakeEngineOptions {
   readonly invokes?: InvokeHandlers;
-  /** State an imported resource reads back, by import ID. */
+  /** State an imported or read resource reads back, by ID. */
   readonly importable?: Readonly<Record<string, Record<string, unknown>>>;
   readonly project?: string;
   readonly stack?: string;
@@ -234,7 +238,14 @@ export class FakeEngine {
         let op: Op;
         let id: string;
         let outputs: Record<string, unknown>;
-        if (args.id) {
+        if (options.readId !== undefined) {
+          op = "read";
+          id = args.id ?? "";
+          outputs = { ...(this.options.importable?.[id] ?? {}) };
+          if (!this.options.importable?.[id]) {
+            throw new Error(`fake engine: nothing to read with ID ${id}`);
+          }
+        } else if (args.id) {
           op = old ? "same" : "import";
           id = args.id;
           outputs = { ...comparable, ...(this.options.importable?.[args.id] ?? {}) };
@@ -284,7 +295,10 @@ export class FakeEngine {
     // internal to the SDK and not in its declarations, hence the typed require.)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as {
-      getMonitor(): { registerResource(req: RegisterRequest, cb: unknown): Promise<void> };
+      getMonitor(): {
+        registerResource(req: RegisterRequest, cb: unknown): Promise<void>;
+        readResource(req: ReadRequest, cb: unknown): Promise<void>;
+      };
       waitForRPCs(): Promise<void>;
     };
     const monitor = settings.getMonitor();
@@ -302,6 +316,20 @@ export class FakeEngine {
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       });
       return original(req, cb);
+    };
+    const originalRead = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: ReadRequest, cb: unknown) => {
+      pendingOptions.set(`${req.getType()}::${req.getName()}`, {
+        type: req.getType(),
+        name: req.getName(),
+        custom: true,
+        parent: req.getParent(),
+        readId: req.getId(),
+        ignoreChanges: [],
+        dependencies: req.getDependenciesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      });
+      return originalRead(req, cb);
     };
 
     // A registration whose inputs failed (a lookup that threw, say) rejects promises nobody
@@ -476,6 +504,16 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
 }
 
+/** The parts of a read request (`Resource.get`) read here. */
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getId(): string;
+  getDependenciesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+}
+
 /** A URN's type part: the parent's type chain, then this type (`parent$child`). */
 function urnType(parentUrn: string, type: string): string {
   if (!parentUrn) {
@@ -577,8 +615,8 @@ export function azureAdInvokes(overrides: FixtureOverrides = {}): InvokeHandlers
       objectId: "deployer-object",
     }),
     [TOKENS.getDomains]: (inputs) => {
-      if (inputs.onlyDefault !== true) {
-        throw new Error("getDomains called without onlyDefault: true");
+      if (inputs.onlyDefault !== true && inputs.onlyInitial !== true) {
+        throw new Error("getDomains called without onlyDefault: true or onlyInitial: true");
       }
       return {
         id: "domains",
@@ -599,7 +637,7 @@ export function azureAdInvokes(overrides: FixtureOverrides = {}): InvokeHandlers
   };
 }
 
-/** What importing the fixture's app registration reads back. */
+/** What reading (or importing) the fixture's app registration reads back. */
 export function importableApp(overrides: FixtureOverrides = {}): Record<string, Record<string, unknown>> {
   const f = { ...FIXTURE, ...overrides };
   return {
