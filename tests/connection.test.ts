@@ -628,6 +628,52 @@ describe("validation at construction, with exact messages", () => {
       'domainSource must be "initial" or "default"; got "custom".',
     ],
     [
+      "an MPN ID with a letter",
+      { mpnId: "12a4" },
+      'mpnId must be the partner\'s MPN ID, digits only; got "12a4".',
+    ],
+    [
+      "an MPN ID with white space around it",
+      { mpnId: " 1234567 " },
+      'mpnId must not begin or end with white space; got " 1234567 ".',
+    ],
+    [
+      "an MPN ID of 40 digits",
+      { mpnId: "1".repeat(40) },
+      "mpnId must be the partner's MPN ID, at most 20 digits; got 40 digits.",
+    ],
+    [
+      "an org ID that is not digits",
+      { optima: { orgId: "org-42" } },
+      'optima.orgId must be the Flexera organization ID, digits only; got "org-42".',
+    ],
+    [
+      "a domain that is not ASCII",
+      { domain: "bücher.example" },
+      'domain must be the partner tenant\'s default domain, a DNS name such as contoso.onmicrosoft.com; got "bücher.example".',
+    ],
+    [
+      "a domain with a trailing dot",
+      { domain: "contoso.onmicrosoft.com." },
+      'domain must be the partner tenant\'s default domain, a DNS name such as contoso.onmicrosoft.com; got "contoso.onmicrosoft.com.".',
+    ],
+    [
+      "a domain with a space",
+      { domain: "contoso .onmicrosoft.com" },
+      'domain must be the partner tenant\'s default domain, a DNS name such as contoso.onmicrosoft.com; got "contoso .onmicrosoft.com".',
+    ],
+    [
+      "a billing account that is not GUID:GUID_YYYY-MM-DD",
+      { optima: { orgId: "1", target: "bill-connect", billingAccountId: "nope" } },
+      'optima.billingAccountId must be an MCA billing account ID of the form GUID:GUID_YYYY-MM-DD; got "nope".',
+    ],
+    [
+      "an anchor offset past 23:59",
+      { rotationAnchor: "2024-01-01T00:00:00+24:00" },
+      "rotationAnchor must be an ISO 8601 instant in UTC or with an offset, in whole seconds, such as 2024-01-01T00:00:00Z or " +
+        '2024-01-01 (UTC midnight); got "2024-01-01T00:00:00+24:00" (no such UTC offset +24:00; offsets run from -23:59 to +23:59).',
+    ],
+    [
       "a Key Vault secret name with invalid characters",
       { keyVault: { resourceGroupName: "rg", vaultName: "kv", secretName: "optima_key" } },
       'keyVault.secretName must be 1 to 127 letters, digits and dashes; got "optima_key".',
@@ -649,5 +695,18 @@ describe("validation at construction, with exact messages", () => {
     // Nothing but the component itself was registered, and nothing was looked up.
     expect(run.registrations.map((r) => r.type)).toEqual(["optima-csp:azure:CspConnection"]);
     expect(run.invokes).toEqual([]);
+  });
+});
+
+describe("inputs given as Outputs at construction", () => {
+  test("are left to the registration provider's check, which sees them once known", async () => {
+    const { run } = await deploy({
+      mpnId: pulumi.output("12a4"),
+      domain: pulumi.output("bücher.example"),
+      optima: { orgId: pulumi.output("org-42") },
+    });
+    expect(run.errors).toEqual([]);
+    const inputs = unwrapSecrets(run.byName("conn-registration").inputs) as Record<string, unknown>;
+    expect(inputs).toMatchObject({ mpnId: "12a4", domain: "bücher.example", orgId: "org-42" });
   });
 });

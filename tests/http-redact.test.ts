@@ -2,7 +2,13 @@
  * Redaction and server-message scrubbing: given secrets in every form they travel in, and
  * credentials nobody listed (bearer values, JWTs, secret-named key/value pairs).
  */
-import { MAX_SERVER_MESSAGE_LENGTH, REDACTED, redact, serverErrorDetails } from "../components/http";
+import {
+  MAX_SERVER_MESSAGE_LENGTH,
+  REDACTED,
+  isSecretFieldName,
+  redact,
+  serverErrorDetails,
+} from "../components/http";
 
 describe("redact", () => {
   it("masks each given secret wherever it occurs", () => {
@@ -100,5 +106,75 @@ describe("serverErrorDetails", () => {
     expect(details.serverMessage).toHaveLength(MAX_SERVER_MESSAGE_LENGTH);
     expect(details.serverMessage!.startsWith("line1 xxx")).toBe(true);
     expect(details.serverMessage!.endsWith("…")).toBe(true);
+  });
+});
+
+describe("every encoding of a known secret", () => {
+  const secret = "Zq8~app.Secret_4f2b9c";
+  const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+  const b64url = (text: string) => Buffer.from(text, "utf8").toString("base64url");
+
+  it("masks base64, base64url and hex of the secret itself", () => {
+    for (const form of [
+      b64(secret),
+      b64url(secret),
+      Buffer.from(secret).toString("hex"),
+      Buffer.from(secret).toString("hex").toUpperCase(),
+    ]) {
+      const shown = redact(`got ${form} back`, [secret]);
+      expect(shown).toBe(`got ${REDACTED} back`);
+    }
+  });
+
+  it.each([0, 1, 2])(
+    "masks base64 and base64url of the secret inside a longer value, at offset %i mod 3",
+    (offset) => {
+      const prefix = "client-id:".slice(0, 9 + offset); // 9, 10 or 11 bytes before the secret
+      for (const encode of [b64, b64url]) {
+        const whole = encode(`${prefix}${secret}-and-more`);
+        const shown = redact(`Authorization header was ${whole}`, [secret]);
+        expect(shown).toContain(REDACTED);
+        // No run of the secret's own characters survives: what is left decodes to no part of it.
+        const left = shown.split(REDACTED).join("");
+        expect(
+          Buffer.from(left.replace(/^Authorization header was /, ""), "base64").toString(),
+        ).not.toContain(secret.slice(2, -2));
+      }
+    },
+  );
+
+  it("masks a JWT-shaped value whose payload carries the secret, and lower-case URL escapes", () => {
+    const payload = b64url(JSON.stringify({ sub: "x", secret }));
+    expect(redact(`t=abc.${payload}.sig`, [secret])).not.toContain(payload.slice(8, 30));
+    const lower = encodeURIComponent("a b/c~" + secret).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase());
+    expect(redact(lower, ["a b/c~" + secret])).toBe(REDACTED);
+  });
+
+  it("masks a secret that a server echoes as its error name", () => {
+    const short = "abc123SECRET";
+    expect(serverErrorDetails({ name: short, message: `bad ${short}` }, [short])).toEqual({
+      code: REDACTED,
+      serverMessage: `bad ${REDACTED}`,
+    });
+    expect(serverErrorDetails({ error: b64(short), message: "x" }, [short]).code).toBe(REDACTED);
+  });
+});
+
+describe("isSecretFieldName", () => {
+  it("is one rule for body fields and text: names that end in a secret word", () => {
+    for (const name of [
+      "client_secret",
+      "clientSecret",
+      "application_secret",
+      "refresh_token",
+      "x-api-key",
+      "password",
+      "secretValue",
+    ]) {
+      expect(isSecretFieldName(name)).toBe(true);
+    }
+    for (const name of ["token_type", "client_id", "tenantId", "secretId", "invalid_token_response"]) {
+      expect(isSecretFieldName(name)).toBe(false);
+    }
   });
 });

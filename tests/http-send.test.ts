@@ -3,7 +3,9 @@
  * backoff, Retry-After), which methods are retried, deadlines, network errors, no redirects,
  * and errors that carry nothing from axios (no config, headers, bodies or secrets).
  */
-import { HttpError, HttpOptions, RetryInfo, sendHttp } from "../components/http";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HttpError, HttpOptions, MAX_BODY_BYTES, RetryInfo, sendHttp } from "../components/http";
 import { Reply, ScriptedServer, startScriptedServer } from "./support/http-server";
 import { expectNoSecrets, rejection } from "./support/http-secrets";
 
@@ -251,6 +253,82 @@ describe("deadlines and network errors", () => {
     await expect(sendHttp({ method: "GET", url: "/relative?token=abc" })).rejects.toThrow(
       new TypeError("sendHttp: the request URL is not an absolute URL"),
     );
+  });
+});
+
+describe("answers that cannot be read whole", () => {
+  /** A server whose 200 answers promise 100 bytes and send 5, then drop the connection. */
+  async function truncatingServer(): Promise<{
+    url: string;
+    count: () => number;
+    close: () => Promise<void>;
+  }> {
+    let requests = 0;
+    const raw = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "100" });
+      res.write('{"a":');
+      setTimeout(() => res.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    const { port } = raw.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      count: () => requests,
+      close: () =>
+        new Promise<void>((resolve) => {
+          raw.closeAllConnections();
+          raw.close(() => resolve());
+        }),
+    };
+  }
+
+  it("reports a 200 whose body was cut short as a bad answer from that URL, and retries a GET", async () => {
+    const cut = await truncatingServer();
+    try {
+      const options = recording({ policy: { maxAttempts: 2 } });
+      const error = (await rejection(
+        sendHttp({ method: "GET", url: `${cut.url}/list?skipToken=s3cr3t` }, options),
+      )) as HttpError;
+      expect(error.kind).toBe("answer");
+      expect(error.status).toBe(200);
+      expect(error.message).toBe(
+        `GET /list failed: ${cut.url}/list answered HTTP 200 with a body cut short, which cannot be used (2 attempts)`,
+      );
+      expect(options.retries.map((r) => r.reason)).toEqual(["HTTP 200 with a body cut short"]);
+      expect(cut.count()).toBe(2);
+    } finally {
+      await cut.close();
+    }
+  });
+
+  it("does not send a POST again after its answer was cut short: it may have acted", async () => {
+    const cut = await truncatingServer();
+    try {
+      const error = (await rejection(
+        sendHttp({ method: "POST", url: `${cut.url}/things`, json: {} }, recording()),
+      )) as HttpError;
+      expect(error.kind).toBe("answer");
+      expect(cut.count()).toBe(1);
+    } finally {
+      await cut.close();
+    }
+  });
+
+  it("reports a 200 body larger than the limit as a bad answer, without retrying", async () => {
+    script = () => ({
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+      body: `"${"x".repeat(MAX_BODY_BYTES)}"`,
+    });
+    const error = (await rejection(
+      sendHttp({ method: "GET", url: `${server.url}/big` }, recording()),
+    )) as HttpError;
+    expect(error.kind).toBe("answer");
+    expect(error.message).toBe(
+      `GET /big failed: ${server.url}/big answered HTTP 200 with a body larger than 10 MiB, which cannot be used (1 attempt)`,
+    );
+    expect(server.requests).toHaveLength(1);
   });
 });
 

@@ -64,6 +64,13 @@ test("check validates without any request, and lets preview's unknown values thr
   expect(emulator.requests.length).toBe(before);
 });
 
+test("check refuses a secret of white space only, as the registration's check does", async () => {
+  const before = emulator.requests.length;
+  const checked = await host.check(urnFor(TYPE, "blank"), {}, props({ secret: " \t " }));
+  expect(checked.failures).toEqual([{ property: "secret", reason: "secret must be a non-empty string." }]);
+  expect(emulator.requests.length).toBe(before);
+});
+
 test("create waits for a propagating key, then records the proof without the secret", async () => {
   emulator.entra.addSecret(TENANT, CLIENT, SECRET_1, { activeAfterMs: 1_500 });
   const urn = urnFor(TYPE, "propagating");

@@ -643,3 +643,13 @@ describe("closure serialization", () => {
     expectCompleteError(configError, "OptimaConfigError", /^No Optima credential is configured\. /);
   });
 });
+
+describe("token lifetimes", () => {
+  it("clamps an absurd expires_in to a day instead of computing a date out of range", () => {
+    for (const expiresIn of [1e13, 1e308, "9".repeat(400)]) {
+      const token = parseTokenResponse({ access_token: "at", expires_in: expiresIn }, 0);
+      expect(token?.refreshAt).toBe(86_400_000 - 60_000);
+      expect(() => new Date(token?.refreshAt ?? NaN).toISOString()).not.toThrow();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import {
   configFromRecord,
   describeConnection,
   resolveConnection,
+  resolveCredential,
 } from "../components/optima/connection";
 
 const noEnv = {};
@@ -192,13 +193,45 @@ describe("credentials", () => {
     ).toEqual({ kind: "service-account", clientId: "id", clientSecret: "s" });
   });
 
-  it("combines a service account from config and environment", () => {
+  it("uses a complete credential in stack config, whatever the environment holds", () => {
+    // A stray service account in the environment does not override the refresh token in config.
     expect(
-      resolve({ "optima:serviceAccountId": "id" }, { OPTIMA_SERVICE_ACCOUNT_SECRET: "s" }).credential,
-    ).toEqual({
+      resolve(refresh, { OPTIMA_SERVICE_ACCOUNT_ID: "stray-id", OPTIMA_SERVICE_ACCOUNT_SECRET: "stray-s" })
+        .credential,
+    ).toEqual({ kind: "refresh-token", refreshToken: refresh["optima:refreshToken"] });
+    // A lone stray service account ID in the environment does not block it either.
+    expect(resolve(refresh, { OPTIMA_SERVICE_ACCOUNT_ID: "stray-id" }).credential.kind).toBe("refresh-token");
+    // And a service account in config is not mixed with a refresh token from the environment.
+    expect(resolve(account, { OPTIMA_REFRESH_TOKEN: "env-rt" }).credential).toEqual({
       kind: "service-account",
-      clientId: "id",
-      clientSecret: "s",
+      clientId: "sa-client",
+      clientSecret: "sa-secret",
+    });
+  });
+
+  it("takes the credential from the environment only when stack config holds none", () => {
+    expect(resolve({}, { OPTIMA_REFRESH_TOKEN: "env-rt" }).credential).toEqual({
+      kind: "refresh-token",
+      refreshToken: "env-rt",
+    });
+    // Blank config values count as unset.
+    expect(resolve({ "optima:refreshToken": "  " }, { OPTIMA_REFRESH_TOKEN: "env-rt" }).credential.kind).toBe(
+      "refresh-token",
+    );
+  });
+
+  it("never combines half a service account from each source", () => {
+    expect(configError({ "optima:serviceAccountId": "id" }, { OPTIMA_SERVICE_ACCOUNT_SECRET: "s" })).toBe(
+      "optima:serviceAccountId is set in stack config but optima:serviceAccountSecret is not: a service account needs both " +
+        "optima:serviceAccountId and optima:serviceAccountSecret in stack config (the environment is not read when stack " +
+        "config holds a credential key). Set optima:serviceAccountSecret, or remove optima:serviceAccountId.",
+    );
+  });
+
+  it("is one function other commands can call", () => {
+    expect(resolveCredential(configFromRecord(refresh), { OPTIMA_SERVICE_ACCOUNT_ID: "stray-id" })).toEqual({
+      kind: "refresh-token",
+      refreshToken: refresh["optima:refreshToken"],
     });
   });
 
@@ -210,14 +243,15 @@ describe("credentials", () => {
     );
   });
 
-  it("rejects a half-set service account, even with a refresh token present", () => {
+  it("rejects a half-set service account in the source it is in, even with a refresh token present", () => {
     expect(configError({ ...refresh, "optima:serviceAccountId": "sa-client" })).toBe(
-      "optima:serviceAccountId is set but optima:serviceAccountSecret (or OPTIMA_SERVICE_ACCOUNT_SECRET) is not: a service account " +
-        "needs both optima:serviceAccountId and optima:serviceAccountSecret. Set the missing one, or unset both to use optima:refreshToken.",
+      "optima:serviceAccountId is set in stack config but optima:serviceAccountSecret is not: a service account needs both " +
+        "optima:serviceAccountId and optima:serviceAccountSecret in stack config (the environment is not read when stack " +
+        "config holds a credential key). Set optima:serviceAccountSecret, or remove optima:serviceAccountId.",
     );
     expect(configError({}, { OPTIMA_SERVICE_ACCOUNT_SECRET: "sa-secret" })).toBe(
-      "OPTIMA_SERVICE_ACCOUNT_SECRET is set but optima:serviceAccountId (or OPTIMA_SERVICE_ACCOUNT_ID) is not: a service account " +
-        "needs both optima:serviceAccountId and optima:serviceAccountSecret. Set the missing one, or unset both to use optima:refreshToken.",
+      "OPTIMA_SERVICE_ACCOUNT_SECRET is set in the environment but OPTIMA_SERVICE_ACCOUNT_ID is not: a service account needs " +
+        "both OPTIMA_SERVICE_ACCOUNT_ID and OPTIMA_SERVICE_ACCOUNT_SECRET. Set OPTIMA_SERVICE_ACCOUNT_ID, or unset OPTIMA_SERVICE_ACCOUNT_SECRET.",
     );
   });
 

@@ -7,6 +7,7 @@ import { OptimaApiError, OptimaClient } from "../components/optima/client";
 import { configFromRecord, resolveConnection } from "../components/optima/connection";
 import {
   MAX_LISTED_REGISTRATIONS,
+  MAX_LIST_PAGES,
   createOrAdoptRegistration,
   findPartnership,
   isUnknownPostOutcome,
@@ -211,6 +212,35 @@ describe("findPartnership", () => {
     );
     expect(statuses("GET", CSP_PATH)).toEqual([200]);
     expect(emulator.requests.filter((r) => r.path.startsWith(`${CSP_PATH}/`))).toEqual([]);
+  });
+});
+
+describe("findPartnership over a list that pages", () => {
+  it(`reads at most ${MAX_LIST_PAGES} pages, each on the API's own origin`, async () => {
+    const paths: string[] = [];
+    const endless: RegistrationClient = {
+      request: async (req) => {
+        paths.push(req.path);
+        const page = paths.length;
+        return {
+          status: 200,
+          url: `https://api.flexera.com${page === 1 ? req.path : new URL(req.path).pathname}?skipToken=${page}`,
+          headers: {},
+          data: {
+            values: [],
+            nextPage: `/finops-onboarding/v1/orgs/${ORG}/bill-connects?skipToken=${page + 1}`,
+          },
+        } as never;
+      },
+    };
+    await expect(findPartnership(endless, targetMapping("bill-connect"), bill)).rejects.toThrow(
+      `GET /finops-onboarding/v1/orgs/${ORG}/bill-connects has more than ${MAX_LIST_PAGES} pages, the most this provider reads; ` +
+        "the azure-csp bill connect cannot be looked for in full",
+    );
+    expect(paths).toHaveLength(MAX_LIST_PAGES);
+    expect(paths[1]).toBe(
+      `https://api.flexera.com/finops-onboarding/v1/orgs/${ORG}/bill-connects?skipToken=2`,
+    );
   });
 });
 

@@ -6,6 +6,7 @@ import {
   BILL_CONNECT_KIND,
   CSP_PARTNER_WIRE,
   createdId,
+  nextPageOf,
   describePartnership,
   isSamePartnership,
   normalizeMpnId,
@@ -232,7 +233,47 @@ describe("createdId", () => {
     expect(createdId(undefined, "https://h/analytics/orgs/1/azure_csp_partners/99?x=1", "POST x")).toBe("99");
     expect(createdId("", "/a/cbi-oi-azure-csp-%61", "POST x")).toBe("cbi-oi-azure-csp-a");
     expect(() => createdId({}, undefined, "POST /p")).toThrow(
-      `Optima's answer to POST /p is not in the expected shape: expected an "id" in the body or a Location header`,
+      `Optima's answer to POST /p does not say which registration it made: no "id" in the body, and no Location header`,
     );
+  });
+});
+
+describe("createdId with the collection it created in", () => {
+  const collection = "/finops-onboarding/v1/orgs/42/bill-connects/azure-csp";
+  const start = `Optima's answer to POST ${collection} does not say which registration it made: no "id" in the body, and `;
+
+  it("refuses a Location that points at the collection", () => {
+    for (const location of [collection, `${collection}/`, `https://api.flexera.com${collection}?x=1`]) {
+      expect(() => createdId(undefined, location, `POST ${collection}`, collection)).toThrow(
+        `${start}its Location header points at the collection, not at one registration`,
+      );
+    }
+  });
+
+  it("refuses a malformed Location with its own error, never a bare URIError", () => {
+    let thrown: unknown;
+    try {
+      createdId(undefined, `${collection}/cbi-%E0%A4%A`, `POST ${collection}`, collection);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).not.toBeInstanceOf(URIError);
+    expect((thrown as Error).message).toBe(`${start}its Location header is not a valid URL path (not shown)`);
+  });
+
+  it("still takes an ID from a Location that names one registration", () => {
+    expect(createdId(undefined, `${collection}/cbi-oi-azure-csp-7`, `POST ${collection}`, collection)).toBe(
+      "cbi-oi-azure-csp-7",
+    );
+  });
+});
+
+describe("nextPageOf", () => {
+  it("reads a nextPage in the body, then a Link header with rel=next", () => {
+    expect(nextPageOf({ values: [], nextPage: "/x?skipToken=a" })).toBe("/x?skipToken=a");
+    expect(nextPageOf([], { link: '</x?page=1>; rel="prev", </x?page=3>; rel="next"' })).toBe("/x?page=3");
+    expect(nextPageOf([], { link: "<https://h/x?page=2>; rel=next" })).toBe("https://h/x?page=2");
+    expect(nextPageOf({ values: [] }, { link: '</x?page=1>; rel="prev"' })).toBeUndefined();
+    expect(nextPageOf({ values: [], nextPage: "" })).toBeUndefined();
   });
 });

@@ -40,6 +40,9 @@ describe("resolveRotationSettings", () => {
       "2024-03-05T08:00:00Z",
     );
     expect(resolveRotationSettings({ anchor: "2024-03-05T10:00-01:30" }).anchor).toBe("2024-03-05T11:30:00Z");
+    expect(resolveRotationSettings({ anchor: "2024-03-05T23:59:00+23:59" }).anchor).toBe(
+      "2024-03-05T00:00:00Z",
+    );
     expect(resolveRotationSettings({ anchor: "2024-03-05T10:00:00.000Z" }).anchor).toBe(
       "2024-03-05T10:00:00Z",
     );
@@ -85,6 +88,9 @@ describe("resolveRotationSettings", () => {
     ["2024-02-30T00:00:00Z", "no such date or time"],
     ["2024-01-01T24:00:00Z", "no such date or time"],
     ["2024-01-01T00:00:00.5Z", "fractions of a second are not allowed"],
+    ["2024-01-01T00:00:00+99:99", "no such UTC offset +99:99; offsets run from -23:59 to +23:59"],
+    ["2024-01-01T00:00:00+24:00", "no such UTC offset +24:00; offsets run from -23:59 to +23:59"],
+    ["2024-01-01T00:00:00-23:75", "no such UTC offset -23:75; offsets run from -23:59 to +23:59"],
   ])("anchor %p is refused: %s", (value, why) => {
     expect(() => resolveRotationSettings({ anchor: value })).toThrow(
       `rotationAnchor must be an ISO 8601 instant in UTC or with an offset, in whole seconds, such as ` +

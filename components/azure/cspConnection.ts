@@ -33,8 +33,10 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { OptimaRegistration } from "../optima/provider";
+import type { RegistrationField } from "../optima/targets";
 import type { RegistrationTarget } from "../optima/types";
 import { partnerCenterScopeFor, scopeProblem } from "./clouds";
+import { registrationFieldProblem } from "../optima/validation";
 import { KeyVerification } from "./keyVerification";
 import {
   DEFAULT_AUTHORITY_HOST,
@@ -347,6 +349,23 @@ function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSe
     throw new Error(
       'optima.billingAccountId applies only to the "bill-connect" Optima target; remove it, or set optima.target to "bill-connect".',
     );
+  }
+  // Values given as plain strings are checked now, with the registration provider's own rules,
+  // before any Azure AD lookup or key exists; an Output is checked by the provider when known.
+  const plainInputs: readonly (readonly [string, RegistrationField, unknown])[] = [
+    ["optima.orgId", "orgId", args.optima.orgId],
+    ...(target === "csp-partner"
+      ? ([
+          ["mpnId", "mpnId", args.mpnId],
+          ["domain", "domain", args.domain],
+        ] as const)
+      : ([["optima.billingAccountId", "billingAccountId", args.optima.billingAccountId]] as const)),
+  ];
+  for (const [argument, field, value] of plainInputs) {
+    const problem = typeof value === "string" ? registrationFieldProblem(field, value) : undefined;
+    if (problem !== undefined) {
+      throw new Error(`${argument} ${problem}.`);
+    }
   }
 
   let verify: ConnectionSettings["verify"];

@@ -115,7 +115,8 @@ export function checkKeyVerificationInputs(news: Partial<Record<keyof KeyVerific
       });
     }
   }
-  if (known(news.secret) && !(typeof news.secret === "string" && news.secret.length > 0)) {
+  // As the registration's check: white space alone is no secret (Entra ID would refuse it).
+  if (known(news.secret) && !(typeof news.secret === "string" && news.secret.trim().length > 0)) {
     failures.push({ property: "secret", reason: "secret must be a non-empty string." });
   }
   if (known(news.authorityHost)) {
@@ -239,7 +240,9 @@ export function classifyTokenFailure(error: unknown, scope?: string): TokenAnswe
       reason:
         error.kind === "timeout"
           ? "the request timed out"
-          : `network error${error.code ? ` ${error.code}` : ""}`,
+          : error.kind === "answer"
+            ? `HTTP ${error.status} ${error.problem ?? "that cannot be used"}`
+            : `network error${error.code ? ` ${error.code}` : ""}`,
     };
   }
   const aadsts = /AADSTS(\d+)/.exec(error.serverMessage ?? "")?.[1];

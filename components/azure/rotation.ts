@@ -260,6 +260,9 @@ function parseAnchor(anchor: string | Date): number {
     if (fraction !== undefined && Number(fraction) !== 0) {
       throw invalid("fractions of a second are not allowed");
     }
+    if (zone !== "Z" && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(4, 6)) > 59)) {
+      throw invalid(`no such UTC offset ${zone}; offsets run from -23:59 to +23:59`);
+    }
     const offsetMinutes =
       zone === "Z"
         ? 0

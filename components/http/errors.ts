@@ -7,10 +7,14 @@
  * `message`, `JSON.stringify(error)` and `util.inspect(error)` are all safe to show.
  */
 
-import { redact } from "./redact";
+import { REDACTED, redact } from "./redact";
 
-/** Why the request failed: the server answered with a non-2xx status, the deadline passed, or no answer came. */
-export type HttpFailureKind = "status" | "timeout" | "network";
+/**
+ * Why the request failed: the server answered with a non-2xx status, the deadline passed, no
+ * answer came, or an answer came that cannot be used (a body cut short or too large, or, as the
+ * caller judges it, not the API's answer at all: an HTML page, an unexpected status).
+ */
+export type HttpFailureKind = "status" | "timeout" | "network" | "answer";
 
 /** The facts an {@link HttpError} is built from. */
 export interface HttpErrorDetails {
@@ -29,6 +33,10 @@ export interface HttpErrorDetails {
   readonly attempts: number;
   /** The per-attempt deadline that passed (for `kind: "timeout"`). */
   readonly timeoutMs?: number;
+  /** For `kind: "answer"`: what is wrong with the answer, e.g. `with a body cut short`, `with an HTML page`, `instead of HTTP 204`. */
+  readonly problem?: string;
+  /** For `kind: "answer"`: the URL that answered, as {@link shownUrl} shows it (no query). */
+  readonly url?: string;
 }
 
 /** A failed HTTP request, described without any header, body, token or secret. */
@@ -42,6 +50,8 @@ export class HttpError extends Error {
   declare readonly retryAfterMs?: number;
   readonly attempts: number;
   declare readonly timeoutMs?: number;
+  declare readonly problem?: string;
+  declare readonly url?: string;
 
   constructor(details: HttpErrorDetails) {
     const message = describeHttpFailure(details);
@@ -67,6 +77,12 @@ export class HttpError extends Error {
     }
     if (details.timeoutMs !== undefined) {
       this.timeoutMs = details.timeoutMs;
+    }
+    if (details.problem !== undefined) {
+      this.problem = details.problem;
+    }
+    if (details.url !== undefined) {
+      this.url = details.url;
     }
   }
 }
@@ -134,6 +150,8 @@ export function describeHttpFailure(details: HttpErrorDetails): string {
       return `${request} timed out after ${formatSeconds(details.timeoutMs ?? 0)} ${attempts}`;
     case "network":
       return `${request} failed: network error${details.code ? ` ${details.code}` : ""} ${attempts}`;
+    case "answer":
+      return `${request} failed: ${details.url ?? details.path} answered HTTP ${details.status}${details.problem ? ` ${details.problem}` : ""}, which cannot be used ${attempts}`;
     case "status": {
       const code = details.code ? ` ${details.code}` : "";
       const said = details.serverMessage ? `: ${JSON.stringify(details.serverMessage)}` : "";
@@ -171,11 +189,21 @@ export function serverErrorDetails(
     message = body;
   }
   return {
-    ...(typeof code === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? { code } : {}),
+    ...(typeof code === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(code)
+      ? { code: redactCode(code, secrets) }
+      : {}),
     ...(typeof message === "string" && message.trim()
       ? { serverMessage: scrubMessage(message, secrets) }
       : {}),
   };
+}
+
+/**
+ * An error code as it may be shown: the code itself, or {@link REDACTED} when it is (or holds) a
+ * secret, which a server that echoes its input may put there as well as in the message.
+ */
+export function redactCode(code: string, secrets: readonly string[]): string {
+  return redact(code, secrets) === code ? code : REDACTED;
 }
 
 /** Redacts, flattens whitespace and truncates a server-provided message. */

@@ -6,7 +6,9 @@
  * - ./errors: `HttpError`, built from plain facts, never from an axios error
  * - ./redact: `redact`, which masks secrets and credentials in any text let out
  * - ./url: which hosts may use plain http, and how a URL may be shown in a message
+ * - ./answer: whether a 2xx answer is the API's own (JSON or empty, the expected status)
  */
+export { answerProblem } from "./answer";
 export { sendHttp, MAX_BODY_BYTES } from "./send";
 export type { HttpMethod, HttpRequestSpec, HttpResponse, HttpOptions, RetryInfo } from "./send";
 export {
@@ -26,8 +28,9 @@ export {
   completeError,
   formatSeconds,
   isHttpError,
+  redactCode,
   serverErrorDetails,
 } from "./errors";
 export type { HttpErrorDetails, HttpFailureKind } from "./errors";
-export { REDACTED, redact } from "./redact";
+export { REDACTED, isSecretFieldName, redact, secretForms } from "./redact";
 export { isLoopbackHost, shownUrl } from "./url";

@@ -128,6 +128,11 @@ export function retryDelay(
 /** What happened on one attempt, as far as the retry decision cares. */
 export type AttemptOutcome =
   | { readonly kind: "status"; readonly status: number }
+  /**
+   * A 2xx status and headers came, but the body could not be read whole: it was cut short (the
+   * connection dropped mid-body) or it is larger than the layer accepts.
+   */
+  | { readonly kind: "answer"; readonly status: number; readonly problem: "cut-short" | "too-large" }
   | { readonly kind: "timeout" }
   | { readonly kind: "network"; readonly code?: string };
 
@@ -170,6 +175,8 @@ export function shouldRetry(
 ): boolean {
   const transient =
     outcome.kind === "timeout" ||
+    // A body cut short may read whole next time; one too large will not get smaller.
+    (outcome.kind === "answer" && outcome.problem === "cut-short") ||
     (outcome.kind === "status" && isRetryableStatus(outcome.status)) ||
     (outcome.kind === "network" && !PERMANENT_NETWORK_CODES.includes(outcome.code ?? ""));
   if (!transient) {

@@ -11,8 +11,9 @@
  * frozen there as a path inside axios's package.
  */
 
-import { HttpError, HttpErrorDetails, formatSeconds, serverErrorDetails } from "./errors";
-import { redact } from "./redact";
+import { HttpError, HttpErrorDetails, formatSeconds, redactCode, serverErrorDetails } from "./errors";
+import { isSecretFieldName, redact } from "./redact";
+import { shownUrl } from "./url";
 import {
   RetryPolicy,
   AttemptOutcome,
@@ -47,6 +48,11 @@ export interface HttpRequestSpec {
 /** A 2xx response. `data` is the parsed JSON body, the text when it is not JSON, or `undefined` when empty. */
 export interface HttpResponse<T = unknown> {
   readonly status: number;
+  /**
+   * The URL that answered (the request's, query included), to resolve links in the answer
+   * against. Never for messages: use its path, or `shownUrl`.
+   */
+  readonly url?: string;
   /** Lower-cased header names; repeated headers joined with ", ". */
   readonly headers: Record<string, string>;
   readonly data: T;
@@ -132,11 +138,23 @@ export async function sendHttp<T = unknown>(
     let response: HttpResponse | undefined;
     try {
       const raw = await client.request<unknown>({ ...request, signal: controller.signal });
-      response = { status: raw.status, headers: plainHeaders(raw.headers), data: parseBody(raw.data) };
+      response = {
+        status: raw.status,
+        url: spec.url,
+        headers: plainHeaders(raw.headers),
+        data: parseBody(raw.data),
+      };
       outcome = { kind: "status", status: raw.status };
     } catch (error) {
-      // Read one field from the axios error and drop it: it holds the request config and headers.
-      outcome = timedOut ? { kind: "timeout" } : { kind: "network", code: errorCode(error) };
+      // Read a few plain fields from the axios error and drop it: it holds the request config and headers.
+      const answered = answeredStatus(error);
+      outcome = timedOut
+        ? { kind: "timeout" }
+        : answered !== undefined && answered >= 200 && answered < 300
+          ? { kind: "answer", status: answered, problem: bodyTooLarge(error) ? "too-large" : "cut-short" }
+          : answered !== undefined
+            ? { kind: "status", status: answered } // an error status whose body did not arrive whole
+            : { kind: "network", code: errorCode(error) };
     } finally {
       clearTimeout(timer);
     }
@@ -164,7 +182,7 @@ export async function sendHttp<T = unknown>(
       method: spec.method,
       path,
       attempts: attempt,
-      ...failureDetails(outcome, response?.data, retryAfterMs, policy, secrets),
+      ...failureDetails(outcome, response?.data, retryAfterMs, policy, secrets, spec.url),
     });
   }
 }
@@ -176,8 +194,19 @@ function failureDetails(
   retryAfterMs: number | undefined,
   policy: RetryPolicy,
   secrets: readonly string[],
+  url: string,
 ): Omit<HttpErrorDetails, "method" | "path" | "attempts"> {
   switch (outcome.kind) {
+    case "answer":
+      return {
+        kind: "answer",
+        status: outcome.status,
+        problem:
+          outcome.problem === "too-large"
+            ? `with a body larger than ${MAX_BODY_BYTES / (1024 * 1024)} MiB`
+            : "with a body cut short",
+        url: shownUrl(new URL(url)),
+      };
     case "status":
       return {
         kind: "status",
@@ -188,7 +217,7 @@ function failureDetails(
     case "timeout":
       return { kind: "timeout", timeoutMs: policy.timeoutMs };
     case "network":
-      return { kind: "network", ...(outcome.code ? { code: outcome.code } : {}) };
+      return { kind: "network", ...(outcome.code ? { code: redactCode(outcome.code, secrets) } : {}) };
   }
 }
 
@@ -230,7 +259,7 @@ function secretsInRequest(spec: HttpRequestSpec): string[] {
   }
   const visit = (value: unknown, key: string, depth: number): void => {
     if (typeof value === "string") {
-      if (SECRET_FIELD.test(key)) {
+      if (isSecretFieldName(key)) {
         found.push(value);
       }
     } else if (value && typeof value === "object" && depth < 8) {
@@ -243,8 +272,6 @@ function secretsInRequest(spec: HttpRequestSpec): string[] {
   visit(spec.form, "", 0);
   return found.filter((value) => value.length > 0);
 }
-
-const SECRET_FIELD = /secret|token|passw(or)?d|pwd|api[-_]?key|private[-_]?key|credential/i;
 
 function parseBody(data: unknown): unknown {
   if (typeof data !== "string") {
@@ -278,6 +305,24 @@ function plainHeaders(headers: unknown): Record<string, string> {
   return result;
 }
 
+/**
+ * The status of an answer whose body could not be read (cut short, or too large), read from the
+ * request the error names: Node's `ClientRequest.res` is set once status and headers arrived.
+ * Undefined when no answer came at all.
+ */
+function answeredStatus(error: unknown): number | undefined {
+  const request = error && typeof error === "object" ? (error as { request?: unknown }).request : undefined;
+  const res = request && typeof request === "object" ? (request as { res?: unknown }).res : undefined;
+  const status = res && typeof res === "object" ? (res as { statusCode?: unknown }).statusCode : undefined;
+  return typeof status === "number" && status >= 100 && status <= 599 ? status : undefined;
+}
+
+/** Whether axios gave up reading because the body passed `maxContentLength`. */
+function bodyTooLarge(error: unknown): boolean {
+  const message = error && typeof error === "object" ? (error as { message?: unknown }).message : undefined;
+  return typeof message === "string" && message.includes("maxContentLength");
+}
+
 /** A system or axios error code (`ECONNRESET`, `ERR_BAD_RESPONSE`); never the error's message. */
 function errorCode(error: unknown): string | undefined {
   const code = error && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
@@ -296,5 +341,7 @@ function describeOutcome(
       return `timeout after ${formatSeconds(policy.timeoutMs)}`;
     case "network":
       return `network error${outcome.code ? ` ${outcome.code}` : ""}`;
+    case "answer":
+      return `HTTP ${outcome.status} with ${outcome.problem === "too-large" ? "a body too large" : "a body cut short"}`;
   }
 }

@@ -21,6 +21,14 @@ export const LEGACY_API_VERSION_HEADER = { "X-API-Version": "1.5" } as const;
 /** Lifetime assumed when a token response carries no usable `expires_in`, in seconds. */
 export const DEFAULT_EXPIRES_IN_SECONDS = 300;
 
+/**
+ * Longest lifetime believed from a token response's `expires_in`, in seconds (a day; Flexera
+ * issues tokens for one or two hours). A larger value, or an absurd one such as `1e308`, is
+ * clamped to it: a token is then asked for again after a day at most, and no date computed from
+ * it is out of range.
+ */
+export const MAX_EXPIRES_IN_SECONDS = 86_400;
+
 /** Longest margin before expiry at which a cached token is replaced, in ms. */
 export const MAX_REFRESH_MARGIN_MS = 60_000;
 
@@ -76,7 +84,10 @@ export function parseTokenResponse(data: unknown, sentAt: number): AccessToken |
     return undefined;
   }
   const seconds = Number(expiresIn);
-  const lifetimeMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_EXPIRES_IN_SECONDS) * 1000;
+  const lifetimeMs =
+    (seconds > 0 // false for NaN; Infinity is clamped like any other absurd value
+      ? Math.min(seconds, MAX_EXPIRES_IN_SECONDS)
+      : DEFAULT_EXPIRES_IN_SECONDS) * 1000;
   return { value, refreshAt: sentAt + lifetimeMs - refreshMargin(lifetimeMs) };
 }
 

@@ -13,6 +13,7 @@ import {
   HttpError,
   HttpOptions,
   HttpResponse,
+  answerProblem,
   completeError,
   formatSeconds,
   isHttpError,
@@ -41,6 +42,12 @@ export interface OptimaRequest {
   readonly retryable?: boolean;
   /** Deadline of each attempt in ms; default: the policy's `timeoutMs`. */
   readonly timeoutMs?: number;
+  /**
+   * The only 2xx statuses this request's contract allows (e.g. `[204]` for an update the API
+   * documents as `204`). Default: any 2xx. Either way, a 2xx answer must have an empty or JSON
+   * body: anything else did not come from Optima.
+   */
+  readonly expectStatus?: readonly number[];
 }
 
 export interface OptimaClientOptions {
@@ -69,7 +76,8 @@ export interface OptimaApiErrorDetails {
   readonly status?: number;
   readonly code?: string;
   readonly serverMessage?: string;
-  readonly kind?: "status" | "timeout" | "network" | "usage";
+  /** `answer`: a 2xx answer that cannot be Optima's (an HTML page, an unexpected status, a body cut short). */
+  readonly kind?: "status" | "timeout" | "network" | "answer" | "usage";
   readonly attempts?: number;
   /** True when the failing request went to the token endpoint. */
   readonly tokenRequest?: boolean;
@@ -84,7 +92,7 @@ export class OptimaApiError extends Error {
   declare readonly code?: string;
   /** The server's own explanation, scrubbed. */
   declare readonly serverMessage?: string;
-  declare readonly kind?: "status" | "timeout" | "network" | "usage";
+  declare readonly kind?: "status" | "timeout" | "network" | "answer" | "usage";
   declare readonly attempts?: number;
   declare readonly tokenRequest?: boolean;
 
@@ -139,8 +147,9 @@ export class OptimaClient {
     let refreshed = false;
     for (;;) {
       const token = await this.token();
+      let attempts = 0;
       try {
-        return await sendHttp<T>(
+        const response = await sendHttp<T>(
           {
             method: req.method,
             url,
@@ -153,8 +162,21 @@ export class OptimaClient {
             ...(req.retryable !== undefined ? { retryable: req.retryable } : {}),
             ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
           },
-          this.httpOptions(`${req.method} ${path}`, [token]),
+          this.httpOptions(`${req.method} ${path}`, [token], (attempt) => (attempts = attempt)),
         );
+        const problem = answerProblem(response, req.expectStatus);
+        if (problem !== undefined) {
+          throw new HttpError({
+            method: req.method,
+            path,
+            kind: "answer",
+            status: response.status,
+            problem,
+            url: `${new URL(url).origin}${path}`,
+            attempts,
+          });
+        }
+        return response;
       } catch (error) {
         if (isHttpError(error) && error.status === 401 && !refreshed) {
           // A 401 means the request was not processed, so sending it again is safe for any method.
@@ -197,7 +219,11 @@ export class OptimaClient {
     return `${base}${path}`;
   }
 
-  private httpOptions(label: string, extraSecrets: readonly string[]): HttpOptions {
+  private httpOptions(
+    label: string,
+    extraSecrets: readonly string[],
+    onAttempt?: (attempt: number) => void,
+  ): HttpOptions {
     const http = this.options.http ?? {};
     const maxAttempts = resolvePolicy(http.policy).maxAttempts;
     return {
@@ -205,6 +231,7 @@ export class OptimaClient {
       ...(http.now || !this.options.now ? {} : { now: this.options.now }),
       secrets: [...this.secrets, ...extraSecrets],
       onAttempt: (attempt) => {
+        onAttempt?.(attempt);
         this.counts.requests++;
         if (attempt > 1) {
           this.counts.retries++;
@@ -297,8 +324,18 @@ export function describeFailure(
   }
 
   const status = error.status ?? 0;
-  const head = `${request} failed: HTTP ${status}${error.code ? ` ${error.code}` : ""}`;
   const speaker = context.host === "auth" ? "The token endpoint" : "Optima";
+  if (error.kind === "answer") {
+    const from = error.url === undefined ? new URL(base).origin : new URL(error.url).origin;
+    const who = context.host === "auth" ? "the token endpoint" : "Optima";
+    return (
+      `${request} failed: ${from} answered HTTP ${status}${error.problem ? ` ${error.problem}` : ""}, which is not an answer from ${who} (${attempts}). ` +
+      `Something between this machine and ${who} (a proxy, a captive portal, a sign-in page) may have answered in its place, ` +
+      `or the answer was damaged on the way, so ${who} may not have acted on the request. ` +
+      `Check ${hostSetting.key} (${hostSetting.env}) and the network, then run again.`
+    );
+  }
+  const head = `${request} failed: HTTP ${status}${error.code ? ` ${error.code}` : ""}`;
   const said = error.serverMessage ? ` ${speaker} said: ${JSON.stringify(error.serverMessage)}` : "";
   const credentialKeys = credentialSettings(connection);
 

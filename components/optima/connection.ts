@@ -3,7 +3,8 @@
  *
  * Pure. Owns the configuration keys (namespace `optima`) and their environment fallbacks, the
  * region → host table, the URL rules (https only, except loopback hosts) and the choice of
- * credential (a service account wins over a refresh token). Every mistake becomes an
+ * credential ({@link resolveCredential}: taken whole from stack config, or else from the
+ * environment; within one source a service account wins over a refresh token). Every mistake becomes an
  * {@link OptimaConfigError} whose message names the key or variable to fix and never repeats a
  * credential.
  */
@@ -93,8 +94,9 @@ export const REGION_ENDPOINTS: Readonly<
 export const LEGACY_AUTH_PATH = "/api/oauth2";
 
 /**
- * Resolves the connection from stack config, each key falling back to its environment
- * variable. Blank values count as unset.
+ * Resolves the connection from stack config: region and URLs key by key, each falling back to
+ * its environment variable; the credential whole, from one source ({@link resolveCredential}).
+ * Blank values count as unset.
  *
  * @throws OptimaConfigError when no credential is set, a service account is half set, the
  *   region is unknown, a URL is not https (outside loopback), or a service account is paired
@@ -122,11 +124,7 @@ export function resolveConnection(
   const authUrl = resolveUrl(authUrlSetting, defaults.authUrl);
   const authFlavor = new URL(authUrl).pathname === LEGACY_AUTH_PATH ? "rightscale-legacy" : "flexera-one";
 
-  const credential = resolveCredential(
-    read(S.refreshToken),
-    read(S.serviceAccountId),
-    read(S.serviceAccountSecret),
-  );
+  const credential = resolveCredential(config, env);
   if (credential.kind === "service-account" && authFlavor === "rightscale-legacy") {
     throw new OptimaConfigError(
       `${authUrlSetting?.source ?? S.authUrl.key} points at a legacy RightScale token endpoint (${LEGACY_AUTH_PATH}), ` +
@@ -183,26 +181,50 @@ function resolveUrl(setting: { value: string; source: string } | undefined, fall
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
-function resolveCredential(
-  refreshToken: { value: string; source: string } | undefined,
-  accountId: { value: string; source: string } | undefined,
-  accountSecret: { value: string; source: string } | undefined,
+/**
+ * The Optima credential, taken WHOLE from one source: stack config when it holds any credential
+ * key, otherwise the environment. So a complete credential in stack config is used whatever
+ * stray `OPTIMA_*` variables the environment holds, and the environment fills in only when
+ * stack config has no credential at all. Within the chosen source, a service account (ID and
+ * secret) wins over a refresh token. A half service account in the chosen source is an error
+ * naming that source. Blank values count as unset.
+ *
+ * The one credential rule: {@link resolveConnection} uses it, and so should any other command
+ * that needs an Optima credential.
+ *
+ * @throws OptimaConfigError when the chosen source holds half a service account, or neither
+ *   source holds any credential.
+ */
+export function resolveCredential(
+  config: ConfigSource,
+  env: Record<string, string | undefined> = process.env,
 ): OptimaCredential {
   const S = OPTIMA_SETTINGS;
-  if (accountId && accountSecret) {
-    return { kind: "service-account", clientId: accountId.value, clientSecret: accountSecret.value };
+  const settings = [S.refreshToken, S.serviceAccountId, S.serviceAccountSecret] as const;
+  const fromConfig = settings.map((setting) => nonBlank(config.get(setting.key)));
+  const fromEnv = settings.map((setting) => nonBlank(env[setting.env]));
+  const inConfig = fromConfig.some((value) => value !== undefined);
+  const [refreshToken, accountId, accountSecret] = inConfig ? fromConfig : fromEnv;
+
+  if (accountId !== undefined && accountSecret !== undefined) {
+    return { kind: "service-account", clientId: accountId, clientSecret: accountSecret };
   }
-  if (accountId || accountSecret) {
-    const [set, missing] = accountId
-      ? [accountId.source, S.serviceAccountSecret]
-      : [accountSecret!.source, S.serviceAccountId];
+  if (accountId !== undefined || accountSecret !== undefined) {
+    const [set, missing] =
+      accountId !== undefined
+        ? [S.serviceAccountId, S.serviceAccountSecret]
+        : [S.serviceAccountSecret, S.serviceAccountId];
     throw new OptimaConfigError(
-      `${set} is set but ${missing.key} (or ${missing.env}) is not: a service account needs both ` +
-        `${S.serviceAccountId.key} and ${S.serviceAccountSecret.key}. Set the missing one, or unset both to use ${S.refreshToken.key}.`,
+      inConfig
+        ? `${set.key} is set in stack config but ${missing.key} is not: a service account needs both ` +
+            `${S.serviceAccountId.key} and ${S.serviceAccountSecret.key} in stack config (the environment is not ` +
+            `read when stack config holds a credential key). Set ${missing.key}, or remove ${set.key}.`
+        : `${set.env} is set in the environment but ${missing.env} is not: a service account needs both ` +
+            `${S.serviceAccountId.env} and ${S.serviceAccountSecret.env}. Set ${missing.env}, or unset ${set.env}.`,
     );
   }
-  if (refreshToken) {
-    return { kind: "refresh-token", refreshToken: refreshToken.value };
+  if (refreshToken !== undefined) {
+    return { kind: "refresh-token", refreshToken };
   }
   throw new OptimaConfigError(
     `No Optima credential is configured. Set a refresh token with ` +
@@ -210,6 +232,11 @@ function resolveCredential(
       `${S.serviceAccountId.key} and \`pulumi config set --secret ${S.serviceAccountSecret.key} <secret>\` ` +
       `(or ${S.serviceAccountId.env} and ${S.serviceAccountSecret.env}).`,
   );
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
 }
 
 /** A one-line summary safe for logs: hosts, flavor and credential kind, never the credential itself. */

@@ -19,7 +19,8 @@
  *    `csp-partner` whose API does not refuse duplicates with 409 (unconfirmed; the emulator
  *    and FinOps Onboarding do refuse them).
  *
- * Loops are bounded: POST attempts by `maxAttempts`, item reads by {@link MAX_LISTED_REGISTRATIONS}.
+ * Loops are bounded: POST attempts by `maxAttempts`, item reads by {@link MAX_LISTED_REGISTRATIONS},
+ * list pages by {@link MAX_LIST_PAGES}.
  */
 import type { HttpResponse } from "../http";
 import type { OptimaClient } from "./client";
@@ -27,6 +28,7 @@ import {
   createdId,
   describePartnership,
   isSamePartnership,
+  nextPageOf,
   parseValidation,
   partnershipKey,
   type RegistrationInputs,
@@ -100,6 +102,7 @@ export async function createOrAdoptRegistration(
         path,
         body: mapping.createBody(spec),
         retryable: false,
+        ...(mapping.writeStatuses?.create ? { expectStatus: mapping.writeStatuses.create } : {}),
       });
     } catch (error) {
       if (statusOf(error) === 409) {
@@ -116,10 +119,11 @@ export async function createOrAdoptRegistration(
       }
       const unknown = isUnknownPostOutcome(error, path);
       if (!unknown || attempt >= maxAttempts) {
+        // An answer that is not Optima's says nothing about whether the POST reached Optima.
         throw wrapError(
           `Could not register the ${what}`,
           error,
-          unknown || outcomeUnknown ? MAY_EXIST_HINT : "",
+          unknown || outcomeUnknown || kindOf(error) === "answer" ? MAY_EXIST_HINT : "",
         );
       }
       outcomeUnknown = true;
@@ -128,7 +132,12 @@ export async function createOrAdoptRegistration(
       continue;
     }
     const context = `POST ${path}`;
-    const id = createdId(response.data, response.headers?.location, context);
+    let id: string;
+    try {
+      id = createdId(response.data, response.headers?.location, context, path);
+    } catch (error) {
+      throw wrapError(`Could not register the ${what}`, error, MAY_EXIST_HINT);
+    }
     return { registration: createdRegistration(mapping, spec, id, response.data, context), adopted: false };
   }
 }
@@ -139,6 +148,9 @@ const MAY_EXIST_HINT =
 /**
  * The registration Optima holds for the partnership `spec` describes, or undefined. Reads listed
  * items one by one, in list order, only while the list does not say which partnership they are.
+ * A list that pages (a `nextPage` in the body or a `Link: rel="next"` header) is followed page by
+ * page before the partnership is declared absent, but only on the API's own origin (the access
+ * token goes with every request) and for at most {@link MAX_LIST_PAGES} pages.
  */
 export async function findPartnership(
   client: RegistrationClient,
@@ -150,21 +162,71 @@ export async function findPartnership(
       `the ${partnershipNoun(mapping)} is missing, so the ${mapping.noun} cannot be looked for`,
     );
   }
-  const path = mapping.listPath(spec.orgId);
-  const response = await client.request({ method: "GET", host: mapping.host, path });
-  const listed = mapping.parseList(response.data, `GET ${path}`);
-  if (listed.length > MAX_LISTED_REGISTRATIONS) {
+  const listPath = mapping.listPath(spec.orgId);
+  // Absolute URLs of the pages read, to stop a list whose pages point back at each other.
+  const visited: string[] = [];
+  let seen = 0;
+  let next = listPath;
+  for (let page = 1; ; page++) {
+    const response = await client.request({ method: "GET", host: mapping.host, path: next });
+    const listed = mapping.parseList(response.data, `GET ${listPath}`);
+    seen += listed.length;
+    if (seen > MAX_LISTED_REGISTRATIONS) {
+      throw new Error(
+        `GET ${listPath} lists ${seen} registrations, more than the ${MAX_LISTED_REGISTRATIONS} this provider looks through`,
+      );
+    }
+    for (const item of listed) {
+      const registration =
+        item.registration ?? (await readRegistration(client, mapping, spec.orgId, item.id));
+      if (registration !== undefined && isSamePartnership(mapping, spec, registration)) {
+        return registration;
+      }
+    }
+    const reference = nextPageOf(response.data, response.headers);
+    if (reference === undefined) {
+      return undefined;
+    }
+    if (page >= MAX_LIST_PAGES) {
+      throw new Error(
+        `GET ${listPath} has more than ${MAX_LIST_PAGES} pages, the most this provider reads; ` +
+          `the ${mapping.noun} cannot be looked for in full`,
+      );
+    }
+    const url = nextPageUrl(reference, response.url, listPath);
+    if (visited.includes(url)) {
+      throw new Error(`GET ${listPath} names a page it already gave as its next page; the list never ends`);
+    }
+    visited.push(url);
+    next = url;
+  }
+}
+
+/** Most pages of one list followed while looking for a partnership. */
+export const MAX_LIST_PAGES = 50;
+
+/**
+ * The absolute URL of a list's next page: `reference` resolved against the URL that answered.
+ * Throws when it lands on another origin (scheme, host or port), where the access token, which
+ * goes with every request, must never be sent.
+ */
+export function nextPageUrl(reference: string, answeredUrl: string | undefined, listPath: string): string {
+  let base: URL;
+  let next: URL;
+  try {
+    base = new URL(answeredUrl ?? "");
+    next = new URL(reference, base);
+  } catch {
+    throw new Error(`GET ${listPath} names a next page that is not a URL (not shown); it cannot be followed`);
+  }
+  if (next.origin !== base.origin) {
     throw new Error(
-      `GET ${path} lists ${listed.length} registrations, more than the ${MAX_LISTED_REGISTRATIONS} this provider looks through`,
+      `GET ${listPath} names a next page on ${next.protocol}//${next.host}, not on the API's own origin ${base.origin}: ` +
+        `refusing to send the access token there`,
     );
   }
-  for (const item of listed) {
-    const registration = item.registration ?? (await readRegistration(client, mapping, spec.orgId, item.id));
-    if (registration !== undefined && isSamePartnership(mapping, spec, registration)) {
-      return registration;
-    }
-  }
-  return undefined;
+  next.hash = "";
+  return next.href;
 }
 
 /** The registration with this ID, or undefined when Optima no longer has it (404). */
@@ -203,6 +265,7 @@ export async function updateRegistration(
       host: mapping.host,
       path,
       body: mapping.updateBody(spec),
+      ...(mapping.writeStatuses?.update ? { expectStatus: mapping.writeStatuses.update } : {}),
     });
     return hasId(response.data) ? mapping.parseRegistration(response.data, `PATCH ${path}`) : undefined;
   } catch (error) {
@@ -227,7 +290,12 @@ export async function deleteRegistration(
 ): Promise<boolean> {
   const path = mapping.itemPath(orgId, id);
   try {
-    await client.request({ method: "DELETE", host: mapping.host, path });
+    await client.request({
+      method: "DELETE",
+      host: mapping.host,
+      path,
+      ...(mapping.writeStatuses?.remove ? { expectStatus: mapping.writeStatuses.remove } : {}),
+    });
     return true;
   } catch (error) {
     if (statusOf(error) === 404) {
@@ -327,6 +395,12 @@ function hasId(data: unknown): boolean {
 
 function partnershipNoun(mapping: TargetMapping): string {
   return mapping.partnershipField === "mpnId" ? "MPN ID" : "tenant ID";
+}
+
+/** The `kind` of a failed request (`status`, `timeout`, `network`, `answer`, `usage`), when it has one. */
+function kindOf(error: unknown): string | undefined {
+  const kind = typeof error === "object" && error !== null ? (error as { kind?: unknown }).kind : undefined;
+  return typeof kind === "string" ? kind : undefined;
 }
 
 /** The HTTP status of a failed request, when the server answered. */

@@ -9,9 +9,11 @@
  * - The only module-level state is {@link host}, created empty here. It is filled in the host
  *   process (by `configure`, then at the first API call) and never in the Pulumi program, so no
  *   credential is ever serialized into state.
- * - Credentials come from stack config (`optima:*` keys, passed to `configure`) or, key by key,
- *   from the environment (`OPTIMA_*`), resolved at the first API call: `check` and `diff` need
- *   neither credentials nor network.
+ * - Settings come from stack config (`optima:*` keys, passed to `configure`), hosts and region
+ *   key by key falling back to the environment (`OPTIMA_*`), the credential whole from one
+ *   source (`resolveCredential`: stack config when it holds any credential key, else the
+ *   environment), resolved at the first API call: `check` and `diff` need neither credentials
+ *   nor network.
  * - One {@link OptimaClient} per host process, so every resource shares one access token.
  * - `read` and `delete` accept state written by earlier versions (a missing `target` means
  *   `csp-partner`; optional fields may be absent).
@@ -22,7 +24,7 @@
  *
  * Lifecycle → Optima:
  * - check/diff: none (./validation, ./diff).
- * - create: list (+ read items) → POST, or PATCH when adopting (./registrations).
+ * - create: list, every page of it (+ read items) → POST, or PATCH when adopting (./registrations).
  * - read: GET the registration (+ GET its validation for `bill-connect`); 404 reads as gone.
  * - update: PATCH (none when only fields the target does not send changed).
  * - delete: DELETE; 404 is success.

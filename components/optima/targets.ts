@@ -122,6 +122,16 @@ export interface TargetMapping {
   readonly requiredFields: readonly RegistrationField[];
   /** Inputs Optima returns on a read, so drift is visible on them (the secret never is). */
   readonly observedFields: readonly RegistrationField[];
+  /**
+   * The 2xx statuses the API's contract fixes for its writes, where it is confirmed; a write
+   * answered with any other status is refused as not Optima's. Absent: any 2xx (with an empty
+   * or JSON body) is accepted, because the contract is only inferred.
+   */
+  readonly writeStatuses?: {
+    readonly create?: readonly number[];
+    readonly update?: readonly number[];
+    readonly remove?: readonly number[];
+  };
   /** Where registrations are created (POST). */
   collectionPath(orgId: string): string;
   /** Where existing registrations are listed (GET). */
@@ -271,6 +281,9 @@ const BILL_CONNECT: TargetMapping = {
   mutableFields: ["applicationId", "applicationSecret"],
   requiredFields: ["orgId", "tenantId", "applicationId", "applicationSecret"],
   observedFields: ["applicationId", "tenantId", "billingAccountId"],
+  // Confirmed by the published FinOps Onboarding spec (/work/shared/optima-api.md §1C, S9):
+  // POST answers 201, PATCH and DELETE answer 204.
+  writeStatuses: { create: [201], update: [204], remove: [204] },
   collectionPath: (orgId) =>
     `/finops-onboarding/v1/orgs/${encodeURIComponent(orgId)}/bill-connects/azure-csp`,
   // The typed collection has no documented GET; the generic list holds every vendor's bill connects.
@@ -383,24 +396,81 @@ export function quotedList(values: readonly string[]): string {
 
 /**
  * The registration ID from a create answer: the body's `id`, else the last segment of the
- * `Location` header. Throws when neither is there.
+ * `Location` header, when that header names one registration. Throws an error that says the
+ * registration may exist when neither gives an ID: no `id` and no `Location`, a `Location` that
+ * points at the collection itself (`collectionPath`, when given), or one that is not a URL path.
  */
-export function createdId(data: unknown, location: string | undefined, context: string): string {
+export function createdId(
+  data: unknown,
+  location: string | undefined,
+  context: string,
+  collectionPath?: string,
+): string {
   if (typeof data === "object" && data !== null && !Array.isArray(data)) {
     const id = optionalText((data as Record<string, unknown>).id);
     if (id !== undefined) {
       return id;
     }
   }
-  const fromLocation = location
-    ?.split("?")[0]
-    .split("/")
-    .filter((segment) => segment !== "")
-    .pop();
-  if (fromLocation !== undefined) {
-    return decodeURIComponent(fromLocation);
+  const missing = (why: string): Error =>
+    new Error(
+      `Optima's answer to ${context} does not say which registration it made: no "id" in the body, and ${why}`,
+    );
+  if (location === undefined || location.trim() === "") {
+    throw missing("no Location header");
   }
-  throw shapeError(context, 'an "id" in the body or a Location header');
+  let path: string;
+  try {
+    // Relative to any origin: only the path matters, and a bad one must not escape as a URIError.
+    path = new URL(location.trim(), "http://location.invalid").pathname;
+  } catch {
+    throw missing("its Location header is not a URL (not shown)");
+  }
+  const segments = path.split("/").filter((segment) => segment !== "");
+  const collection = (collectionPath ?? "").split("/").filter((segment) => segment !== "");
+  const last = segments[segments.length - 1];
+  if (
+    last === undefined ||
+    (collection.length > 0 &&
+      (segments.join("/") === collection.join("/") || last === collection[collection.length - 1]))
+  ) {
+    throw missing("its Location header points at the collection, not at one registration");
+  }
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    throw missing("its Location header is not a valid URL path (not shown)");
+  }
+}
+
+/**
+ * Where the next page of a list answer is, as the answer gives it (a path, or a URL to resolve
+ * against the URL that answered), or undefined on the last page: a `nextPage` in a JSON object
+ * body (the Flexera APIs' paging, with a `skipToken`), else a `Link` header entry with
+ * `rel="next"` (RFC 8288). Whether it may be followed is the caller's decision.
+ */
+export function nextPageOf(
+  data: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): string | undefined {
+  if (typeof data === "object" && data !== null && !Array.isArray(data)) {
+    const next = (data as Record<string, unknown>).nextPage;
+    if (typeof next === "string" && next.trim() !== "") {
+      return next.trim();
+    }
+  }
+  const link = headers.link;
+  if (link === undefined) {
+    return undefined;
+  }
+  for (const match of link.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(match[2]);
+    const relations = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    if (relations.includes("next") && match[1].trim() !== "") {
+      return match[1].trim();
+    }
+  }
+  return undefined;
 }
 
 function record(value: unknown, context: string, expected: string): Record<string, unknown> {

@@ -45,7 +45,19 @@ export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN_VALUE;
 }
 
-const DIGITS = /^[0-9]{1,20}$/;
+/** Most digits accepted in an org ID or MPN ID (MPN IDs have 6 to 7 today). */
+const MAX_DIGITS = 20;
+const DIGITS = new RegExp(`^[0-9]{1,${MAX_DIGITS}}$`);
+
+/** The rule of an ID made of digits only: `what` names it in the reason. */
+function digitsRule(what: string): (value: string) => string | undefined {
+  return (v) =>
+    DIGITS.test(v)
+      ? undefined
+      : /^[0-9]+$/.test(v)
+        ? `must be ${what}, at most ${MAX_DIGITS} digits; got ${v.length} digits`
+        : `must be ${what}, digits only; got "${v}"`;
+}
 /** A DNS label: letters, digits and inner hyphens, 1–63 characters. */
 const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 /** `GUID:GUID_YYYY-MM-DD`, the MCA billing account form the FinOps Onboarding API requires. */
@@ -57,8 +69,8 @@ const EXAMPLE_GUID = "00000000-0000-0000-0000-000000000000";
 
 /** What each field must look like: a reason when `value` (a non-empty string) is wrong. */
 const FORMAT_RULES: Readonly<Record<RegistrationField, (value: string) => string | undefined>> = {
-  orgId: (v) => (DIGITS.test(v) ? undefined : `must be the Flexera organization ID, digits only; got "${v}"`),
-  mpnId: (v) => (DIGITS.test(v) ? undefined : `must be the partner's MPN ID, digits only; got "${v}"`),
+  orgId: digitsRule("the Flexera organization ID"),
+  mpnId: digitsRule("the partner's MPN ID"),
   domain: (v) =>
     isDomainName(v)
       ? undefined
@@ -138,6 +150,16 @@ function fieldFailure(
   if (typeof value !== "string") {
     return `must be a string; got a ${typeof value}`;
   }
+  return registrationFieldProblem(field, value);
+}
+
+/**
+ * Why a known string value of a registration field is refused, or undefined when it is fine:
+ * THE rule set, used by the provider's `check()` and by `OptimaCspConnection`'s constructor for
+ * the values it is given as plain strings. The reason starts with "must" and follows the field's
+ * name, e.g. `mpnId must be the partner's MPN ID, digits only; got "12a4"`.
+ */
+export function registrationFieldProblem(field: RegistrationField, value: string): string | undefined {
   if (value.trim() === "") {
     return "must not be empty";
   }

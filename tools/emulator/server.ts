@@ -619,8 +619,15 @@ function route(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
 }
 
 function answerFault(ex: Exchange, fault: EmulatorFault & { status: number }): void {
-  const headers: Record<string, string> =
-    fault.retryAfter === undefined ? {} : { "Retry-After": fault.retryAfter };
+  const headers: Record<string, string> = {
+    ...fault.headers,
+    ...(fault.retryAfter === undefined ? {} : { "Retry-After": fault.retryAfter }),
+  };
+  if (fault.body !== undefined) {
+    const contentType =
+      fault.contentType ?? (/^\s*</.test(fault.body) ? "text/html; charset=utf-8" : "application/json");
+    return send(ex, fault.status, fault.body, { "Content-Type": contentType, ...headers });
+  }
   if (familyOf(ex.path) === "oauth") {
     return json(ex, fault.status, oauthFaultError(fault.status), headers);
   }

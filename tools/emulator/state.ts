@@ -79,11 +79,22 @@ export class EmulatorState {
     if (!Number.isInteger(times) || times < 1) {
       throw new Error(`inject: "times" must be a positive integer (got ${String(fault.times)})`);
     }
+    // A fault with its own `body` stands for whatever answers in Optima's place (a proxy's 200
+    // HTML page, a create answer without an ID): any status from 200 then. Without one, the
+    // emulator writes an error body, so the status must be an error status.
+    const lowest = fault.body === undefined ? 400 : 200;
     if (
       fault.status !== undefined &&
-      (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)
+      (!Number.isInteger(fault.status) || fault.status < lowest || fault.status > 599)
     ) {
-      throw new Error(`inject: "status" must be an HTTP error status 400-599 (got ${String(fault.status)})`);
+      throw new Error(
+        fault.body === undefined
+          ? `inject: "status" must be an HTTP error status 400-599 (got ${String(fault.status)})`
+          : `inject: "status" must be an HTTP status 200-599 (got ${String(fault.status)})`,
+      );
+    }
+    if ((fault.body !== undefined || fault.headers !== undefined) && fault.status === undefined) {
+      throw new Error(`inject: a fault with a "body" or "headers" needs a "status"`);
     }
     if (fault.delayMs !== undefined && !(fault.delayMs >= 0)) {
       throw new Error(`inject: "delayMs" must be a non-negative number (got ${String(fault.delayMs)})`);

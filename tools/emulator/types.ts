@@ -55,6 +55,18 @@ export interface EmulatorFault {
   readonly delayMs?: number;
   /** How many matching requests the fault applies to. Default 1. */
   readonly times?: number;
+  /**
+   * With `status`: the body to answer with instead of the emulator's error body, sent as is
+   * (e.g. an HTML page from a proxy or captive portal, an error body that echoes its input, or
+   * a list page with a `nextPage`), with `contentType` (default `text/html; charset=utf-8` when
+   * the body starts with `<`, else `application/json`). Not Optima's own behaviour: it stands for
+   * whatever may answer in its place, and for the paging Flexera's APIs use elsewhere
+   * (/work/shared/optima-api.md §1A, §1C: list answers; issue 9: paging with `nextPage`).
+   */
+  readonly body?: string;
+  readonly contentType?: string;
+  /** With `status`: extra response headers (e.g. `Link`, `Location`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** One request as the emulator received it. */
