@@ -3,7 +3,11 @@
  * host (`./host`), for `npm run bench` and `npm run rehearsal` only.
  *
  * What it owns: the order of gRPC calls the engine makes for a resource in a `pulumi up`, and
- * the state it keeps between them, small enough to read in one sitting:
+ * the state it keeps between them, small enough to read in one sitting. Each rule was read from
+ * pulumi/pulumi `pkg/resource/deploy/step_generator.go` (GenerateSteps, generateStepsFromDiff) and
+ * `deployment_executor.go` (mirror of 2026-08-21, v3.259.0+); it models one resource in a run that
+ * succeeds, nothing about failed runs: for those, the engine scenarios (tests/engine) run the real
+ * engine.
  *
  * - Check(olds = the inputs in state, news) always comes first; failures stop the step.
  * - No state: Create(checked inputs).

@@ -57,7 +57,11 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
   test("first deployment adopts the hand-made registration and hands it a new, proven key", async () => {
     const run = s.expectOk(await s.scheduledRun());
     expect(run.steps).toEqual(
-      expect.arrayContaining(["create optima-csp-key-a", "create optima-csp-key-b", "create optima-csp-registration"]),
+      expect.arrayContaining([
+        "create optima-csp-key-a",
+        "create optima-csp-key-b",
+        "create optima-csp-registration",
+      ]),
     );
     const partners = s.world.emulator.cspPartners(ORG);
     expect(partners.map((p) => p.id)).toEqual([handMadeRegistrationId]); // adopted, not duplicated
@@ -82,9 +86,13 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
     const run = s.expectOk(await s.scheduledRun());
     const order = (step: string) => run.steps.indexOf(step);
     expect(order("create-replacement optima-csp-key-a")).toBeGreaterThanOrEqual(0);
-    expect(order("update optima-csp-registration")).toBeGreaterThan(order("create-replacement optima-csp-key-a"));
+    expect(order("update optima-csp-registration")).toBeGreaterThan(
+      order("create-replacement optima-csp-key-a"),
+    );
     // The replaced key is deleted last, after Optima has the new one.
-    expect(order("delete-replaced optima-csp-key-a")).toBeGreaterThan(order("update optima-csp-registration"));
+    expect(order("delete-replaced optima-csp-key-a")).toBeGreaterThan(
+      order("update optima-csp-registration"),
+    );
     expect(run.steps).not.toContain("create-replacement optima-csp-key-b");
     expect(heldWindow()).toBe(20);
     expect(s.world.heldKeyWorks()).toBe(true);
@@ -120,7 +128,11 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
   test("destroy removes the registration and both keys, and leaves the Web App and the hand-made key", async () => {
     const run = s.expectOk(await s.pulumi(["destroy", "--yes", "--stack", s.ws.stack]));
     expect(run.steps).toEqual(
-      expect.arrayContaining(["delete optima-csp-registration", "delete optima-csp-key-a", "delete optima-csp-key-b"]),
+      expect.arrayContaining([
+        "delete optima-csp-registration",
+        "delete optima-csp-key-a",
+        "delete optima-csp-key-b",
+      ]),
     );
     expect(s.world.emulator.cspPartners(ORG)).toEqual([]);
     expect(deploymentKeys()).toEqual([]);

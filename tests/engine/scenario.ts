@@ -13,9 +13,16 @@
  * notice saying how to enable them; with `OPTIMA_CSP_REQUIRE_ENGINE=1` (set by .ci/run) a
  * missing CLI fails the run instead.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { CommandResult, EngineWorkspace, PulumiCli } from "../../tools/engine/workspace";
+import {
+  REPO_ROOT,
+  type CommandResult,
+  type EngineWorkspace,
+  type PulumiCli,
+} from "../../tools/engine/workspace";
 import { World, engineCli, type WorldOptions } from "./world";
 
 /** A whole scenario may take this long (it runs several `pulumi` commands). */
@@ -48,6 +55,27 @@ export function cliOrNotice(): PulumiCli | undefined {
   return cli;
 }
 
+/** The last commit of optima-csp 0.1.0 on main. */
+export const V0_1_0 = "9d80484";
+
+/**
+ * A commit of this repository, extracted into a temporary folder (`git archive`), for scenarios
+ * that run an earlier version. Fails, saying so, when the clone lacks the commit.
+ */
+export function checkout(commit: string): string {
+  try {
+    execFileSync("git", ["cat-file", "-e", `${commit}^{commit}`], { cwd: REPO_ROOT, stdio: "ignore" });
+  } catch {
+    throw new Error(
+      `This scenario needs commit ${commit} (optima-csp 0.1.0) in this repository's history; this clone lacks ` +
+        "it (a shallow clone?). Run `git fetch --unshallow`, or clone without --depth.",
+    );
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), `optima-csp-${commit}-`));
+  execFileSync("sh", ["-c", `git archive ${commit} | tar -x -C '${dir}'`], { cwd: REPO_ROOT });
+  return dir;
+}
+
 /** One engine step: `<op> <resource name>`, e.g. `create-replacement optima-csp-key-a`. */
 export type Step = string;
 
@@ -71,12 +99,20 @@ export class Scenario {
 
   static async start(
     cli: PulumiCli,
-    opts: { world?: WorldOptions; projectSource?: string; at?: string; config?: Record<string, string> } = {},
+    opts: {
+      world?: WorldOptions;
+      projectSource?: string;
+      at?: string;
+      config?: Record<string, string>;
+      /** Leave `optima:refreshToken` out of the stack config. */
+      withoutOptimaCredential?: boolean;
+    } = {},
   ): Promise<Scenario> {
     const world = await World.start(cli, opts.world);
     world.emulator.clock.set(opts.at ?? "2026-03-01T03:00:00Z");
     const scenario = new Scenario(world, opts.projectSource);
-    await scenario.ws.init(world.config(opts.config));
+    const config = world.config(opts.config);
+    await scenario.ws.init(opts.withoutOptimaCredential ? { plain: config.plain } : config);
     return scenario;
   }
 
@@ -123,7 +159,9 @@ export class Scenario {
   /** Throws, with the run's output, unless it exited 0. */
   expectOk(run: RunResult): RunResult {
     if (run.code !== 0) {
-      throw new Error(`pulumi ${run.args.join(" ")} failed (${run.code}):\n${tail(run.output)}\n${this.ws.doublesLogTail()}`);
+      throw new Error(
+        `pulumi ${run.args.join(" ")} failed (${run.code}):\n${tail(run.output)}\n${this.ws.doublesLogTail()}`,
+      );
     }
     return run;
   }

@@ -309,3 +309,13 @@ function writeLaunchers(bin: string): void {
     path.join(bin, "pulumi-resource-pulumi-nodejs"),
   );
 }
+
+/** `ts-node tools/engine/workspace.ts` (npm run test:engine): says which Pulumi CLI the scenarios use. */
+if (require.main === module) {
+  const cli = findPulumi();
+  console.log(
+    cli
+      ? `Engine scenarios: Pulumi CLI ${cli.version} (${cli.source}: ${cli.path})`
+      : "Engine scenarios: no Pulumi CLI found; they will be skipped (see tests/engine/scenario.ts).",
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * Engine scenarios: upgrading a stack that optima-csp 0.1.0 deployed (commit 9d80484, the last
+ * commit of 0.1.0 on main) to this version, under the real Pulumi engine.
+ *
+ * 0.1.0 adopted the Web App with an `import` (which works only for an app whose Graph
+ * `api.requestedAccessTokenVersion` is set: see tests/engine/adopt.test.ts for one that is not);
+ * this version reads it. With the same URN and ID the engine stops managing the imported
+ * resource and keeps the read; nothing is ever written to the app (the azuread double refuses
+ * any write), no key is replaced, and Optima keeps its key.
+ *
+ * 0.1.0 has no `optima-csp:clock`: these runs use the real time (the world's clock is reset to it).
+ * The 0.1.0 program comes from this repository's history (`git archive`); a shallow clone without
+ * that commit fails here with a message saying so.
+ */
+import { rmSync } from "node:fs";
+import { REPO_ROOT } from "../../tools/engine/workspace";
+import { DOMAIN, OBJECT_ID, TENANT } from "./world";
+import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "./scenario";
+
+const cli = cliOrNotice();
+const describeEngine = cli ? describe : describe.skip;
+jest.setTimeout(SCENARIO_TIMEOUT_MS);
+
+describeEngine("upgrading a 0.1.0 stack under the real engine", () => {
+  let s: Scenario;
+  let old: string;
+  beforeAll(() => {
+    old = checkout(V0_1_0);
+  });
+  afterAll(() => {
+    rmSync(old, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  /** 0.1.0's config: the same keys, without those added since (clock, domainSource, verifyScope). */
+  async function deployWith010(adopt: boolean): Promise<void> {
+    s = await Scenario.start(cli!, {
+      projectSource: old,
+      world: { requestedAccessTokenVersion: 2 }, // an app 0.1.0 could adopt
+      config: {
+        "optima-csp:domain": DOMAIN,
+        "optima-csp:adoptWebApp": String(adopt),
+        ...(adopt ? { "optima-csp:webAppObjectId": OBJECT_ID } : {}),
+      },
+    });
+    s.world.emulator.clock.reset();
+    s.expectOk(await s.pulumi(["up", "--yes", "--refresh", "--stack", s.ws.stack]));
+    expect(s.world.heldKeyWorks()).toBe(true);
+  }
+
+  /** The run after the upgrade: same keys, Optima untouched, then nothing left to do. */
+  async function upgrade(): Promise<void> {
+    const before = {
+      held: s.world.heldKey()?.keyId,
+      keys: s.world
+        .keys()
+        .map((k) => k.keyId)
+        .sort(),
+    };
+    s.ws.copyProject(REPO_ROOT);
+    const run = s.expectOk(await s.pulumi(["up", "--yes", "--refresh", "--stack", s.ws.stack]));
+    expect(run.output).not.toMatch(/replac/i);
+    expect(s.world.heldKey()?.keyId).toBe(before.held);
+    expect(s.world.heldKeyWorks()).toBe(true);
+    expect(
+      s.world
+        .keys()
+        .map((k) => k.keyId)
+        .sort(),
+    ).toEqual(before.keys);
+    expect(s.world.emulator.entra.directory.application(TENANT, OBJECT_ID)?.displayName).toBe(
+      "Contoso Partner Center Web App",
+    );
+    s.expectOk(await s.pulumi(["preview", "--expect-no-changes", "--stack", s.ws.stack]));
+    await s.assertNoPlainSecret();
+  }
+
+  test("a stack that looked the Web App up: the upgrade replaces no key and changes nothing in Optima", async () => {
+    await deployWith010(false);
+    await upgrade();
+  });
+
+  test("a stack that imported the Web App: the upgrade reads it instead, writes nothing to it, and destroy still leaves it", async () => {
+    await deployWith010(true);
+    await upgrade();
+    s.expectOk(await s.pulumi(["destroy", "--yes", "--stack", s.ws.stack]));
+    expect(s.world.emulator.entra.directory.application(TENANT, OBJECT_ID)).toBeDefined();
+  });
+});
