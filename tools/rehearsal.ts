@@ -41,7 +41,10 @@ import {
 } from "../components/azure/rotation";
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "./emulator/index";
+import { parseFlags } from "./cli";
+import { findPulumi } from "./engine/workspace";
 import { serializeProvider, startHost, urnFor, type DynamicHost } from "./host";
+import { runEngineRehearsal } from "./rehearsal-engine";
 import {
   applyResource,
   deleteResource,
@@ -849,8 +852,24 @@ function verdict(ctx: RunContext, report: StepReport): string {
   }
 }
 
+const USAGE = `Usage: npm run rehearsal -- [--model]
+  --model   use the hand-wired engine model (tools/support-engine) even when a Pulumi CLI is found
+By default the rehearsal runs under the real Pulumi engine when a CLI is found (OPTIMA_CSP_PULUMI,
+the pinned build from tools/engine/build-pulumi.sh, or pulumi on PATH), and says which it used.`;
+
 if (require.main === module) {
-  runRehearsal().then(
+  const flags = parseFlags(process.argv.slice(2), { model: { type: "boolean" } }, USAGE);
+  const cli = flags.model ? undefined : findPulumi();
+  if (cli === undefined) {
+    console.log(
+      flags.model
+        ? "Engine: the hand-wired model of the engine's order of calls (tools/support-engine), as asked (--model)."
+        : "Engine: no Pulumi CLI found, so the hand-wired model of the engine's order of calls " +
+            "(tools/support-engine). Install the Pulumi CLI, or run `bash tools/engine/build-pulumi.sh`, " +
+            "to rehearse under the real engine.",
+    );
+  }
+  (cli ? runEngineRehearsal(cli) : runRehearsal()).then(
     () => {
       process.exitCode = 0;
     },

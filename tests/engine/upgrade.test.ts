@@ -14,8 +14,8 @@
  */
 import { rmSync } from "node:fs";
 import { REPO_ROOT } from "../../tools/engine/workspace";
-import { DOMAIN, OBJECT_ID, TENANT } from "./world";
-import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "./scenario";
+import { DOMAIN, OBJECT_ID, TENANT } from "../../tools/engine/world";
+import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "../../tools/engine/scenario";
 
 const cli = cliOrNotice();
 const describeEngine = cli ? describe : describe.skip;

@@ -17,12 +17,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import {
-  REPO_ROOT,
-  type CommandResult,
-  type EngineWorkspace,
-  type PulumiCli,
-} from "../../tools/engine/workspace";
+import { REPO_ROOT, type CommandResult, type EngineWorkspace, type PulumiCli } from "./workspace";
 import { World, engineCli, type WorldOptions } from "./world";
 
 /** A whole scenario may take this long (it runs several `pulumi` commands). */
@@ -209,7 +204,14 @@ export function readSteps(file: string): { steps: Step[]; failed: Step[] } {
     const done = event.resOutputsEvent?.metadata;
     const fail = event.resOpFailedEvent?.metadata;
     const name = (urn: string): string => urn.split("::").pop() ?? urn;
-    if (done && done.op !== "same" && !done.urn.includes("pulumi:pulumi:Stack")) {
+    // Left out: `same` and `refresh` steps, the stack itself and the default providers
+    // (`pulumi:providers:…`, which "update" whenever stack config changes).
+    const ignored = (op: string, urn: string): boolean =>
+      op === "same" ||
+      op === "refresh" ||
+      urn.includes("pulumi:pulumi:Stack") ||
+      urn.includes("::pulumi:providers:");
+    if (done && !ignored(done.op, done.urn)) {
       steps.push(`${done.op} ${name(done.urn)}`);
     }
     if (fail) {

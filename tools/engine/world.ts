@@ -6,18 +6,8 @@
  * Assertions read this world, never the program: which keys the Web App has, which one Optima
  * holds, whether Entra ID accepts it.
  */
-import {
-  DEFAULT_REFRESH_TOKEN,
-  startEmulator,
-  type Emulator,
-  type DirectoryPassword,
-} from "../../tools/emulator";
-import {
-  EngineWorkspace,
-  findPulumi,
-  type CommandResult,
-  type PulumiCli,
-} from "../../tools/engine/workspace";
+import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator, type DirectoryPassword } from "../emulator";
+import { EngineWorkspace, findPulumi, type CommandResult, type PulumiCli } from "./workspace";
 
 export const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
 export const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
