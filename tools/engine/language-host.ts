@@ -28,7 +28,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
-import * as path from "node:path";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const langrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
@@ -216,6 +215,6 @@ function main(argv: readonly string[]): void {
   setInterval(() => undefined, 1 << 30);
 }
 
-if (require.main === module || path.basename(process.argv[1] ?? "") === "language-host.ts") {
+if (require.main === module) {
   main(process.argv.slice(2));
 }
