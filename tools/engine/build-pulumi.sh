@@ -37,14 +37,16 @@ go 1.26
 MOD
 
 t=$(date +%s)
-go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version" "github.com/pulumi/pulumi/sdk/v3@$version" >&2
+# Go's own output goes to a log, printed only when a step fails.
+go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version" "github.com/pulumi/pulumi/sdk/v3@$version" \
+  >"$work/go.log" 2>&1 || { cat "$work/go.log" >&2; exit 1; }
 phase "modules of pulumi $version fetched" "$t"
 
 t=$(date +%s)
 mkdir -p "$(dirname "$target")"
 go build -o "$target.partial" \
   -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
-  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >"$work/go.log" 2>&1 || { cat "$work/go.log" >&2; exit 1; }
 mv "$target.partial" "$target"
 phase "pulumi $version built" "$t"
 
