@@ -12,7 +12,8 @@
  * The 0.1.0 program comes from this repository's history (`git archive`); a shallow clone without
  * that commit fails here with a message saying so.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { REPO_ROOT } from "../../tools/engine/workspace";
 import { DOMAIN, OBJECT_ID, TENANT } from "../../tools/engine/world";
 import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "../../tools/engine/scenario";
@@ -80,6 +81,24 @@ describeEngine("upgrading a 0.1.0 stack under the real engine", () => {
   test("a stack that looked the Web App up: the upgrade replaces no key and changes nothing in Optima", async () => {
     await deployWith010(false);
     await upgrade();
+  });
+
+  test("a stack that imported the Web App, upgraded to a program whose read has another URN: retainOnDelete in the old state keeps the app", async () => {
+    await deployWith010(true);
+    s.ws.copyProject(REPO_ROOT);
+    const webApp = path.join(s.ws.projectDir, "components", "azure", "webApp.ts");
+    const source = readFileSync(webApp, "utf8");
+    expect(source).toContain("`${name}-web-app`");
+    writeFileSync(webApp, source.replace("`${name}-web-app`", "`${name}-web-app-read`"));
+    const run = s.expectOk(await s.pulumi(["up", "--yes", "--refresh", "--stack", s.ws.stack]));
+    // The engine drops the imported resource from the state without calling Delete (the double
+    // refuses any write to the app, so a Delete would have failed the run).
+    expect(run.steps).toEqual(
+      expect.arrayContaining(["read optima-csp-web-app-read", "delete optima-csp-web-app"]),
+    );
+    expect(s.ws.doublesLogTail(500)).not.toContain("REFUSED");
+    expect(s.world.emulator.entra.directory.application(TENANT, OBJECT_ID)).toBeDefined();
+    expect(s.world.heldKeyWorks()).toBe(true);
   });
 
   test("a stack that imported the Web App: the upgrade reads it instead, writes nothing to it, and destroy still leaves it", async () => {
