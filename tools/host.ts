@@ -55,6 +55,12 @@ export interface HostOptions {
   readonly env?: Record<string, string | undefined>;
   /** Directory of the `@pulumi/pulumi` to run the host from; default this project's. */
   readonly pulumiPackageDir?: string;
+  /**
+   * The `node` executable that runs the host; default this process's (`process.execPath`). The
+   * engine starts the host as `node` from PATH, so a caller testing another Node.js version also
+   * puts that executable's directory first on PATH in `env`.
+   */
+  readonly nodePath?: string;
   /** Deadline of each RPC in ms (default `RPC_TIMEOUT_MS`). */
   readonly rpcTimeoutMs?: number;
   /** How long to wait for the host to start, in ms (default `STARTUP_TIMEOUT_MS`). */
@@ -269,7 +275,7 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
   const pulumiDir = options.pulumiPackageDir ?? path.dirname(require.resolve("@pulumi/pulumi/package.json"));
   const entry = path.join(pulumiDir, "cmd", "dynamic-provider", "index.js");
   const rpcTimeoutMs = options.rpcTimeoutMs ?? RPC_TIMEOUT_MS;
-  const child = spawn(process.execPath, [entry, "127.0.0.1:1"], {
+  const child = spawn(options.nodePath ?? process.execPath, [entry, "127.0.0.1:1"], {
     cwd: options.cwd ?? process.cwd(),
     env: environment(options.env),
     stdio: ["ignore", "pipe", "pipe"],

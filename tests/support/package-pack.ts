@@ -1,5 +1,5 @@
 /**
- * Packs this repository the way a release does: `npm pack` runs `prepack` (a clean build of
+ * Packs this repository the way a release does: `npm pack` runs `prepare` (a clean build of
  * `dist/` from tsconfig.build.json) and writes the tarball into a directory of the caller's. Then
  * lists what the tarball holds, as npm would install it.
  *
