@@ -359,7 +359,7 @@ function optimaKeyFinding(
       level: "unknown",
       summary: "Which key Optima holds is not known: no optimaKeyId in the stack's outputs and no --key-id.",
       action:
-        "Stacks deployed before optima-csp 0.2.0 do not export optimaKeyId: run the rotation once with this version (it records the key without changing it), or pass --key-id.",
+        "Stacks deployed with an earlier build of optima-csp do not export optimaKeyId: run the rotation once with this version (it records the key without changing it), or pass --key-id.",
     };
   }
   if (graph === undefined || !graph.ok || !graph.found) {
