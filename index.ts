@@ -84,3 +84,14 @@ export const nextRotationAt = connection.nextRotationAt;
 export const registrationId = connection.registrationId;
 /** `pulumi up --replace "$(pulumi stack output activeKeyUrn)"` is an emergency rotation. */
 export const activeKeyUrn = connection.activeKeyUrn;
+
+// What `optima-csp status` reads (`pulumi stack output --json`): which key Optima holds, from the
+// registration's own state (not activeKeyId, which a failed hand-off can already have moved on),
+// and what the registration should carry. None of them is secret.
+/** The Entra ID key ID of the key Optima holds, as of the last successful hand-off. */
+export const optimaKeyId = connection.registration.keyId;
+export const webAppClientId = connection.registration.applicationId;
+export const optimaOrgId = connection.registration.orgId;
+export const optimaTarget = connection.registration.target;
+export const optimaMpnId = connection.registration.mpnId;
+export const optimaDomain = connection.registration.domain;

@@ -852,3 +852,104 @@ describe(AZURE_PIPELINE, () => {
     expect(checkAzurePipeline(copy).join("\n")).toMatch(expected);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The watchers: `optima-csp status` on its own schedule, separate from the rotation.
+
+const GITHUB_WATCH = "examples/ci/github-actions/watch-optima-connection.yml";
+const AZURE_WATCH = "examples/ci/azure-devops/watch-optima-connection.yml";
+const STATUS_COMMAND = /^npx --no-install optima-csp status --stack "\$PULUMI_STACK"(?: \| tee [\w.]+)?$/;
+
+/** Problems shared by both watchers: read-only, never hides a non-zero exit, no secret inline. */
+function watcherProblems(doc: Json, scripts: readonly string[], rotationCrons: readonly string[]): string[] {
+  const problems: string[] = [];
+  const crons = list(doc.schedules ?? rec(doc.on).schedule)
+    .map((s) => str(rec(s).cron))
+    .filter((c): c is string => c !== undefined);
+  if (crons.length !== 1) {
+    problems.push(`expected one schedule, found ${crons.length}`);
+  }
+  for (const cron of crons) {
+    problems.push(...cronProblems(cron));
+    if (rotationCrons.includes(cron)) {
+      problems.push(`schedule ${cron} is the rotation's own: the watcher must run on its own schedule`);
+    }
+  }
+  const commands = scripts.flatMap(shellCommands);
+  if (!commands.some((c) => STATUS_COMMAND.test(c))) {
+    problems.push('no step runs `npx --no-install optima-csp status --stack "$PULUMI_STACK"`');
+  }
+  for (const command of commands) {
+    if (PULUMI_UP.test(command) || /\bpulumi\s+(refresh|destroy|import)\b/.test(command)) {
+      problems.push(`the watcher must change nothing, but runs: ${command}`);
+    }
+    if (/--show-secrets/.test(command)) {
+      problems.push(`never --show-secrets: ${command}`);
+    }
+    if (/optima-csp status/.test(command) && /\|\|\s*true|;\s*exit 0/.test(command)) {
+      problems.push(`a non-zero exit of status must fail the job: ${command}`);
+    }
+  }
+  for (const [at, text] of strings(doc)) {
+    if (/continue-on-error|continueOnError/.test(at) && text === "true") {
+      problems.push(`${at}: the status step must fail the job`);
+    }
+  }
+  problems.push(...literalSecretProblems(doc));
+  return problems;
+}
+
+describe(GITHUB_WATCH, () => {
+  const watch = load(GITHUB_WATCH);
+  const rotation = load(GITHUB_WORKFLOW);
+  const steps = list(rec(rec(watch.jobs).status).steps).map(rec);
+  const scripts = steps.map((s) => str(s.run) ?? "");
+
+  it("runs status on its own schedule, read-only, failing the job on anything but healthy", () => {
+    const rotationCrons = list(rec(rotation.on).schedule).map((s) => str(rec(s).cron) ?? "");
+    expect(watcherProblems(watch, scripts, rotationCrons)).toEqual([]);
+    const status = steps.find((s) => /optima-csp status/.test(str(s.run) ?? "")) ?? {};
+    expect(status["continue-on-error"]).toBeUndefined();
+    expect(str(status.run)).toContain("set -o pipefail");
+  });
+
+  it("signs in with OIDC (azure/login, no secret) before status, and reports failures", () => {
+    expect(watch.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write" });
+    const uses = steps.map((s) => str(s.uses) ?? "");
+    const login = uses.findIndex((u) => u.startsWith("azure/login@"));
+    const status = steps.findIndex((s) => /optima-csp status/.test(str(s.run) ?? ""));
+    expect(login).toBeGreaterThanOrEqual(0);
+    expect(login).toBeLessThan(status);
+    expect(rec(steps[login].with)["client-secret"]).toBeUndefined();
+    expect(steps.some((s) => str(s.if) === "failure()")).toBe(true);
+    for (const [name, value] of Object.entries(rec(rec(rec(watch.jobs).status).env))) {
+      if (/TOKEN|SECRET/.test(name)) {
+        expect(value).toMatch(GH_SECRET);
+      }
+    }
+  });
+});
+
+describe(AZURE_WATCH, () => {
+  const watch = load(AZURE_WATCH);
+  const rotation = load(AZURE_PIPELINE);
+  const steps = adoJobs(watch).flatMap(adoSteps);
+  const scripts = steps.map(adoScript);
+
+  it("is its own pipeline with its own schedule, read-only, failing the run on anything but healthy", () => {
+    const rotationCrons = list(rotation.schedules).map((s) => str(rec(s).cron) ?? "");
+    expect(watcherProblems(watch, scripts, rotationCrons)).toEqual([]);
+    expect(watch.trigger).toBe("none");
+    expect(watch.pr).toBe("none");
+  });
+
+  it("runs status inside AzureCLI@2 (DefaultAzureCredential uses its session) with secrets mapped, not inline", () => {
+    const status = steps.find((s) => /optima-csp status/.test(adoScript(s))) ?? {};
+    expect(str(status.task)).toBe("AzureCLI@2");
+    for (const [name, value] of Object.entries(rec(status.env))) {
+      expect(value).toMatch(ADO_MACRO);
+      expect(name).not.toBe("ARM_OIDC_TOKEN");
+    }
+    expect(steps.some((s) => str(s.condition) === "failed()")).toBe(true);
+  });
+});

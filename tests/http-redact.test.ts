@@ -84,6 +84,31 @@ describe("serverErrorDetails", () => {
     ).toEqual({ code: "invalid_grant", serverMessage: "The refresh token is invalid." });
   });
 
+  it("reads a Microsoft Graph (OData) error body, scrubbed like the others", () => {
+    expect(
+      serverErrorDetails(
+        {
+          error: {
+            code: "Authorization_RequestDenied",
+            message: "Insufficient privileges to complete the operation.",
+            innerError: { date: "2026-12-01T00:00:00", "request-id": "r1", "client-request-id": "c1" },
+          },
+        },
+        [],
+      ),
+    ).toEqual({
+      code: "Authorization_RequestDenied",
+      serverMessage: "Insufficient privileges to complete the operation.",
+    });
+    expect(
+      serverErrorDetails(
+        { error: { code: "InvalidAuthenticationToken", message: "token tok-123 expired" } },
+        ["tok-123"],
+      ),
+    ).toEqual({ code: "InvalidAuthenticationToken", serverMessage: `token ${REDACTED} expired` });
+    expect(serverErrorDetails({ error: { code: 7, message: ["x"] } }, [])).toEqual({});
+  });
+
   it("keeps a short plain-text body as the message, but not an HTML page", () => {
     expect(serverErrorDetails("X-API-Version must be 1.5", [])).toEqual({
       serverMessage: "X-API-Version must be 1.5",

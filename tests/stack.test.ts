@@ -228,6 +228,13 @@ describe("the program under mocks, with the example configuration", () => {
         "nextRotationAt",
         "previousKeyId",
         "registrationId",
+        // For `optima-csp status`.
+        "optimaKeyId",
+        "webAppClientId",
+        "optimaOrgId",
+        "optimaTarget",
+        "optimaMpnId",
+        "optimaDomain",
       ].sort(),
     );
     expect(exported).not.toHaveProperty("activeKeySecret");

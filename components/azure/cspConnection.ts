@@ -253,6 +253,8 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
         orgId: args.optima.orgId,
         applicationId: webApp.clientId,
         applicationSecret: active.value,
+        // Which key Optima holds, in the registration's own state (never sent): `optima-csp status`.
+        keyId: active.keyId,
         ...(target === "csp-partner"
           ? { mpnId: args.mpnId, domain: args.domain ?? tenantDomain(settings.domainSource, this) }
           : {

@@ -170,8 +170,8 @@ export const MAX_SERVER_MESSAGE_LENGTH = 300;
 
 /**
  * The error name and message a server put in its response body: a Goa error
- * (`{"name","message",…}`), an OAuth error (`{"error","error_description"}`), or a short plain
- * text. Both are scrubbed with {@link redact} and flattened to one line of at most
+ * (`{"name","message",…}`), an OAuth error (`{"error","error_description"}`), a Microsoft Graph
+ * (OData) error (`{"error":{"code","message",…}}`), or a short plain text. Both are scrubbed with {@link redact} and flattened to one line of at most
  * {@link MAX_SERVER_MESSAGE_LENGTH} characters. An HTML page or anything unrecognised yields no
  * message rather than noise.
  */
@@ -182,8 +182,10 @@ export function serverErrorDetails(
   let code: unknown;
   let message: unknown;
   if (body && typeof body === "object" && !Array.isArray(body)) {
-    const fields = body as Record<string, unknown>;
-    code = typeof fields.name === "string" ? fields.name : fields.error;
+    const outer = body as Record<string, unknown>;
+    const odata = outer.error && typeof outer.error === "object" && !Array.isArray(outer.error);
+    const fields = (odata ? outer.error : outer) as Record<string, unknown>;
+    code = typeof fields.name === "string" ? fields.name : odata ? fields.code : fields.error;
     message = fields.message ?? fields.error_description ?? fields.detail;
   } else if (typeof body === "string" && body.trim() && !/^\s*</.test(body)) {
     message = body;

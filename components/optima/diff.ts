@@ -91,6 +91,10 @@ export function diffRegistration(
       updates.push(field);
     }
   }
+  // keyId is state only (never sent to Optima): a change is an update, never a replacement.
+  if (!sameKeyId(olds.keyId, news.keyId)) {
+    updates.push("keyId");
+  }
   return {
     changes: replaces.length > 0 || updates.length > 0,
     replaces,
@@ -108,6 +112,19 @@ export function wireValuesChanged(olds: Partial<RegistrationOutputs>, news: Regi
   return [...mapping.identityFields, ...mapping.mutableFields].some(
     (field) => !sameValue(field, olds[field], news[field]),
   );
+}
+
+function sameKeyId(old: unknown, next: unknown): boolean {
+  if (isUnknown(next)) {
+    return false;
+  }
+  const absent = (v: unknown) => v === undefined || v === null || v === "";
+  if (absent(old) || absent(next)) {
+    return absent(old) && absent(next);
+  }
+  return typeof old === "string" && typeof next === "string"
+    ? normalizeGuid(old) === normalizeGuid(next)
+    : old === next;
 }
 
 function pickKnown(target: string): string {

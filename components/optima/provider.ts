@@ -65,6 +65,11 @@ export interface OptimaRegistrationArgs {
   readonly tenantId?: pulumi.Input<string>;
   /** `bill-connect` only, optional: MCA billing account `GUID:GUID_YYYY-MM-DD`. Changing it replaces the registration. */
   readonly billingAccountId?: pulumi.Input<string>;
+  /**
+   * The Entra ID key ID of `applicationSecret`. Recorded in state only, never sent to Optima, so
+   * that `optima-csp status` knows which key Optima holds; a change updates state in place.
+   */
+  readonly keyId?: pulumi.Input<string>;
 }
 
 /**
@@ -83,6 +88,8 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
   declare readonly applicationSecret: pulumi.Output<string>;
   declare readonly tenantId: pulumi.Output<string | undefined>;
   declare readonly billingAccountId: pulumi.Output<string | undefined>;
+  /** The Entra ID key ID of the secret Optima holds, as of the last successful hand-off. */
+  declare readonly keyId: pulumi.Output<string | undefined>;
   /** Optima's link to the registration, when it gives one. */
   declare readonly href: pulumi.Output<string | undefined>;
   /** True when the registration existed before this resource created it and was taken over. */
@@ -105,6 +112,7 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
         applicationSecret: pulumi.secret(args.applicationSecret),
         tenantId: args.tenantId,
         billingAccountId: args.billingAccountId,
+        keyId: args.keyId,
         // Outputs: listed so that the resource exposes them.
         href: undefined,
         adopted: undefined,

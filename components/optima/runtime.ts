@@ -26,7 +26,8 @@
  * - check/diff: none (./validation, ./diff).
  * - create: list, every page of it (+ read items) → POST, or PATCH when adopting (./registrations).
  * - read: GET the registration (+ GET its validation for `bill-connect`); 404 reads as gone.
- * - update: PATCH (none when only fields the target does not send changed).
+ * - update: PATCH (none when only fields the target does not send changed, or only `keyId`,
+ *   which is recorded in state for `optima-csp status` and never sent).
  * - delete: DELETE; 404 is success.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -220,6 +221,7 @@ function outputs(
   for (const field of REGISTRATION_FIELDS) {
     result[field] = inputs[field];
   }
+  result.keyId = inputs.keyId;
   result.href = remote.href;
   result.adopted = extra.adopted;
   result.createdAt = remote.createdAt;

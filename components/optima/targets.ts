@@ -47,6 +47,12 @@ export interface RegistrationInputs {
   tenantId?: string;
   /** `bill-connect` only, optional: the MCA billing account, `GUID:GUID_YYYY-MM-DD`. Fixed after creation. */
   billingAccountId?: string;
+  /**
+   * The Entra ID key ID (a GUID) of `applicationSecret`: which of the Web App's keys Optima holds.
+   * Recorded in state only (`optima-csp status` reads it), never sent to Optima; a change updates
+   * state in place and never replaces the registration.
+   */
+  keyId?: string;
 }
 
 /** Optima's own check of a bill connect's credentials (`…/azure-csp/{id}/validation`). */

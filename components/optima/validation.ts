@@ -110,6 +110,7 @@ export function isDomainName(value: string): boolean {
  * Returns the inputs to use (with `target` defaulted) and one failure per wrong property.
  */
 export function checkRegistration(news: Record<string, unknown>): RegistrationCheckResult {
+  const keyIdReason = keyIdProblem(news.keyId);
   const failures: RegistrationCheckFailure[] = [];
   const target = news.target ?? DEFAULT_TARGET;
   const inputs = { ...news, target } as unknown as RegistrationInputs;
@@ -132,7 +133,23 @@ export function checkRegistration(news: Record<string, unknown>): RegistrationCh
       failures.push({ property: field, reason });
     }
   }
+  if (keyIdReason !== undefined) {
+    failures.push({ property: "keyId", reason: keyIdReason });
+  }
   return { inputs, failures };
+}
+
+/** Why a `keyId` input is refused: optional, state only, but when given the GUID Entra ID gave the key. */
+function keyIdProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null || isUnknown(value)) {
+    return undefined;
+  }
+  if (typeof value !== "string") {
+    return `must be a string; got a ${typeof value}`;
+  }
+  return isGuid(value)
+    ? undefined
+    : `must be the Entra ID key ID of the secret, a GUID like ${EXAMPLE_GUID}; got "${value}"`;
 }
 
 function fieldFailure(

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * The `optima-csp` command (package.json `bin`). One subcommand today: `status`
+ * (components/status). Exit codes: 0 healthy, 1 warning, 2 critical, 3 could not check (and
+ * usage mistakes, so that monitoring never reads a typo as healthy).
+ */
+import { runStatus } from "../status/gather";
+
+const USAGE = `Usage: optima-csp <command>
+
+Commands:
+  status    check the Optima connection's key, rotation schedule and registration (read-only)
+
+Run optima-csp status --help for its flags.`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "status") {
+    const result = await runStatus(rest, { env: process.env, now: () => new Date() });
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
+  }
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 3 : 0;
+  }
+  process.stderr.write(`optima-csp: unknown command "${command}".\n${USAGE}\n`);
+  return 3;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // runStatus never throws; this is a last line of defence, and never prints a stack trace.
+    process.stderr.write(`optima-csp: ${error instanceof Error ? error.name : "error"}\n`);
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,347 @@
+/**
+ * `optima-csp status`: the I/O. Reads the stack's outputs (a file, or the Pulumi CLI), the Web
+ * App's password credentials (Microsoft Graph, through the package's one HTTP layer), and the
+ * registration (Optima, through the package's own client and credential rule), then hands the
+ * facts to ./verdict and renders them with ./render.
+ *
+ * Read-only: only GET requests, and no request asks for a key value (Graph never returns
+ * `secretText` on a GET; the `hint`, the key's first characters, is dropped on receipt).
+ */
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { isHttpError, redact, sendHttp, type HttpOptions } from "../http";
+import { configFromRecord, resolveConnection, type OptimaConnection } from "../optima/connection";
+import { OptimaClient } from "../optima/client";
+import { findPartnership, readRegistration, readValidation } from "../optima/registrations";
+import { targetMapping, type RegistrationInputs } from "../optima/targets";
+import { credentialValues } from "../optima/auth";
+import {
+  GRAPH_TOKEN_ENV,
+  STATUS_USAGE,
+  StatusUsageError,
+  isLoopbackUrl,
+  mergeTarget,
+  parseStackOutputs,
+  parseStatusArgs,
+  type StatusOptions,
+} from "./options";
+import { renderJson, renderText } from "./render";
+import {
+  EXIT_CODES,
+  judge,
+  type GraphFacts,
+  type KeyFact,
+  type LookupFailure,
+  type OptimaFacts,
+  type StatusTarget,
+} from "./verdict";
+
+/** Gets a Graph access token for a scope (`https://graph.microsoft.com/.default`). */
+export type GraphTokenProvider = (scope: string) => Promise<string>;
+
+export interface StatusDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+  /** Runs `pulumi stack output --json --stack NAME` and resolves with its stdout. */
+  readonly stackOutputs?: (stack: string) => Promise<string>;
+  /** Graph sign-in; default: DefaultAzureCredential (or the test token, see options). */
+  readonly graphToken?: GraphTokenProvider;
+  /** HTTP settings for Graph and Optima (tests shorten retries). */
+  readonly http?: HttpOptions;
+}
+
+export interface StatusResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Retries for a status check: fewer and shorter than a deployment's, so monitoring gets an answer. */
+const STATUS_HTTP_POLICY = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2_000, timeoutMs: 20_000 };
+
+/** `optima-csp status …`: never throws; every failure becomes exit 3 with a message. */
+export async function runStatus(argv: readonly string[], deps: StatusDeps): Promise<StatusResult> {
+  const secrets = knownSecrets(deps.env);
+  try {
+    const options = parseStatusArgs(argv);
+    if (options.help) {
+      return { exitCode: 0, stdout: `${STATUS_USAGE}\n`, stderr: "" };
+    }
+    const outputs = await readOutputs(options, deps);
+    const target = mergeTarget(outputs, options.flags);
+    const http: HttpOptions = {
+      ...deps.http,
+      policy: { ...STATUS_HTTP_POLICY, ...deps.http?.policy },
+      secrets: [...secrets, ...(deps.http?.secrets ?? [])],
+    };
+    const [graph, optima] = await Promise.all([
+      target.clientId === undefined ? undefined : lookUpWebApp(target.clientId, options, deps, http),
+      lookUpRegistration(target, deps, http),
+    ]);
+    const report = judge(target, graph, optima, options.thresholds, deps.now());
+    const stdout = options.json ? renderJson(report) : renderText(report);
+    return { exitCode: report.exitCode, stdout: redact(stdout, secrets), stderr: "" };
+  } catch (error) {
+    const message = redact(error instanceof Error ? error.message : String(error), secrets);
+    const usage = error instanceof StatusUsageError;
+    return {
+      exitCode: EXIT_CODES.unknown,
+      stdout: "",
+      stderr: `optima-csp status: ${usage ? "" : "could not check: "}${message}\n`,
+    };
+  }
+}
+
+/** Values no output may show: the Optima credential and the test Graph token, from the environment. */
+function knownSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+  return [
+    env.OPTIMA_REFRESH_TOKEN,
+    env.OPTIMA_SERVICE_ACCOUNT_SECRET,
+    env[GRAPH_TOKEN_ENV],
+    env.AZURE_CLIENT_SECRET,
+  ].filter((v): v is string => typeof v === "string" && v.trim() !== "");
+}
+
+async function readOutputs(options: StatusOptions, deps: StatusDeps): Promise<StatusTarget> {
+  if (options.outputsFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(options.outputsFile, "utf8");
+    } catch (error) {
+      throw new StatusUsageError(
+        `cannot read --outputs ${options.outputsFile} (${(error as NodeJS.ErrnoException).code ?? "error"}): ` +
+          "write it with `pulumi stack output --json --stack <stack> > FILE`.",
+      );
+    }
+    return parseStackOutputs(text, options.outputsFile);
+  }
+  if (options.stack !== undefined) {
+    const read = deps.stackOutputs ?? pulumiStackOutputs;
+    return parseStackOutputs(await read(options.stack), `the outputs of stack ${options.stack}`);
+  }
+  return {};
+}
+
+/** `pulumi stack output --json --stack NAME`: plain JSON, secrets shown as `[secret]` (never --show-secrets). */
+export function pulumiStackOutputs(stack: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "pulumi",
+      ["stack", "output", "--json", "--non-interactive", "--stack", stack],
+      { timeout: 120_000, maxBuffer: 10 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          reject(
+            new StatusUsageError(
+              code === "ENOENT"
+                ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or pass --outputs FILE (the JSON of `pulumi stack output --json`)."
+                : `\`pulumi stack output --json --stack ${stack}\` failed: ${firstLine(stderr) || error.message}. ` +
+                    "Check the stack name and that the Pulumi backend is logged in (PULUMI_ACCESS_TOKEN, or pulumi login).",
+            ),
+          );
+          return;
+        }
+        resolve(stdout);
+      },
+    );
+  });
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? ""
+  );
+}
+
+/** The Graph token: the test token on loopback only, else DefaultAzureCredential. */
+function graphTokenProvider(options: StatusOptions, deps: StatusDeps): GraphTokenProvider {
+  if (deps.graphToken !== undefined) {
+    return deps.graphToken;
+  }
+  const testToken = deps.env[GRAPH_TOKEN_ENV]?.trim();
+  if (testToken) {
+    if (!isLoopbackUrl(options.graphUrl)) {
+      throw new StatusUsageError(
+        `${GRAPH_TOKEN_ENV} is for tests against the local emulator and is accepted only with a loopback --graph-url; ` +
+          "unset it to sign in with DefaultAzureCredential.",
+      );
+    }
+    return async () => testToken;
+  }
+  return async (scope) => {
+    const { DefaultAzureCredential } = await import("@azure/identity");
+    const token = await new DefaultAzureCredential().getToken(scope);
+    if (!token?.token) {
+      throw new Error("DefaultAzureCredential returned no token");
+    }
+    return token.token;
+  };
+}
+
+/** The Graph scope for a Graph root: its origin + `/.default` (sovereign clouds have their own). */
+export function graphScope(graphUrl: string): string {
+  return `${new URL(graphUrl).origin}/.default`;
+}
+
+async function lookUpWebApp(
+  clientId: string,
+  options: StatusOptions,
+  deps: StatusDeps,
+  http: HttpOptions,
+): Promise<GraphFacts> {
+  let token: string;
+  try {
+    token = await graphTokenProvider(options, deps)(graphScope(options.graphUrl));
+  } catch (error) {
+    if (error instanceof StatusUsageError) {
+      throw error;
+    }
+    return { ok: false, reason: "sign-in", detail: signInDetail(error, http.secrets ?? []) };
+  }
+  const select = "$select=id,appId,displayName,passwordCredentials";
+  const url = `${options.graphUrl}/applications(appId='${encodeURIComponent(clientId)}')?${select}`;
+  try {
+    const response = await sendHttp(
+      { method: "GET", url, headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } },
+      { ...http, secrets: [...(http.secrets ?? []), token] },
+    );
+    return webAppFacts(response.data);
+  } catch (error) {
+    if (isHttpError(error) && error.status === 404) {
+      return { ok: true, found: false };
+    }
+    return failure(error, "Graph");
+  }
+}
+
+/** The application in a Graph answer: object ID, name, and the keys without hint or value. */
+export function webAppFacts(data: unknown): GraphFacts {
+  const app = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  if (typeof app.id !== "string" || !Array.isArray(app.passwordCredentials)) {
+    return {
+      ok: false,
+      reason: "error",
+      detail: "Microsoft Graph answered without the application's id and passwordCredentials.",
+    };
+  }
+  const keys: KeyFact[] = [];
+  for (const item of app.passwordCredentials as unknown[]) {
+    const p = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
+    if (typeof p.keyId !== "string") {
+      continue;
+    }
+    keys.push({
+      keyId: p.keyId,
+      displayName: typeof p.displayName === "string" ? p.displayName : null,
+      startDateTime: typeof p.startDateTime === "string" ? p.startDateTime : null,
+      endDateTime: typeof p.endDateTime === "string" ? p.endDateTime : null,
+    });
+  }
+  return {
+    ok: true,
+    found: true,
+    objectId: app.id,
+    displayName: typeof app.displayName === "string" ? app.displayName : "",
+    keys,
+  };
+}
+
+function signInDetail(error: unknown, secrets: readonly string[]): string {
+  const name = error instanceof Error ? error.name : "Error";
+  const message = error instanceof Error ? error.message : String(error);
+  // @azure/identity's messages can run to many lines of troubleshooting links: keep the first.
+  return redact(`${name}: ${firstLine(message)}`.slice(0, 400), secrets);
+}
+
+/** A failed request as a {@link LookupFailure}. */
+function failure(error: unknown, service: "Graph" | "Optima"): LookupFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  const details = error as { status?: unknown; kind?: unknown; tokenRequest?: unknown };
+  const status = typeof details.status === "number" ? details.status : undefined;
+  if (status === 401 || status === 403) {
+    return {
+      ok: false,
+      reason: service === "Optima" && details.tokenRequest === true ? "sign-in" : "forbidden",
+      detail: message,
+    };
+  }
+  if (
+    details.kind === "network" ||
+    details.kind === "timeout" ||
+    (status !== undefined && status >= 500) ||
+    status === 429
+  ) {
+    return { ok: false, reason: "unreachable", detail: message };
+  }
+  if (service === "Optima" && details.tokenRequest === true) {
+    return { ok: false, reason: "sign-in", detail: message };
+  }
+  return { ok: false, reason: "error", detail: message };
+}
+
+async function lookUpRegistration(
+  target: StatusTarget,
+  deps: StatusDeps,
+  http: HttpOptions,
+): Promise<OptimaFacts | undefined> {
+  const kind = target.target ?? "csp-partner";
+  const partnership = kind === "csp-partner" ? target.mpnId : target.tenantId;
+  if (target.orgId === undefined || (target.registrationId === undefined && partnership === undefined)) {
+    return undefined;
+  }
+  let connection: OptimaConnection;
+  try {
+    // The provider's own rules: region and URLs from OPTIMA_*, the credential by resolveCredential.
+    connection = resolveConnection(configFromRecord({}), deps.env);
+  } catch (error) {
+    return { ok: false, reason: "sign-in", detail: (error as Error).message };
+  }
+  const client = new OptimaClient(connection, {
+    http: { ...http, secrets: [...(http.secrets ?? []), ...credentialValues(connection)] },
+  });
+  const mapping = targetMapping(kind);
+  try {
+    const remote =
+      target.registrationId !== undefined
+        ? await readRegistration(client, mapping, target.orgId, target.registrationId)
+        : await findPartnership(client, mapping, {
+            target: kind,
+            orgId: target.orgId,
+            ...(kind === "csp-partner" ? { mpnId: target.mpnId } : { tenantId: target.tenantId }),
+          } as RegistrationInputs);
+    const validation =
+      remote !== undefined && kind === "bill-connect"
+        ? await readValidation(client, mapping, target.orgId, remote.id)
+        : undefined;
+    return {
+      ok: true,
+      lookedUpBy: target.registrationId !== undefined ? "id" : "partnership",
+      ...(remote !== undefined
+        ? {
+            registration: {
+              id: remote.id,
+              ...(remote.applicationId !== undefined ? { applicationId: remote.applicationId } : {}),
+              ...(remote.mpnId !== undefined ? { mpnId: remote.mpnId } : {}),
+              ...(remote.domain !== undefined ? { domain: remote.domain } : {}),
+            },
+          }
+        : {}),
+      ...(validation !== undefined
+        ? {
+            validation: {
+              valid: validation.valid,
+              ...(validation.error !== undefined
+                ? { error: redact(validation.error, http.secrets ?? []) }
+                : {}),
+            },
+          }
+        : {}),
+    };
+  } catch (error) {
+    return failure(error, "Optima");
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * `optima-csp status` flags and the stack outputs they are combined with. Pure: argv and the
+ * text of `pulumi stack output --json` in, {@link StatusOptions} out; every mistake is a
+ * {@link StatusUsageError} whose message says what to change.
+ */
+import { parseArgs } from "node:util";
+import { isGuid } from "../formats";
+import { completeError } from "../http/errors";
+import { isLoopbackHost } from "../http/url";
+import { DEFAULT_THRESHOLDS, thresholdsProblem, type StatusTarget, type Thresholds } from "./verdict";
+
+/** The Graph root used unless `--graph-url` says otherwise. */
+export const DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0";
+
+/**
+ * A static Graph access token, for tests against the emulator only: accepted only with a
+ * `--graph-url` on a loopback host (127.0.0.1, ::1, localhost).
+ */
+export const GRAPH_TOKEN_ENV = "OPTIMA_CSP_GRAPH_TOKEN";
+
+/** Stack outputs `status` reads, and which field of {@link StatusTarget} each fills. */
+export const STATUS_OUTPUTS = {
+  webAppClientId: "clientId",
+  optimaKeyId: "optimaKeyId",
+  activeKeyId: "activeKeyId",
+  previousKeyId: "previousKeyId",
+  nextRotationAt: "nextRotationAt",
+  registrationId: "registrationId",
+  optimaOrgId: "orgId",
+  optimaTarget: "target",
+  optimaMpnId: "mpnId",
+  optimaDomain: "domain",
+} as const satisfies Record<string, keyof StatusTarget>;
+
+export interface StatusOptions {
+  /** `--stack NAME`: read outputs with `pulumi stack output --json --stack NAME`. */
+  readonly stack?: string;
+  /** `--outputs FILE`: the JSON of `pulumi stack output --json`. */
+  readonly outputsFile?: string;
+  /** What the flags set; wins over the outputs. */
+  readonly flags: StatusTarget;
+  readonly thresholds: Thresholds;
+  readonly json: boolean;
+  readonly graphUrl: string;
+  readonly help: boolean;
+}
+
+export class StatusUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StatusUsageError";
+    completeError(this, message);
+  }
+}
+
+export const STATUS_USAGE = `Usage: optima-csp status [--stack NAME | --outputs FILE] [flags]
+
+Checks, without changing anything and without reading any key value, that Flexera Optima's
+connection to the Partner Center Web App is healthy: the key Optima holds and its days to expiry
+(Microsoft Graph), the rotation schedule, and the registration in Optima.
+
+Where the stack's outputs come from (flags win over them):
+  --stack NAME            run \`pulumi stack output --json --stack NAME\` (needs the Pulumi CLI)
+  --outputs FILE          a file holding the JSON of \`pulumi stack output --json\`
+  --client-id GUID        the Web App's Application (client) ID        (output webAppClientId)
+  --key-id GUID           the key ID of the key Optima holds           (output optimaKeyId)
+  --active-key-id GUID    the stack's active key                       (output activeKeyId)
+  --next-rotation-at ISO  when the next rotation is due                (output nextRotationAt)
+  --org-id DIGITS         the Flexera org ID                           (output optimaOrgId)
+  --target TARGET         csp-partner (default) or bill-connect        (output optimaTarget)
+  --registration-id ID    Optima's registration ID                     (output registrationId)
+  --mpn-id DIGITS         the MPN ID Optima should hold (csp-partner)  (output optimaMpnId)
+  --domain NAME           the domain Optima should hold (csp-partner)  (output optimaDomain)
+  --tenant-id GUID        bill-connect: the tenant, to find the registration without its ID
+
+Thresholds:
+  --warn-days N           warning when the key Optima holds expires within N days (default 30)
+  --critical-days N       critical within N days (default 7)
+  --grace-hours N         how late past nextRotationAt a rotation may be (default 48)
+
+Output and sign-in:
+  --json                  one JSON document instead of the table
+  --graph-url URL         Microsoft Graph root (default ${DEFAULT_GRAPH_URL}; sovereign clouds,
+                          or the local emulator for tests)
+  -h, --help              this text
+
+Sign-in: Microsoft Graph with DefaultAzureCredential (needs Application.Read.All, or ownership of
+the Web App with Application.ReadWrite.OwnedBy); Optima with OPTIMA_REFRESH_TOKEN or
+OPTIMA_SERVICE_ACCOUNT_ID/SECRET (a read role is enough), OPTIMA_REGION and the other OPTIMA_* URLs.
+Tests only: ${GRAPH_TOKEN_ENV} is a static Graph token, accepted only with a loopback --graph-url.
+
+Exit codes: 0 healthy, 1 warning, 2 critical, 3 could not check.`;
+
+const FLAG_TO_FIELD = {
+  "client-id": "clientId",
+  "key-id": "optimaKeyId",
+  "active-key-id": "activeKeyId",
+  "next-rotation-at": "nextRotationAt",
+  "org-id": "orgId",
+  target: "target",
+  "registration-id": "registrationId",
+  "mpn-id": "mpnId",
+  domain: "domain",
+  "tenant-id": "tenantId",
+} as const satisfies Record<string, keyof StatusTarget>;
+
+/** Parses the arguments after `status`. */
+export function parseStatusArgs(argv: readonly string[]): StatusOptions {
+  const stringFlags = Object.fromEntries(
+    [
+      ...Object.keys(FLAG_TO_FIELD),
+      "stack",
+      "outputs",
+      "warn-days",
+      "critical-days",
+      "grace-hours",
+      "graph-url",
+    ].map((name) => [name, { type: "string" as const }]),
+  );
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: { ...stringFlags, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new StatusUsageError(`${(error as Error).message}. Run optima-csp status --help for the flags.`);
+  }
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+  };
+
+  if (text("stack") !== undefined && text("outputs") !== undefined) {
+    throw new StatusUsageError(
+      "--stack and --outputs both name where the outputs come from: pass one of them.",
+    );
+  }
+  const flags: Record<string, string> = {};
+  for (const [flag, field] of Object.entries(FLAG_TO_FIELD)) {
+    const value = text(flag);
+    if (value !== undefined) {
+      flags[field] = value;
+    }
+  }
+  const problem = targetProblem(flags, "--");
+  if (problem !== undefined) {
+    throw new StatusUsageError(problem);
+  }
+  const number = (flag: string, fallback: number): number => {
+    const value = text(flag);
+    if (value === undefined) {
+      return fallback;
+    }
+    if (!/^\d+$/.test(value)) {
+      throw new StatusUsageError(`--${flag} must be a whole number, 0 or more; got "${value}".`);
+    }
+    return Number(value);
+  };
+  const thresholds: Thresholds = {
+    warnDays: number("warn-days", DEFAULT_THRESHOLDS.warnDays),
+    criticalDays: number("critical-days", DEFAULT_THRESHOLDS.criticalDays),
+    graceHours: number("grace-hours", DEFAULT_THRESHOLDS.graceHours),
+  };
+  const thresholdProblem = thresholdsProblem(thresholds);
+  if (thresholdProblem !== undefined) {
+    throw new StatusUsageError(thresholdProblem);
+  }
+  return {
+    ...(text("stack") !== undefined ? { stack: text("stack") } : {}),
+    ...(text("outputs") !== undefined ? { outputsFile: text("outputs") } : {}),
+    flags: flags as StatusTarget,
+    thresholds,
+    json: values.json === true,
+    graphUrl: graphUrl(text("graph-url")),
+    help: values.help === true,
+  };
+}
+
+/** Checks and normalizes `--graph-url`: https, or http on a loopback host; no trailing slash. */
+export function graphUrl(value: string | undefined): string {
+  if (value === undefined) {
+    return DEFAULT_GRAPH_URL;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new StatusUsageError(
+      "--graph-url must be an absolute https:// URL, e.g. https://graph.microsoft.us/v1.0.",
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new StatusUsageError("--graph-url must not hold a user name, password, query or fragment.");
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    throw new StatusUsageError(
+      "--graph-url must use https:// (http:// only on 127.0.0.1, ::1 and localhost, for the emulator).",
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+/** Whether a Graph URL is on a loopback host (where the test token is accepted). */
+export function isLoopbackUrl(value: string): boolean {
+  return isLoopbackHost(new URL(value).hostname);
+}
+
+/**
+ * The {@link StatusTarget} in the JSON of `pulumi stack output --json`. Outputs it does not use
+ * are ignored; a secret output (shown as `[secret]`) is ignored too. `source` names the file or
+ * stack in messages.
+ */
+export function parseStackOutputs(text: string, source: string): StatusTarget {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new StatusUsageError(
+      `${source} is not JSON: give the output of \`pulumi stack output --json\` (without --show-secrets).`,
+    );
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new StatusUsageError(
+      `${source} is not a JSON object of stack outputs: give the output of \`pulumi stack output --json\`.`,
+    );
+  }
+  const outputs = data as Record<string, unknown>;
+  const target: Record<string, string> = {};
+  for (const [output, field] of Object.entries(STATUS_OUTPUTS)) {
+    const value = outputs[output];
+    if (typeof value === "string" && value.trim() !== "" && value !== "[secret]") {
+      target[field] = value.trim();
+    }
+  }
+  const problem = targetProblem(target, `${source}: output `, true);
+  if (problem !== undefined) {
+    throw new StatusUsageError(problem);
+  }
+  return target as StatusTarget;
+}
+
+const OUTPUT_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(STATUS_OUTPUTS).map(([output, field]) => [field, output]),
+);
+const FLAG_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(FLAG_TO_FIELD).map(([flag, field]) => [field, flag]),
+);
+
+/** The first value that has the wrong form. Never quotes anything that could be secret (none of these are). */
+function targetProblem(
+  values: Record<string, string>,
+  prefix: string,
+  fromOutputs = false,
+): string | undefined {
+  const name = (field: string): string => `${prefix}${fromOutputs ? OUTPUT_OF[field] : FLAG_OF[field]}`;
+  for (const field of ["clientId", "optimaKeyId", "activeKeyId", "previousKeyId", "tenantId"]) {
+    const value = values[field];
+    if (value !== undefined && !isGuid(value)) {
+      return `${name(field)} must be a GUID; got "${value}".`;
+    }
+  }
+  for (const field of ["orgId", "mpnId"]) {
+    const value = values[field];
+    if (value !== undefined && !/^\d{1,20}$/.test(value)) {
+      return `${name(field)} must be digits only; got "${value}".`;
+    }
+  }
+  if (values.target !== undefined && values.target !== "csp-partner" && values.target !== "bill-connect") {
+    return `${name("target")} must be "csp-partner" or "bill-connect"; got "${values.target}".`;
+  }
+  if (values.nextRotationAt !== undefined && !Number.isFinite(Date.parse(values.nextRotationAt))) {
+    return `${name("nextRotationAt")} must be an ISO 8601 date-time; got "${values.nextRotationAt}".`;
+  }
+  return undefined;
+}
+
+/** Outputs, then flags over them. */
+export function mergeTarget(outputs: StatusTarget, flags: StatusTarget): StatusTarget {
+  return { ...outputs, ...flags };
+}
