@@ -126,6 +126,80 @@ function pulumiUpStack(command: string): { stack?: string; problem?: string } {
   return { stack: w[EXPECTED_UP.length] };
 }
 
+/**
+ * What lets the next scheduled run recover from a run that was killed part-way (README.md, "When a
+ * run was interrupted"; tests/engine/interrupted.test.ts shows each step is needed), in the job's
+ * order: `pulumi cancel --yes` for the same stack before `pulumi up` (a SIGKILLed run leaves its
+ * lock: pulumi/pulumi pkg/backend/diy/lock.go "delete the lock file with `pulumi cancel`"), then
+ * `pulumi refresh --clear-pending-creates --yes` (non-interactive runs keep pending creates:
+ * pkg/cmd/pulumi/operations/refresh.go, v3.259), and after `pulumi up` the untracked-keys
+ * script with `--remove`. `commands` are the job's shell commands in order; `stack` is the word
+ * `pulumi up` passes to `--stack`.
+ */
+function interruptedRunProblems(commands: readonly string[], stack: string | undefined): string[] {
+  const problems: string[] = [];
+  const stackOf = (c: string): string | undefined => {
+    const w = words(c);
+    const i = w.indexOf("--stack");
+    return i >= 0 ? w[i + 1] : undefined;
+  };
+  const find = (pattern: RegExp): number => commands.findIndex((c) => pattern.test(c));
+  const up = find(PULUMI_UP);
+  const cancel = find(/\bpulumi\s+cancel\b/);
+  const refresh = find(/\bpulumi\s+refresh\b/);
+  const sweep = find(/\buntracked-keys\b/);
+  if (cancel < 0) {
+    problems.push(
+      "no `pulumi cancel --yes` before pulumi up: a killed run's lock would fail every later run",
+    );
+  } else {
+    if (!(cancel < up)) {
+      problems.push("pulumi cancel runs after pulumi up");
+    }
+    if (!words(commands[cancel]).includes("--yes")) {
+      problems.push("pulumi cancel without --yes waits for a confirmation nobody gives");
+    }
+    if (stackOf(commands[cancel]) !== stack) {
+      problems.push("pulumi cancel names another stack than pulumi up");
+    }
+  }
+  if (refresh < 0) {
+    problems.push(
+      "no `pulumi refresh --clear-pending-creates --yes` before pulumi up: a killed run's pending create stays",
+    );
+  } else {
+    const w = words(commands[refresh]);
+    if (!(refresh < up) || !(cancel < refresh)) {
+      problems.push("pulumi refresh must run after pulumi cancel and before pulumi up");
+    }
+    if (!w.includes("--clear-pending-creates")) {
+      problems.push("pulumi refresh without --clear-pending-creates keeps a killed run's pending creates");
+    }
+    if (!w.includes("--yes")) {
+      problems.push("pulumi refresh without --yes waits for a confirmation nobody gives");
+    }
+    if (stackOf(commands[refresh]) !== stack) {
+      problems.push("pulumi refresh names another stack than pulumi up");
+    }
+  }
+  if (sweep < 0) {
+    problems.push(
+      "no untracked-keys --remove after pulumi up: a key a killed run made would stay valid, untracked",
+    );
+  } else {
+    if (!(sweep > up)) {
+      problems.push("untracked-keys runs before pulumi up; it may remove keys only after a successful run");
+    }
+    if (!words(commands[sweep]).includes("--remove")) {
+      problems.push("untracked-keys without --remove only reports");
+    }
+    if (stackOf(commands[sweep]) !== stack) {
+      problems.push("untracked-keys names another stack than pulumi up");
+    }
+  }
+  return problems;
+}
+
 /** A stack name as the Pulumi CLI takes it: `stack`, `project/stack` or `org/project/stack`. */
 const STACK_NAME = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+){0,2}$/;
 
@@ -297,6 +371,12 @@ function checkGitHubWorkflow(doc: Json): string[] {
       "concurrency.cancel-in-progress: must be false; cancelling mid-update can leave the stack locked",
     );
   }
+  problems.push(
+    ...interruptedRunProblems(
+      steps.flatMap((s) => shellCommands(str(s.run) ?? "")),
+      up.stack,
+    ),
+  );
 
   // Setup steps, in order, before the rotation.
   const indexOf = (what: string, predicate: (s: Json) => boolean): number => {
@@ -493,6 +573,12 @@ function checkAzurePipeline(doc: Json): string[] {
       );
     }
   }
+  problems.push(
+    ...interruptedRunProblems(
+      steps.flatMap((s) => shellCommands(adoScript(s))),
+      up.stack,
+    ),
+  );
   if (upStep.continueOnError === true) {
     problems.push("the pulumi up step has continueOnError: a failed rotation must fail the run");
   }
@@ -655,6 +741,14 @@ describe(GITHUB_WORKFLOW, () => {
     list(rec(rec(doc.jobs).rotate).steps)
       .map(rec)
       .find((s) => (str(s.uses) ?? "").startsWith(`${action}@`) || str(s.run) === action) ?? {};
+  const recoverStep = (doc: Json): Json =>
+    list(rec(rec(doc.jobs).rotate).steps)
+      .map(rec)
+      .find((s) => /pulumi (cancel|refresh)/.test(str(s.run) ?? "")) ?? {};
+  const sweepStep = (doc: Json): Json =>
+    list(rec(rec(doc.jobs).rotate).steps)
+      .map(rec)
+      .find((s) => /untracked-keys|echo done/.test(str(s.run) ?? "")) ?? {};
 
   it("passes every check", () => {
     expect(checkGitHubWorkflow(workflow)).toEqual([]);
@@ -701,6 +795,40 @@ describe(GITHUB_WORKFLOW, () => {
       /does not set/,
     ],
     ["a failed run is tolerated", (d) => (rotateStep(d)["continue-on-error"] = true), /continue-on-error/],
+    [
+      "a killed run's lock is not released",
+      (d) => (recoverStep(d).run = 'pulumi refresh --clear-pending-creates --yes --stack "$PULUMI_STACK"'),
+      /no `pulumi cancel --yes`/,
+    ],
+    [
+      "pending creates are kept",
+      (d) => (recoverStep(d).run = String(recoverStep(d).run).replace(" --clear-pending-creates", "")),
+      /without --clear-pending-creates/,
+    ],
+    [
+      "the refresh asks for a confirmation",
+      (d) => (recoverStep(d).run = String(recoverStep(d).run).replace("creates --yes", "creates")),
+      /refresh without --yes/,
+    ],
+    [
+      "the recovery runs after the rotation",
+      (d) => {
+        const steps = list(rec(rec(d.jobs).rotate).steps);
+        const recover = steps.indexOf(recoverStep(d));
+        steps.push(...steps.splice(recover, 1));
+      },
+      /pulumi cancel runs after pulumi up/,
+    ],
+    [
+      "untracked keys are only reported",
+      (d) => (sweepStep(d).run = String(sweepStep(d).run).replace(" --remove", "")),
+      /only reports/,
+    ],
+    [
+      "untracked keys are not looked for",
+      (d) => (sweepStep(d).run = "echo done"),
+      /no untracked-keys --remove/,
+    ],
     ["Node 18 is used", (d) => (rec(step(d, "actions/setup-node").with)["node-version"] = 18), /Node\.js 24/],
     ["npm install replaces npm ci", (d) => (step(d, "npm ci").run = "npm install"), /npm ci/],
     [
@@ -745,6 +873,10 @@ describe(AZURE_PIPELINE, () => {
   const pipeline = load(AZURE_PIPELINE);
   const steps = (doc: Json): Json[] => adoJobs(doc).flatMap(adoSteps);
   const rotateStep = (doc: Json): Json => steps(doc).find((s) => str(s.task) === "AzureCLI@2") ?? {};
+  const editScript = (doc: Json, edit: (text: string) => string): void => {
+    const inputs = rec(rotateStep(doc).inputs);
+    inputs.inlineScript = edit(str(inputs.inlineScript) ?? "");
+  };
 
   it("passes every check", () => {
     expect(checkAzurePipeline(pipeline)).toEqual([]);
@@ -835,6 +967,38 @@ describe(AZURE_PIPELINE, () => {
       /npm ci/,
     ],
     ["a failed run is tolerated", (d) => (rotateStep(d).continueOnError = true), /continueOnError/],
+    [
+      "a killed run's lock is not released",
+      (d) => editScript(d, (t) => t.replace(/^.*pulumi cancel.*$/m, "")),
+      /no `pulumi cancel --yes`/,
+    ],
+    [
+      "pending creates are kept",
+      (d) => editScript(d, (t) => t.replace(" --clear-pending-creates", "")),
+      /without --clear-pending-creates/,
+    ],
+    [
+      "the cancel asks for a confirmation",
+      (d) => editScript(d, (t) => t.replace("cancel --yes", "cancel")),
+      /cancel without --yes/,
+    ],
+    [
+      "untracked keys are removed before the rotation",
+      (d) =>
+        editScript(d, (t) => {
+          const line = /^.*untracked-keys.*$/m.exec(t)?.[0] ?? "";
+          return t.replace(line, "").replace(/^(\s*)(pulumi cancel)/m, `$1${line.trim()}\n$1$2`);
+        }),
+      /untracked-keys runs before pulumi up/,
+    ],
+    [
+      "untracked keys are checked for another stack",
+      (d) =>
+        editScript(d, (t) =>
+          t.replace(/untracked-keys -- --stack "\$PULUMI_STACK"/, "untracked-keys -- --stack other"),
+        ),
+      /untracked-keys names another stack/,
+    ],
     [
       "a literal token is mapped",
       (d) => (rec(rotateStep(d).env).OPTIMA_REFRESH_TOKEN = "4fT9kQ2mZr7LpX1vB8nW3cY6hJ0dSg5a"),

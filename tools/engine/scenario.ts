@@ -17,7 +17,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT, type CommandResult, type EngineWorkspace, type PulumiCli } from "./workspace";
+import {
+  REPO_ROOT,
+  type CommandResult,
+  type EngineWorkspace,
+  type PulumiCli,
+  type RunningCommand,
+} from "./workspace";
 import { World, engineCli, type WorldOptions } from "./world";
 
 /** A whole scenario may take this long (it runs several `pulumi` commands). */
@@ -69,6 +75,24 @@ export function checkout(commit: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), `optima-csp-${commit}-`));
   execFileSync("sh", ["-c", `git archive ${commit} | tar -x -C '${dir}'`], { cwd: REPO_ROOT });
   return dir;
+}
+
+/**
+ * Waits until `ready()` holds, polling every 100 ms for at most `timeoutMs`; throws `what` when it
+ * never does.
+ */
+export async function waitUntil(what: string, ready: () => boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < Math.ceil(timeoutMs / 100) + 1; i++) {
+    if (ready()) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
 }
 
 /** One engine step: `<op> <resource name>`, e.g. `create-replacement optima-csp-key-a`. */
@@ -127,7 +151,12 @@ export class Scenario {
 
   /** What the CI examples run on their schedule, at the world's current instant. */
   scheduledRun(extra: readonly string[] = []): Promise<RunResult> {
-    return this.pulumi([
+    return this.pulumi(this.scheduledArgs(extra));
+  }
+
+  /** The command line of {@link scheduledRun}, for {@link startScheduledRun}. */
+  private scheduledArgs(extra: readonly string[]): string[] {
+    return [
       "up",
       "--refresh",
       "--yes",
@@ -136,7 +165,15 @@ export class Scenario {
       "--config",
       `optima-csp:clock=${this.world.emulator.clock.iso()}`,
       ...extra,
-    ]);
+    ];
+  }
+
+  /**
+   * Starts the scheduled run and returns at once, for a scenario that kills it part-way
+   * (`kill()`: SIGKILL to the CLI and every plugin, as a CI runner's timeout does).
+   */
+  startScheduledRun(extra: readonly string[] = []): RunningCommand {
+    return this.ws.start(this.scheduledArgs(extra));
   }
 
   /** `pulumi preview --expect-no-changes` at the world's current instant. */

@@ -28,6 +28,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -110,6 +111,18 @@ export interface CommandResult {
   /** stdout and stderr together, for messages. */
   readonly output: string;
   readonly ms: number;
+}
+
+/** A command started with {@link EngineWorkspace.start}. */
+export interface RunningCommand {
+  /** The CLI's process ID, which is also its process group's. */
+  readonly pid: number;
+  /** What it printed so far. */
+  output(): string;
+  /** SIGKILL to the whole process group; resolves once the CLI has exited. */
+  kill(): Promise<CommandResult & { readonly killed: boolean }>;
+  /** Resolves when the CLI has exited (by itself or killed). */
+  readonly done: Promise<CommandResult & { readonly killed: boolean }>;
 }
 
 export interface WorkspaceOptions {
@@ -223,6 +236,112 @@ export class EngineWorkspace {
     });
   }
 
+  /**
+   * Starts `pulumi <args>` in its own process group and returns at once: `kill()` sends SIGKILL to
+   * the whole tree (the CLI, the language host, the program and every provider plugin), as a CI
+   * runner does when a job times out or is cancelled, and `done` resolves when the CLI has exited.
+   * The engine starts each plugin in a process group of its own (`cmdutil.RegisterProcessGroup`,
+   * `Setpgid: true`: pulumi/pulumi sdk/go/common/util/cmdutil/child_unix.go, called from
+   * sdk/go/common/resource/plugin/plugin.go, v3.259), so the CLI's group alone is not enough:
+   * see {@link killTree}.
+   * The command is killed the same way after `timeoutMs`. Unlike {@link run}, nothing gets the
+   * chance to clean up: no lock released, no pending operation cleared.
+   */
+  start(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunningCommand {
+    const started = Date.now();
+    const child = spawn(this.options.cli.path, [...args, "--color", "never"], {
+      cwd: this.projectDir,
+      env: { ...this.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group, so -pid reaches the plugins too
+    });
+    let stdout = "";
+    let stderr = "";
+    let killed = false;
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const killGroup = (): void => {
+      killed = true;
+      if (child.pid !== undefined) {
+        killTree(child.pid);
+      }
+    };
+    const timer = setTimeout(killGroup, opts.timeoutMs ?? COMMAND_TIMEOUT_MS);
+    const done = new Promise<CommandResult & { readonly killed: boolean }>((resolve, reject) => {
+      child.on("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        const result = {
+          args,
+          code: code ?? (signal ? 128 : 1),
+          stdout,
+          stderr,
+          output: `${stdout}${stderr}`,
+          ms: Date.now() - started,
+          killed,
+        };
+        this.history.push(result);
+        resolve(result);
+      });
+    });
+    return {
+      pid: child.pid ?? -1,
+      output: () => `${stdout}${stderr}`,
+      kill: async () => {
+        killGroup();
+        return done;
+      },
+      done,
+    };
+  }
+
+  /**
+   * Runs another program (not `pulumi`) in the project copy with the same environment, the CLI's
+   * folder first on PATH so that the program finds `pulumi` as a CI job does: for the repository's
+   * scripts that a CI example runs between `pulumi` commands. Never throws for a non-zero exit.
+   */
+  runProgram(
+    command: string,
+    args: readonly string[],
+    opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<CommandResult> {
+    const started = Date.now();
+    const env = { ...this.env, ...opts.env };
+    env.PATH = [path.dirname(this.options.cli.path), env.PATH].join(path.delimiter);
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, [...args], {
+        cwd: this.projectDir,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? COMMAND_TIMEOUT_MS);
+      child.on("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        const result: CommandResult = {
+          args: [command, ...args],
+          code: code ?? (signal ? 128 : 1),
+          stdout,
+          stderr,
+          output: `${stdout}${stderr}`,
+          ms: Date.now() - started,
+        };
+        this.history.push(result);
+        resolve(result);
+      });
+    });
+  }
+
   /** Like {@link run}, but throws with the command's output when it exits non-zero. */
   async ok(
     args: readonly string[],
@@ -285,6 +404,68 @@ export class EngineWorkspace {
     if (!process.env.OPTIMA_CSP_KEEP_ENGINE_WORKSPACE) {
       rmSync(this.root, { recursive: true, force: true });
     }
+  }
+}
+
+/** Parent PID of each process, from /proc (Linux); empty elsewhere. */
+function parents(): Map<number, number> {
+  const map = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return map;
+  }
+  for (const entry of entries) {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      map.set(Number(entry), ppid);
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  return map;
+}
+
+/**
+ * SIGKILL to a process and every descendant, each in whatever process group it is. The tree is
+ * frozen first (SIGSTOP, repeated while new descendants appear, at most 5 passes) so that nothing
+ * it spawns escapes, then killed: like a CI runner's job timeout, nobody gets to clean up.
+ */
+export function killTree(root: number): void {
+  const signal = (pid: number, sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // Gone already.
+    }
+  };
+  const tree = new Set<number>([root]);
+  for (let pass = 0; pass < 5; pass++) {
+    for (const pid of tree) {
+      signal(pid, "SIGSTOP");
+    }
+    const before = tree.size;
+    const ppids = parents();
+    let grew = true;
+    for (let depth = 0; grew && depth < 32; depth++) {
+      grew = false;
+      for (const [pid, ppid] of ppids) {
+        if (tree.has(ppid) && !tree.has(pid)) {
+          tree.add(pid);
+          grew = true;
+        }
+      }
+    }
+    if (tree.size === before) {
+      break;
+    }
+  }
+  signal(-root, "SIGKILL");
+  for (const pid of tree) {
+    signal(pid, "SIGKILL");
   }
 }
 
