@@ -294,6 +294,19 @@ describe("optima-csp status against the emulator", () => {
     );
   });
 
+  test("Graph refuses the token (401, e.g. expired): could not check, says to sign in again, not to grant a permission", async () => {
+    const w = world();
+    const result = await status(w, [], { OPTIMA_CSP_GRAPH_TOKEN: "expired.or.revoked" });
+    expect(result.exitCode).toBe(3);
+    expect(verdictLine(result)).toMatch(
+      new RegExp(
+        `^UNKNOWN \\(could not check\\) \\(exit 3\\): Could not sign in for Microsoft Graph \\(the Web App ${CLIENT_ID}\\): .*HTTP 401`,
+      ),
+    );
+    expect(result.stdout).toContain("Sign in for DefaultAzureCredential");
+    expect(result.stdout).not.toContain("Application.Read.All (or make it an owner");
+  });
+
   test("Optima unreachable: could not check", async () => {
     const w = world();
     const result = await status(w, [], {

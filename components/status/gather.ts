@@ -262,6 +262,11 @@ function failure(error: unknown, service: "Graph" | "Optima"): LookupFailure {
   const message = error instanceof Error ? error.message : String(error);
   const details = error as { status?: unknown; kind?: unknown; tokenRequest?: unknown };
   const status = typeof details.status === "number" ? details.status : undefined;
+  // Graph answers 401 for a token it does not take (expired, revoked, another audience): the fix is
+  // to sign in again, not a permission. 403 is a permission the signed-in identity lacks.
+  if (service === "Graph" && status === 401) {
+    return { ok: false, reason: "sign-in", detail: message };
+  }
   if (status === 401 || status === 403) {
     return {
       ok: false,
