@@ -19,19 +19,18 @@ function isLeakDetector(listener: Listener): boolean {
   return Function.prototype.toString.call(listener).includes("leakedPromises");
 }
 
-let before: readonly Listener[] = [];
-
-beforeAll(() => {
-  before = process.listeners("exit") as Listener[];
-});
-
-function removeAddedLeakDetectors(): void {
+/**
+ * Removes every SDK leak detector on the process, whichever file's SDK copy added it: in a jest
+ * worker none of them can report anything useful (their module copies are gone), and each one left
+ * runs at the worker's exit, for every copy the worker ever loaded.
+ */
+function removeLeakDetectors(): void {
   for (const listener of process.listeners("exit") as Listener[]) {
-    if (!before.includes(listener) && isLeakDetector(listener)) {
+    if (isLeakDetector(listener)) {
       process.removeListener("exit", listener);
     }
   }
 }
 
-afterEach(removeAddedLeakDetectors);
-afterAll(removeAddedLeakDetectors);
+afterEach(removeLeakDetectors);
+afterAll(removeLeakDetectors);

@@ -199,23 +199,38 @@ export class EngineWorkspace {
     }
   }
 
-  /** Runs `pulumi <args>` in the project copy; never throws for a non-zero exit. */
-  run(
+  /**
+   * Spawns a command in the project copy and collects its output into a {@link CommandResult},
+   * recorded in {@link history}. After `timeoutMs` (default {@link COMMAND_TIMEOUT_MS}) it calls
+   * `onTimeout`, or SIGKILLs the process.
+   */
+  private spawnCollected(
+    command: string,
     args: readonly string[],
-    opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-  ): Promise<CommandResult> {
+    shown: readonly string[],
+    opts: {
+      env: NodeJS.ProcessEnv;
+      timeoutMs?: number;
+      detached?: boolean;
+      onTimeout?: (pid: number) => void;
+    },
+  ): { pid: number; output: () => string; done: Promise<CommandResult> } {
     const started = Date.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.options.cli.path, [...args, "--color", "never"], {
-        cwd: this.projectDir,
-        env: { ...this.env, ...opts.env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-      const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? COMMAND_TIMEOUT_MS);
+    const child = spawn(command, [...args], {
+      cwd: this.projectDir,
+      env: opts.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: opts.detached ?? false,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const timer = setTimeout(
+      () => (opts.onTimeout && child.pid !== undefined ? opts.onTimeout(child.pid) : child.kill("SIGKILL")),
+      opts.timeoutMs ?? COMMAND_TIMEOUT_MS,
+    );
+    const done = new Promise<CommandResult>((resolve, reject) => {
       child.on("error", (error) => {
         clearTimeout(timer);
         reject(error);
@@ -223,7 +238,7 @@ export class EngineWorkspace {
       child.on("close", (code, signal) => {
         clearTimeout(timer);
         const result: CommandResult = {
-          args,
+          args: shown,
           code: code ?? (signal ? 128 : 1),
           stdout,
           stderr,
@@ -234,6 +249,18 @@ export class EngineWorkspace {
         resolve(result);
       });
     });
+    return { pid: child.pid ?? -1, output: () => `${stdout}${stderr}`, done };
+  }
+
+  /** Runs `pulumi <args>` in the project copy; never throws for a non-zero exit. */
+  run(
+    args: readonly string[],
+    opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<CommandResult> {
+    return this.spawnCollected(this.options.cli.path, [...args, "--color", "never"], args, {
+      env: { ...this.env, ...opts.env },
+      timeoutMs: opts.timeoutMs,
+    }).done;
   }
 
   /**
@@ -248,50 +275,25 @@ export class EngineWorkspace {
    * chance to clean up: no lock released, no pending operation cleared.
    */
   start(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): RunningCommand {
-    const started = Date.now();
-    const child = spawn(this.options.cli.path, [...args, "--color", "never"], {
-      cwd: this.projectDir,
-      env: { ...this.env, ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true, // its own process group, so -pid reaches the plugins too
-    });
-    let stdout = "";
-    let stderr = "";
     let killed = false;
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const killGroup = (): void => {
+    const killGroup = (pid: number): void => {
       killed = true;
-      if (child.pid !== undefined) {
-        killTree(child.pid);
-      }
+      killTree(pid);
     };
-    const timer = setTimeout(killGroup, opts.timeoutMs ?? COMMAND_TIMEOUT_MS);
-    const done = new Promise<CommandResult & { readonly killed: boolean }>((resolve, reject) => {
-      child.on("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        const result = {
-          args,
-          code: code ?? (signal ? 128 : 1),
-          stdout,
-          stderr,
-          output: `${stdout}${stderr}`,
-          ms: Date.now() - started,
-          killed,
-        };
-        this.history.push(result);
-        resolve(result);
-      });
+    const spawned = this.spawnCollected(this.options.cli.path, [...args, "--color", "never"], args, {
+      env: { ...this.env, ...opts.env },
+      timeoutMs: opts.timeoutMs,
+      detached: true, // its own process group, so -pid reaches the plugins too
+      onTimeout: killGroup,
     });
+    const done = spawned.done.then((result) => ({ ...result, killed }));
     return {
-      pid: child.pid ?? -1,
-      output: () => `${stdout}${stderr}`,
+      pid: spawned.pid,
+      output: spawned.output,
       kill: async () => {
-        killGroup();
+        if (spawned.pid > 0) {
+          killGroup(spawned.pid);
+        }
         return done;
       },
       done,
@@ -308,38 +310,9 @@ export class EngineWorkspace {
     args: readonly string[],
     opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
   ): Promise<CommandResult> {
-    const started = Date.now();
     const env = { ...this.env, ...opts.env };
     env.PATH = [path.dirname(this.options.cli.path), env.PATH].join(path.delimiter);
-    return new Promise((resolve, reject) => {
-      const child = spawn(command, [...args], {
-        cwd: this.projectDir,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-      const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? COMMAND_TIMEOUT_MS);
-      child.on("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        const result: CommandResult = {
-          args: [command, ...args],
-          code: code ?? (signal ? 128 : 1),
-          stdout,
-          stderr,
-          output: `${stdout}${stderr}`,
-          ms: Date.now() - started,
-        };
-        this.history.push(result);
-        resolve(result);
-      });
-    });
+    return this.spawnCollected(command, args, [command, ...args], { env, timeoutMs: opts.timeoutMs }).done;
   }
 
   /** Like {@link run}, but throws with the command's output when it exits non-zero. */
