@@ -21,7 +21,7 @@ import {
   valueOf,
   without,
 } from "./support/mocks";
-import { AZURE_CLI_CLIENT_ID } from "../components/azure/webApp";
+import { AZURE_CLI_CLIENT_ID, firstLine } from "../components/azure/webApp";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
 const PLAN = planRotation({ now: NOW });
@@ -709,4 +709,15 @@ describe("inputs given as Outputs at construction", () => {
     const inputs = unwrapSecrets(run.byName("conn-registration").inputs) as Record<string, unknown>;
     expect(inputs).toMatchObject({ mpnId: "12a4", domain: "bücher.example", orgId: "org-42" });
   });
+});
+
+test("a provider's error is quoted by its first cause, past go-multierror's count line", () => {
+  const cause = `Application not found: no applications found matching filter: "appId eq '00000000-0000-0000-0000-000000000000'"`;
+  expect(firstLine(new Error(`1 error occurred:\n\t* ${cause}\n\n`))).toBe(cause);
+  expect(
+    firstLine(
+      new Error(`invoking azuread:index/getApplication:getApplication: 1 error occurred:\n\t* ${cause}`),
+    ),
+  ).toBe(cause);
+  expect(firstLine(new Error(`${cause}\nmore`))).toBe(cause);
 });

@@ -245,6 +245,11 @@ export function firstLine(error: unknown): string | undefined {
       : typeof (error as { message?: unknown } | null)?.message === "string"
         ? (error as { message: string }).message
         : undefined;
-  const line = message?.split("\n").find((l) => l.trim().length > 0);
-  return line?.trim().slice(0, 300);
+  // Bridged providers join diagnostics with go-multierror ("1 error occurred:" then "\t* …",
+  // pulumi-terraform-bridge pkg/tfshim/sdk-v2/provider.go): skip the count, keep the first cause.
+  const line = message
+    ?.split("\n")
+    .map((l) => l.trim().replace(/^\*\s*/, ""))
+    .find((l) => l.length > 0 && !/(^|:\s*)\d+ errors? occurred:$/.test(l));
+  return line?.slice(0, 300);
 }
