@@ -20,6 +20,10 @@
  * Ownership (`Application.ReadWrite.OwnedBy` on apps the caller owns) is modelled as the app
  * permission itself: the emulator does not track owners.
  *
+ * Not from a source: the answer to `removePassword` with a key ID the app does not have. The
+ * reference names none; the emulator answers 400 `Request_BadRequest`, and the azuread double
+ * (like terraform-provider-azuread v3.8.0, whose delete fails on any error) fails on it.
+ *
  * Error bodies have Graph's shape `{ error: { code, message, innerError } }` ("Microsoft Graph
  * error responses and resource types") and never carry a secret.
  */
