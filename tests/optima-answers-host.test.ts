@@ -9,6 +9,7 @@
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tools/host";
+import { isolatedHostEnv } from "../tools/support-engine";
 
 const REFRESH_TOKEN = "answers-host-refresh-token-71c4";
 const SECRET = "answers-host-app-secret-3e9a";
@@ -23,15 +24,8 @@ const HTML = "<!doctype html><html><body><h1>Sign in to continue</h1></body></ht
 const MAY_EXIST =
   " The registration may have been made anyway: running `pulumi up` again adopts it rather than duplicating it.";
 
-const NO_OPTIMA_ENV: Record<string, undefined> = {
-  OPTIMA_REFRESH_TOKEN: undefined,
-  OPTIMA_SERVICE_ACCOUNT_ID: undefined,
-  OPTIMA_SERVICE_ACCOUNT_SECRET: undefined,
-  OPTIMA_REGION: undefined,
-  OPTIMA_API_URL: undefined,
-  OPTIMA_FLEXERA_API_URL: undefined,
-  OPTIMA_AUTH_URL: undefined,
-};
+/** No OPTIMA_* variable reaches the host: settings come from Configure only. */
+const NO_OPTIMA_ENV = isolatedHostEnv();
 
 let emulator: Emulator;
 let providerText: string;

@@ -8,6 +8,7 @@
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tools/host";
+import { isolatedHostEnv } from "../tools/support-engine";
 
 const REFRESH_TOKEN = "host-test-refresh-token-c7e2";
 /** Present in this process's environment while the provider is serialized: must not be captured. */
@@ -21,15 +22,7 @@ const FORBIDDEN_ORG = "13";
 const TYPE = "pulumi-nodejs:dynamic/optima-csp:Registration";
 
 /** No OPTIMA_* variable reaches the host: settings come from Configure only. */
-const NO_OPTIMA_ENV: Record<string, undefined> = {
-  OPTIMA_REFRESH_TOKEN: undefined,
-  OPTIMA_SERVICE_ACCOUNT_ID: undefined,
-  OPTIMA_SERVICE_ACCOUNT_SECRET: undefined,
-  OPTIMA_REGION: undefined,
-  OPTIMA_API_URL: undefined,
-  OPTIMA_FLEXERA_API_URL: undefined,
-  OPTIMA_AUTH_URL: undefined,
-};
+const NO_OPTIMA_ENV = isolatedHostEnv();
 
 let emulator: Emulator;
 let providerText: string;
