@@ -19,19 +19,20 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import {
   REPO_ROOT,
+  findPulumi,
   type CommandResult,
   type EngineWorkspace,
   type PulumiCli,
   type RunningCommand,
 } from "./workspace";
-import { World, engineCli, type WorldOptions } from "./world";
+import { World, type WorldOptions } from "./world";
 
 /** A whole scenario may take this long (it runs several `pulumi` commands). */
 export const SCENARIO_TIMEOUT_MS = 15 * 60_000;
 
 /** The CLI the scenarios use, or undefined after printing why they are skipped. */
 export function cliOrNotice(): PulumiCli | undefined {
-  const cli = engineCli();
+  const cli = findPulumi();
   if (cli === undefined) {
     if (process.env.OPTIMA_CSP_REQUIRE_ENGINE === "1") {
       throw new Error(

@@ -514,6 +514,6 @@ if (require.main === module) {
   console.log(
     cli
       ? `Engine scenarios: Pulumi CLI ${cli.version} (${cli.source}: ${cli.path})`
-      : "Engine scenarios: no Pulumi CLI found; they will be skipped (see tests/engine/scenario.ts).",
+      : "Engine scenarios: no Pulumi CLI found; they will be skipped (see tools/engine/scenario.ts).",
   );
 }

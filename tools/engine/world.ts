@@ -7,7 +7,7 @@
  * holds, whether Entra ID accepts it.
  */
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator, type DirectoryPassword } from "../emulator";
-import { EngineWorkspace, findPulumi, type CommandResult, type PulumiCli } from "./workspace";
+import { EngineWorkspace, type CommandResult, type PulumiCli } from "./workspace";
 
 export const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
 export const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
@@ -122,11 +122,6 @@ export class World {
   close(): Promise<void> {
     return this.emulator.close();
   }
-}
-
-/** The CLI, or undefined; see tests/engine/README in the module comment of engine tests. */
-export function engineCli(): PulumiCli | undefined {
-  return findPulumi();
 }
 
 export type { CommandResult };
