@@ -1,5 +1,5 @@
 /**
- * The emulator honours the Optima API contract (README.md, "Optima API contract"): token endpoints,
+ * The emulator honours the Optima API contract (docs/optima-api.md): token endpoints,
  * both registration APIs, the bill-connect validation, the simulated Entra ID token endpoint,
  * auth, faults, and that no secret is ever echoed. Plain `fetch` calls only: nothing from
  * `components/`, so a client mistake cannot hide an emulator mistake or the other way round.

@@ -69,7 +69,7 @@ export const OPTIMA_SETTINGS = {
 /** The region used when `optima:region` is not set. */
 export const DEFAULT_REGION: OptimaRegion = "us";
 
-/** Public hosts of each region (contract §3). */
+/** Public hosts of each region (docs/optima-api.md §3). */
 export const REGION_ENDPOINTS: Readonly<
   Record<OptimaRegion, { readonly apiUrl: string; readonly flexeraApiUrl: string; readonly authUrl: string }>
 > = {
