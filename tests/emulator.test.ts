@@ -1,12 +1,12 @@
 /**
- * The emulator honours the Optima API contract (README.md, "Optima API contract"): token endpoints,
+ * The emulator honours the Optima API contract (docs/optima-api.md): token endpoints,
  * both registration APIs, the bill-connect validation, the simulated Entra ID token endpoint,
  * auth, faults, and that no secret is ever echoed. Plain `fetch` calls only: nothing from
  * `components/`, so a client mistake cannot hide an emulator mistake or the other way round.
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { banner, parseCli } from "../tools/emulator";
+import { banner, parseCli } from "../tools/emulator/cli";
 import { startEmulator, type Emulator } from "../tools/emulator/index";
 import { EmulatorState, MAX_RECORDED_REQUESTS } from "../tools/emulator/state";
 
@@ -771,7 +771,7 @@ describe("request log and reset", () => {
   });
 });
 
-describe("npm run emulator (tools/emulator.ts)", () => {
+describe("npm run emulator (tools/emulator/cli.ts)", () => {
   it("parses the port from --port, then PORT, then 8787, with exact errors", () => {
     expect(parseCli([], {})).toEqual({ port: 8787, cspListCarriesFields: false, forbiddenOrgs: [] });
     expect(parseCli([], { PORT: "9000" }).port).toBe(9000);
@@ -805,11 +805,15 @@ describe("npm run emulator (tools/emulator.ts)", () => {
   });
 
   it("serves on the given port and stops cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register", "tools/emulator.ts", "--port", "0"], {
-      cwd: path.join(__dirname, ".."),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["-r", "ts-node/register", "tools/emulator/cli.ts", "--port", "0"],
+      {
+        cwd: path.join(__dirname, ".."),
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";

@@ -5,10 +5,10 @@
 import {
   OptimaConfigError,
   configFromRecord,
-  describeConnection,
   resolveConnection,
   resolveCredential,
 } from "../components/optima/connection";
+import { describeConnection } from "./support/optima-connection";
 
 const noEnv = {};
 const refresh = { "optima:refreshToken": "rt-123" };

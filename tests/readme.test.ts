@@ -117,7 +117,7 @@ describe("README commands", () => {
 
 describe("README emulator line", () => {
   it("gives the emulator's command line exactly as its --help does", () => {
-    const source = readFileSync(path.join(root, "tools", "emulator.ts"), "utf8");
+    const source = readFileSync(path.join(root, "tools", "emulator", "cli.ts"), "utf8");
     const usage = /const USAGE = `Usage: (npm run emulator -- [^\n`]+)/.exec(source)?.[1];
     expect(usage).toBeDefined();
     expect(readme).toContain(`**Emulator** (\`${usage}\`)`);

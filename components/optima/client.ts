@@ -27,7 +27,7 @@ import { OPTIMA_SETTINGS, OptimaConnection, type OptimaSetting } from "./connect
 /** Which API host a request goes to: `optima` (Cost Management, `apiUrl`) or `flexera` (FinOps Onboarding, `flexeraApiUrl`). */
 export type OptimaHost = "optima" | "flexera";
 
-/** The header Optima's backends require on every request (contract §1A). */
+/** The header Optima's backends require on every request (docs/optima-api.md §1A). */
 export const OPTIMA_API_VERSION_HEADER = { "Api-Version": "1.0" } as const;
 
 export interface OptimaRequest {

@@ -20,7 +20,7 @@ export type OptimaCredential =
 
 /**
  * Everything needed to talk to Optima. Holds a credential: keep it in memory only (never in
- * state, outputs or logs); {@link describeConnection} gives a safe summary.
+ * state, outputs or logs).
  */
 export interface OptimaConnection {
   readonly region: OptimaRegion;
@@ -69,7 +69,7 @@ export const OPTIMA_SETTINGS = {
 /** The region used when `optima:region` is not set. */
 export const DEFAULT_REGION: OptimaRegion = "us";
 
-/** Public hosts of each region (contract §3). */
+/** Public hosts of each region (docs/optima-api.md §3). */
 export const REGION_ENDPOINTS: Readonly<
   Record<OptimaRegion, { readonly apiUrl: string; readonly flexeraApiUrl: string; readonly authUrl: string }>
 > = {
@@ -239,19 +239,11 @@ function nonBlank(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-/** A one-line summary safe for logs: hosts, flavor and credential kind, never the credential itself. */
-export function describeConnection(connection: OptimaConnection): string {
-  const who =
-    connection.credential.kind === "service-account"
-      ? `service account ${connection.credential.clientId}`
-      : "refresh token";
-  return (
-    `region ${connection.region}, Optima ${connection.apiUrl}, Flexera ${connection.flexeraApiUrl}, ` +
-    `token endpoint ${connection.authUrl} (${connection.authFlavor}, ${who})`
-  );
-}
-
-/** A {@link ConfigSource} over a plain record, e.g. `{ "optima:region": "eu" }`. */
+/**
+ * A {@link ConfigSource} over a plain record, e.g. `{ "optima:region": "eu" }`. `optima-csp
+ * status` resolves its connection with `configFromRecord({})`: no stack config, so the
+ * environment alone, by the provider's own rules.
+ */
 export function configFromRecord(values: Readonly<Record<string, string | undefined>>): ConfigSource {
   return { get: (key) => values[key] };
 }

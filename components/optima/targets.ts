@@ -287,7 +287,7 @@ const BILL_CONNECT: TargetMapping = {
   mutableFields: ["applicationId", "applicationSecret"],
   requiredFields: ["orgId", "tenantId", "applicationId", "applicationSecret"],
   observedFields: ["applicationId", "tenantId", "billingAccountId"],
-  // Confirmed by the published FinOps Onboarding spec (/work/shared/optima-api.md §1C, S9):
+  // Confirmed by the published FinOps Onboarding spec (docs/optima-api.md §1C, S9):
   // POST answers 201, PATCH and DELETE answer 204.
   writeStatuses: { create: [201], update: [204], remove: [204] },
   collectionPath: (orgId) =>

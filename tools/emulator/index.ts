@@ -4,7 +4,7 @@
  *
  * This module only wires things together: the wire format and validation live in `./wire`, the
  * in-memory state in `./state`, routing in `./server`. It is written from the Optima API contract
- * (README.md, "Optima API contract"), never from the client in `components/`.
+ * (docs/optima-api.md), never from the client in `components/`.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

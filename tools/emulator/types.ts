@@ -2,7 +2,7 @@
  * The public surface of the local Optima + Entra ID emulator (tools/emulator).
  *
  * The emulator is a real HTTP server on 127.0.0.1 that behaves like the Optima APIs as
- * README.md ("Optima API contract") describes them. Tests, `npm run emulator`, the benchmark and
+ * docs/optima-api.md describes them. Tests, `npm run emulator`, the benchmark and
  * the rehearsal start it. It is written from the contract, never from the client's own mapping
  * module, so that a mistake in the client is caught rather than mirrored.
  */
@@ -61,7 +61,7 @@ export interface EmulatorFault {
    * a list page with a `nextPage`), with `contentType` (default `text/html; charset=utf-8` when
    * the body starts with `<`, else `application/json`). Not Optima's own behaviour: it stands for
    * whatever may answer in its place, and for the paging Flexera's APIs use elsewhere
-   * (/work/shared/optima-api.md §1A, §1C: list answers; issue 9: paging with `nextPage`).
+   * (docs/optima-api.md §1D: list answers and paging with `nextPage`).
    */
   readonly body?: string;
   readonly contentType?: string;

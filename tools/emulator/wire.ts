@@ -5,7 +5,7 @@
  * of the Optima / Flexera APIs, the OAuth error bodies of the token endpoints (Flexera One and
  * Entra ID), the JSON representations of stored registrations (never with a secret), request
  * body validation, and fault matching. Everything here follows the Optima API contract
- * (README.md, "Optima API contract"), never the client's own mapping module.
+ * (docs/optima-api.md), never the client's own mapping module.
  */
 import { createHash } from "node:crypto";
 import type { EmulatorFault, StoredBillConnect, StoredCspPartner } from "./types";
@@ -13,7 +13,7 @@ import type { EmulatorFault, StoredBillConnect, StoredCspPartner } from "./types
 /** Content type of Goa error bodies. */
 export const GOA_ERROR_CONTENT_TYPE = "application/vnd.goa.error";
 
-/** The Goa error envelope (contract §1A, §4). */
+/** The Goa error envelope (docs/optima-api.md §4). */
 export interface GoaError {
   readonly name: string;
   readonly id: string;
@@ -177,7 +177,7 @@ const reject = (status: Rejection["status"], message: string): { ok: false; reje
 
 const DIGITS = /^[0-9]+$/;
 const GUID = "[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}";
-/** `GUID:GUID_YYYY-MM-DD` (contract §1C). */
+/** `GUID:GUID_YYYY-MM-DD` (docs/optima-api.md §1C). */
 export const BILLING_ACCOUNT_ID = new RegExp(
   `^${GUID}:${GUID}_2[0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$`,
 );

@@ -6,15 +6,12 @@
  * The only credential it accepts by default is the fixed, non-secret demo refresh token
  * (`DEFAULT_REFRESH_TOKEN`), which it prints. It holds registrations in memory only.
  *
- * Usage: ts-node tools/emulator.ts [--port N] [--token-ttl SECONDS] [--csp-list-carries-fields]
- *                                  [--forbidden-org ORG_ID ...]
+ * Usage: ts-node tools/emulator/cli.ts [--port N] [--token-ttl SECONDS] [--csp-list-carries-fields]
+ *                                      [--forbidden-org ORG_ID ...]
  *        PORT=N is honoured when --port is not given; the default port is 8787.
  */
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator, type EmulatorOptions } from "./emulator/index";
-import { parseFlags } from "./cli";
-
-// `import … from "tools/emulator"` resolves to this file, not the directory: re-export the API.
-export * from "./emulator/index";
+import { parseFlags } from "../cli";
+import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator, type EmulatorOptions } from "./index";
 
 export const DEFAULT_PORT = 8787;
 
