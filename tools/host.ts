@@ -1,8 +1,7 @@
 /**
  * Drives a dynamic provider the way the Pulumi engine does: serialize it with `@pulumi/pulumi`'s
  * closure serializer, start the real host process (`@pulumi/pulumi/cmd/dynamic-provider`), and
- * call it over gRPC (`ResourceProviderClient`). Used by tests, `npm run bench` and
- * `npm run rehearsal`.
+ * call it over gRPC (`ResourceProviderClient`). Used by tests and `npm run bench`.
  *
  * What it owns: the host's lifecycle (startup with a bounded wait for the port line, captured
  * stderr, SIGTERM then SIGKILL on close, a last-resort kill when the parent exits), the

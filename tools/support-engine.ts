@@ -1,6 +1,6 @@
 /**
  * The Pulumi engine's steps for one dynamic resource, driven through the real dynamic-provider
- * host (`./host`), for `npm run bench` and `npm run rehearsal` only.
+ * host (`./host`), for `npm run bench`.
  *
  * What it owns: the order of gRPC calls the engine makes for a resource in a `pulumi up`, and
  * the state it keeps between them, small enough to read in one sitting. Each rule was read from
@@ -18,11 +18,11 @@
  *     that depends on the new one. With `deleteBeforeReplace`, Delete first, then Create;
  *   - other changes: Update(id, olds = outputs in state, news).
  *   A provider that answers DIFF_UNKNOWN (no `diff`) is refused: both providers here implement it.
- * - Refresh (`pulumi up --refresh`): Read(id, outputs, inputs); an empty ID means the resource is gone.
  *
- * Also: the host environment every bench/rehearsal host gets (no `OPTIMA_*` variable from the
- * caller's shell leaks in), the stack config pointing the registration provider at the emulator,
- * and secret fingerprints for output. Nothing here prints; callers decide what to show.
+ * Also: the host environment every bench (and host test) host gets (no `OPTIMA_*` variable from
+ * the caller's shell leaks in), the stack config pointing the registration provider at the
+ * emulator, the emulator's request log, and secret fingerprints for output (the bench and the
+ * rehearsal). Nothing here prints; callers decide what to show.
  */
 import { createHash } from "node:crypto";
 import type { Emulator, EmulatorRequest } from "./emulator/index";
@@ -103,28 +103,6 @@ export async function applyResource(
   return { kind: "update", state: { id: old.id, inputs, outputs: updated.properties }, diff, calls };
 }
 
-/** Refresh: what the provider reads now; undefined when the resource is gone. */
-export async function refreshResource(
-  host: DynamicHost,
-  urn: string,
-  state: ResourceState,
-): Promise<ResourceState | undefined> {
-  const read = await host.read(state.id, urn, state.outputs, state.inputs);
-  if (read.id === "") {
-    return undefined;
-  }
-  return {
-    id: read.id,
-    inputs: Object.keys(read.inputs).length > 0 ? read.inputs : state.inputs,
-    outputs: read.properties,
-  };
-}
-
-/** Delete of a resource in state (a replaced resource at the end of a run, or a destroy). */
-export async function deleteResource(host: DynamicHost, urn: string, state: ResourceState): Promise<void> {
-  await host.delete(state.id, urn, state.outputs);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Hosts pointed at the emulator
 
@@ -140,7 +118,7 @@ const OPTIMA_ENV = [
 ] as const;
 
 /**
- * The environment of a bench/rehearsal host: the caller's, minus every `OPTIMA_*` fallback, so
+ * The environment of a bench or host-test host: the caller's, minus every `OPTIMA_*` fallback, so
  * that a real credential or URL in the shell can neither be used nor change the result.
  */
 export function isolatedHostEnv(): Record<string, string | undefined> {
