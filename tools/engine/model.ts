@@ -50,6 +50,12 @@ export const ENGINE_RULES = {
     rule: "With state: Diff(id, olds = the OUTPUTS in state, news = the checked inputs).",
     source: "[sg] diffResource (OldOutputs: oldOutputs); [plugin] (*provider).Diff (Olds: mOldOutputs)",
   },
+  checkAnswer: {
+    rule:
+      "A provider's check answer: its `inputs` when it gives some, else the program's inputs as they are (also " +
+      "when it has no check method); its `failures`, else none.",
+    source: "[dyn] Provider.check; [srv] Server.check",
+  },
   diffAnswer: {
     rule:
       "A provider's `changes` becomes DIFF_SOME (true), DIFF_NONE (false) or DIFF_UNKNOWN (absent, or no diff " +
@@ -151,22 +157,20 @@ export interface ProviderDiff {
   readonly deleteBeforeReplace: boolean;
 }
 
+/** A provider's check as the engine reads it (ENGINE_RULES.checkAnswer). */
+export interface CheckAnswer {
+  readonly inputs: Record<string, unknown>;
+  readonly failures: readonly { readonly property: string; readonly reason: string }[];
+}
+
 /**
  * The provider calls the engine makes for a custom resource in an update, as `../host`'s
- * `DynamicHost` answers them (the real dynamic-provider host over gRPC) or as a test's stand-in does.
+ * `DynamicHost` answers them (the real dynamic-provider host over gRPC, with fuller answers `C`
+ * and `D`) or as a test's stand-in does.
  */
-export interface EngineProvider {
-  check(
-    urn: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<{ inputs: Record<string, unknown>; failures: readonly { property: string; reason: string }[] }>;
-  diff(
-    id: string,
-    urn: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<ProviderDiff>;
+export interface EngineProvider<C extends CheckAnswer = CheckAnswer, D extends ProviderDiff = ProviderDiff> {
+  check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<C>;
+  diff(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<D>;
   create(
     urn: string,
     inputs: Record<string, unknown>,
@@ -192,6 +196,17 @@ export interface AppliedStep {
   readonly diff?: ProviderDiff;
   /** The provider calls made, in order, e.g. `["Check", "Diff", "Update"]`. */
   readonly calls: readonly string[];
+}
+
+/** ENGINE_RULES.checkAnswer: a provider's check result as the engine reads it. */
+export function checkAnswer(
+  answer: { readonly inputs?: unknown; readonly failures?: CheckAnswer["failures"] } | undefined,
+  news: Record<string, unknown>,
+): CheckAnswer {
+  return {
+    inputs: answer?.inputs ? (answer.inputs as Record<string, unknown>) : news,
+    failures: answer?.failures ?? [],
+  };
 }
 
 /** ENGINE_RULES.diffAnswer: a provider's `changes` as the engine reads it. */
