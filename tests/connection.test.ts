@@ -705,9 +705,22 @@ describe("inputs given as Outputs at construction", () => {
       domain: pulumi.output("bücher.example"),
       optima: { orgId: pulumi.output("org-42") },
     });
-    expect(run.errors).toEqual([]);
-    const inputs = unwrapSecrets(run.byName("conn-registration").inputs) as Record<string, unknown>;
+    const registration = run.byName("conn-registration");
+    const inputs = unwrapSecrets(registration.inputs) as Record<string, unknown>;
     expect(inputs).toMatchObject({ mpnId: "12a4", domain: "bücher.example", orgId: "org-42" });
+    // The component let them through; the provider's own check refused them once they were known,
+    // and that is the run's only error (reported once per output that waited on the registration).
+    expect(registration.op).toBe("failed");
+    expect(run.errors).not.toEqual([]);
+    expect(new Set(run.errors.map((e) => /Check of \S+ failed: .*/.exec(e)?.[0]))).toEqual(
+      new Set([
+        `Check of ${registration.urn} failed: ` +
+          'orgId: must be the Flexera organization ID, digits only; got "org-42"; ' +
+          `mpnId: must be the partner's MPN ID, digits only; got "12a4"; ` +
+          "domain: must be the partner tenant's default domain, a DNS name such as contoso.onmicrosoft.com; " +
+          'got "bücher.example"',
+      ]),
+    );
   });
 });
 

@@ -4,7 +4,7 @@
  * For each scenario: start the local Optima emulator, serialize `optimaRegistrationProvider` as
  * `@pulumi/pulumi` does and start ONE real dynamic-provider host for it (the engine starts one
  * host per provider and sends it every resource of that provider), then
- *   1. create N registrations concurrently (Check → Create each), and
+ *   1. create N registrations concurrently (Check → Create each, the steps of ./engine/model), and
  *   2. update all N concurrently with a new secret (Check → Diff → Update each).
  * It reports the wall time of each phase, the token requests of the whole run (goal: exactly 1,
  * shared by every resource of the host), the HTTP requests per create and per update by kind
@@ -35,8 +35,8 @@ import {
   type EmulatorRequest,
 } from "./emulator/index";
 import { serializeProvider, startHost, urnFor, type DynamicHost } from "./host";
+import { applyResource, type ResourceState } from "./engine/model";
 import {
-  applyResource,
   emulatorStackConfig,
   fingerprint,
   isolatedHostEnv,
@@ -45,7 +45,6 @@ import {
   requestsSince,
   seconds,
   withDeadline,
-  type ResourceState,
 } from "./support-engine";
 import { parseFlags } from "./cli";
 

@@ -1,8 +1,7 @@
 /**
  * Drives a dynamic provider the way the Pulumi engine does: serialize it with `@pulumi/pulumi`'s
  * closure serializer, start the real host process (`@pulumi/pulumi/cmd/dynamic-provider`), and
- * call it over gRPC (`ResourceProviderClient`). Used by tests, `npm run bench` and
- * `npm run rehearsal`.
+ * call it over gRPC (`ResourceProviderClient`). Used by tests and `npm run bench`.
  *
  * What it owns: the host's lifecycle (startup with a bounded wait for the port line, captured
  * stderr, SIGTERM then SIGKILL on close, a last-resort kill when the parent exits), the
@@ -18,6 +17,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { serializeFunction } from "@pulumi/pulumi/runtime/closure/serializeClosure";
+import type { EngineProvider } from "./engine/model";
 
 /** The property under which the engine passes the serialized provider. */
 export const PROVIDER_KEY = "__provider";
@@ -82,21 +82,15 @@ export interface DiffResult {
   kind: "some" | "none" | "unknown";
 }
 
-export interface DynamicHost {
+/**
+ * A dynamic provider in its real host process: the provider calls of the engine model
+ * (./engine/model `EngineProvider`: check, diff with the raw kind and stables, create, update,
+ * delete) over gRPC, and the rest of the host's protocol.
+ */
+export interface DynamicHost extends EngineProvider<CheckResult, DiffResult> {
   readonly pid: number;
   /** Sends `ConfigureRequest.args`; keys are namespaced like the engine's (`optima:refreshToken`). */
   configure(config: Record<string, string>): Promise<void>;
-  check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult>;
-  diff(
-    id: string,
-    urn: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<DiffResult>;
-  create(
-    urn: string,
-    props: Record<string, unknown>,
-  ): Promise<{ id: string; properties: Record<string, unknown> }>;
   /** An empty `id` in the answer means the resource is gone. */
   read(
     id: string,
@@ -104,13 +98,6 @@ export interface DynamicHost {
     props: Record<string, unknown>,
     inputs?: Record<string, unknown>,
   ): Promise<{ id: string; properties: Record<string, unknown>; inputs: Record<string, unknown> }>;
-  update(
-    id: string,
-    urn: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<{ properties: Record<string, unknown> }>;
-  delete(id: string, urn: string, props: Record<string, unknown>): Promise<void>;
   /** Peak resident set size of the host process (`VmHWM`), sampled while it runs; Linux only. */
   peakRssBytes(): number | undefined;
   /** What the host wrote to stderr (the last 256 KiB). */

@@ -1,129 +1,18 @@
 /**
- * The Pulumi engine's steps for one dynamic resource, driven through the real dynamic-provider
- * host (`./host`), for `npm run bench` and `npm run rehearsal` only.
+ * What the benchmark, the rehearsal and the host tests share beside the engine model
+ * (./engine/model, which says how the engine orders provider calls):
  *
- * What it owns: the order of gRPC calls the engine makes for a resource in a `pulumi up`, and
- * the state it keeps between them, small enough to read in one sitting. Each rule was read from
- * pulumi/pulumi `pkg/resource/deploy/step_generator.go` (GenerateSteps, generateStepsFromDiff) and
- * `deployment_executor.go` (mirror of 2026-08-21, v3.259.0+); it models one resource in a run that
- * succeeds, nothing about failed runs: for those, the engine scenarios (tests/engine) run the real
- * engine.
+ * - the host environment every bench (and host test) host gets: no `OPTIMA_*` variable from the
+ *   caller's shell leaks in;
+ * - the stack config pointing the registration provider at the emulator;
+ * - the emulator's request log, counted without under-counting;
+ * - secret fingerprints and masked bodies for output, and a deadline for a whole run.
  *
- * - Check(olds = the inputs in state, news) always comes first; failures stop the step.
- * - No state: Create(checked inputs).
- * - State: Diff(id, olds = the outputs in state, news = checked inputs), then
- *   - DIFF_NONE: nothing (the state keeps its outputs, with the new inputs);
- *   - replacement: create-before-delete (the engine's default): Create now, and the old resource
- *     is returned as `replaced` for the caller to delete at the END of the run, after everything
- *     that depends on the new one. With `deleteBeforeReplace`, Delete first, then Create;
- *   - other changes: Update(id, olds = outputs in state, news).
- *   A provider that answers DIFF_UNKNOWN (no `diff`) is refused: both providers here implement it.
- * - Refresh (`pulumi up --refresh`): Read(id, outputs, inputs); an empty ID means the resource is gone.
- *
- * Also: the host environment every bench/rehearsal host gets (no `OPTIMA_*` variable from the
- * caller's shell leaks in), the stack config pointing the registration provider at the emulator,
- * and secret fingerprints for output. Nothing here prints; callers decide what to show.
+ * Nothing here prints; callers decide what to show.
  */
 import { createHash } from "node:crypto";
 import type { Emulator, EmulatorRequest } from "./emulator/index";
 import { MAX_RECORDED_REQUESTS } from "./emulator/state";
-import type { DiffResult, DynamicHost } from "./host";
-
-/** A resource as the engine keeps it in state. */
-export interface ResourceState {
-  readonly id: string;
-  /** The checked inputs of the last deployment (what Check gets as `olds`). */
-  readonly inputs: Record<string, unknown>;
-  /** The provider's outputs (what Diff, Update, Read and Delete get). */
-  readonly outputs: Record<string, unknown>;
-}
-
-/** What the engine did for one resource in one run. */
-export type StepKind = "create" | "update" | "replace" | "same";
-
-export interface AppliedStep {
-  readonly kind: StepKind;
-  readonly state: ResourceState;
-  /** The old resource of a create-before-delete replacement: delete it at the end of the run. */
-  readonly replaced?: ResourceState;
-  /** The provider's diff, when there was state to diff against. */
-  readonly diff?: DiffResult;
-  /** The gRPC calls made, in order, e.g. `["Check", "Diff", "Update"]`. */
-  readonly calls: readonly string[];
-}
-
-/**
- * Runs the engine's steps for one resource with desired inputs `news`: check, then create, or
- * diff and update / replace / nothing. Throws with the provider's check failures or error.
- */
-export async function applyResource(
-  host: DynamicHost,
-  urn: string,
-  old: ResourceState | undefined,
-  news: Record<string, unknown>,
-): Promise<AppliedStep> {
-  const calls: string[] = ["Check"];
-  const checked = await host.check(urn, old?.inputs ?? {}, news);
-  if (checked.failures.length > 0) {
-    const reasons = checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
-    throw new Error(`Check of ${urn} failed: ${reasons}`);
-  }
-  const inputs = checked.inputs;
-
-  const create = async (): Promise<ResourceState> => {
-    calls.push("Create");
-    const created = await host.create(urn, inputs);
-    return { id: created.id, inputs, outputs: created.properties };
-  };
-
-  if (old === undefined) {
-    return { kind: "create", state: await create(), calls };
-  }
-
-  calls.push("Diff");
-  const diff = await host.diff(old.id, urn, old.outputs, inputs);
-  if (diff.kind === "unknown") {
-    throw new Error(
-      `Diff of ${urn} answered DIFF_UNKNOWN: this engine simulation expects providers that implement diff`,
-    );
-  }
-  if (diff.kind === "none") {
-    return { kind: "same", state: { id: old.id, inputs, outputs: old.outputs }, diff, calls };
-  }
-  if (diff.replaces.length > 0) {
-    if (diff.deleteBeforeReplace) {
-      calls.push("Delete");
-      await host.delete(old.id, urn, old.outputs);
-      return { kind: "replace", state: await create(), diff, calls };
-    }
-    return { kind: "replace", state: await create(), replaced: old, diff, calls };
-  }
-  calls.push("Update");
-  const updated = await host.update(old.id, urn, old.outputs, inputs);
-  return { kind: "update", state: { id: old.id, inputs, outputs: updated.properties }, diff, calls };
-}
-
-/** Refresh: what the provider reads now; undefined when the resource is gone. */
-export async function refreshResource(
-  host: DynamicHost,
-  urn: string,
-  state: ResourceState,
-): Promise<ResourceState | undefined> {
-  const read = await host.read(state.id, urn, state.outputs, state.inputs);
-  if (read.id === "") {
-    return undefined;
-  }
-  return {
-    id: read.id,
-    inputs: Object.keys(read.inputs).length > 0 ? read.inputs : state.inputs,
-    outputs: read.properties,
-  };
-}
-
-/** Delete of a resource in state (a replaced resource at the end of a run, or a destroy). */
-export async function deleteResource(host: DynamicHost, urn: string, state: ResourceState): Promise<void> {
-  await host.delete(state.id, urn, state.outputs);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Hosts pointed at the emulator
@@ -140,7 +29,7 @@ const OPTIMA_ENV = [
 ] as const;
 
 /**
- * The environment of a bench/rehearsal host: the caller's, minus every `OPTIMA_*` fallback, so
+ * The environment of a bench or host-test host: the caller's, minus every `OPTIMA_*` fallback, so
  * that a real credential or URL in the shell can neither be used nor change the result.
  */
 export function isolatedHostEnv(): Record<string, string | undefined> {

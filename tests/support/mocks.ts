@@ -3,27 +3,46 @@
  *
  * - Every registration is recorded with its inputs (secrets still wrapped, as the engine would
  *   receive them) and the options that matter here (parent, import ID, ignoreChanges,
- *   retainOnDelete, dependencies, additionalSecretOutputs), read from the registration request.
- *   A resource read with `Resource.get` is recorded too (op "read", its ID as `readId`): the SDK
- *   sends it as a ReadResource request, which the mock monitor hands to `newResource` with the ID.
+ *   retainOnDelete, deleteBeforeReplace, dependencies, additionalSecretOutputs), read from the
+ *   registration request. A resource read with `Resource.get` is recorded too (op "read", its ID
+ *   as `readId`): the SDK sends it as a ReadResource request, which the mock monitor hands to
+ *   `newResource` with the ID.
  * - An invoke with no handler throws `Mock call not implemented: <token>`, so no lookup passes
  *   by accident.
- * - `FakeEngine.run` evaluates a program as one `pulumi up` would: it compares each resource's
- *   inputs with the previous run's and decides create / same / update / replace the way the real
- *   providers would (every input of an `azuread.ApplicationPassword` forces replacement; a
- *   KeyVerification is replaced on a new key), keeps the outputs of resources that did not
- *   change, mints new ones (new key ID and value) for replaced ones, lists the resources the run
- *   no longer declares as deletes, and wraps outputs listed in `additionalSecretOutputs` as
- *   secrets, as the engine does.
+ * - `FakeEngine.run` evaluates a program as one `pulumi up` that succeeds, by the one engine model
+ *   (tools/engine/model.ts, each rule citing the Pulumi source it was read from): each resource is
+ *   checked, then created, kept, updated or replaced. What replaces a resource is never decided
+ *   here: it is each provider's own `check` and `diff` ({@link PROVIDER_RULES}), the azuread and
+ *   random test doubles the engine scenarios run (tools/engine/doubles, rules citing
+ *   terraform-provider-azuread v3.8.0 and terraform-provider-random v3.9.0) and optima-csp's own
+ *   dynamic providers. Resources the run no longer declares are listed as deletes, dependents
+ *   first; outputs listed in `additionalSecretOutputs` come back as secrets.
  *
- * `pulumi.runtime.setMocks` never calls a dynamic provider: dynamic resources get the outputs
- * minted here. Their providers are still serialized (the SDK does that at registration).
+ * `pulumi.runtime.setMocks` never calls a provider's create or update: the outputs of a created or
+ * updated resource are minted here ({@link FakeEngine.mint}), shaped like the provider's (a new key
+ * ID and value for a new password). Dynamic providers are still serialized (the SDK does that at
+ * registration).
  */
 
 import { createHash } from "node:crypto";
 import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
+import type * as plugin from "@pulumi/pulumi/provider";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+import { keyVerificationProvider } from "../../components/azure/keyVerification";
+import { optimaRegistrationProvider } from "../../components/optima/provider";
+import { azureadDouble } from "../../tools/engine/doubles/azuread";
+import { randomDouble } from "../../tools/engine/doubles/random";
+import {
+  applyResource,
+  checkAnswer,
+  componentStep,
+  deletesAtEnd,
+  diffKind,
+  markSecretOutputs,
+  type EngineProvider,
+  type StepKind,
+} from "../../tools/engine/model";
 
 /** The secret signature the SDK uses on the wire. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -92,6 +111,8 @@ export interface Registration {
   readonly readId?: string;
   readonly ignoreChanges: readonly string[];
   readonly retainOnDelete?: boolean;
+  /** The `deleteBeforeReplace` option, when the program set it. */
+  readonly deleteBeforeReplace?: boolean;
   /** URNs this resource depends on (explicit `dependsOn` and those of its inputs). */
   readonly dependencies: readonly string[];
   readonly additionalSecretOutputs: readonly string[];
@@ -102,7 +123,8 @@ export interface Registration {
   outputs: Record<string, unknown>;
 }
 
-export type Op = "create" | "same" | "update" | "replace" | "import" | "read";
+/** A step of the engine model, an import, a read, or a step that failed (a check failure, say). */
+export type Op = StepKind | "import" | "read" | "failed";
 
 export interface Invoke {
   readonly token: string;
@@ -118,11 +140,13 @@ interface StateEntry {
   readonly type: string;
   readonly name: string;
   readonly urn: string;
-  /** Inputs with secrets unwrapped and `__provider` dropped, for comparison. */
+  /** The checked inputs (secrets unwrapped, `__provider` dropped). */
   readonly inputs: Record<string, unknown>;
   readonly id: string;
   readonly outputs: Record<string, unknown>;
   readonly retainOnDelete?: boolean;
+  /** Its parent and the URNs it depends on, which order the deletes at the end of a run. */
+  readonly dependsOn: readonly string[];
 }
 
 /** One evaluated run. */
@@ -133,7 +157,10 @@ export interface Run<T> {
   readonly invokes: Invoke[];
   /** Errors the run reported (failed registrations), as the engine would print them. */
   readonly errors: string[];
-  /** Resources in the previous state that this run no longer declares (deleted at its end). */
+  /**
+   * Resources in the previous state that this run no longer declares, in the order the engine
+   * deletes them at the end of the run (dependents first).
+   */
   readonly deletes: {
     type: string;
     name: string;
@@ -142,7 +169,10 @@ export interface Run<T> {
     outputs: Record<string, unknown>;
     retainOnDelete?: boolean;
   }[];
-  /** Previous outputs of resources this run replaced, by name (the old key that is deleted at the end). */
+  /**
+   * Previous outputs of resources this run replaced, by name (for a password: the old key, deleted
+   * at the end of the run), with the old state's retention, which decides that delete.
+   */
   readonly replaced: Record<
     string,
     { id: string; outputs: Record<string, unknown>; retainOnDelete?: boolean }
@@ -161,16 +191,69 @@ export interface FakeEngineOptions {
   readonly importable?: Readonly<Record<string, Record<string, unknown>>>;
   readonly project?: string;
   readonly stack?: string;
-  readonly preview?: boolean;
 }
 
-/** Inputs whose change replaces a resource, by type (others update in place). `"*"`: any input. */
-const REPLACE_ON: Readonly<Record<string, readonly string[] | "*">> = {
-  [TYPES.password]: "*",
-  [TYPES.randomId]: "*",
-  [TYPES.verification]: ["keyId", "secret", "tenantId", "clientId", "scope"],
-  [TYPES.registration]: ["target", "orgId", "mpnId", "tenantId", "billingAccountId"],
+/** A provider's own rules: what the engine asks it before deciding a step. */
+type ProviderRules = Pick<EngineProvider, "check" | "diff">;
+
+/** The rules of a resource plugin, as `@pulumi/pulumi/provider`'s server answers for it. */
+function pluginRules(provider: plugin.Provider): ProviderRules {
+  return {
+    check: async (urn, olds, news) => checkAnswer(await provider.check?.(urn, olds, news), news),
+    diff: async (id, urn, olds, news) => {
+      const answer = await provider.diff?.(id, urn, olds, news);
+      return {
+        kind: diffKind(answer?.changes),
+        replaces: answer?.replaces ?? [],
+        deleteBeforeReplace: answer?.deleteBeforeReplace ?? false,
+      };
+    },
+  };
+}
+
+/** The rules of a dynamic provider, as `@pulumi/pulumi`'s dynamic-provider host answers for it. */
+function dynamicRules(provider: pulumi.dynamic.ResourceProvider): ProviderRules {
+  return {
+    check: async (_urn, olds, news) => checkAnswer(await provider.check?.(olds, news), news),
+    diff: async (id, _urn, olds, news) => {
+      const answer = await provider.diff?.(id, olds, news);
+      return {
+        kind: diffKind(answer?.changes),
+        replaces: answer?.replaces ?? [],
+        deleteBeforeReplace: answer?.deleteBeforeReplace ?? false,
+      };
+    },
+  };
+}
+
+/**
+ * The providers whose own `check` and `diff` decide each step, by type: the test doubles of the
+ * azuread and random plugins that the engine scenarios run (tools/engine/doubles; ./rules there
+ * cites the Terraform provider source of each rule), and optima-csp's two dynamic providers, the
+ * objects the host would load. A type not listed (azure-native's Key Vault secret) has no model of
+ * its provider: its inputs pass Check as they are, and a run that needs its Diff fails, saying so.
+ */
+const PROVIDER_RULES: Readonly<Record<string, ProviderRules>> = {
+  [TYPES.password]: pluginRules(azureadDouble),
+  [TYPES.appRegistration]: pluginRules(azureadDouble),
+  [TYPES.randomId]: pluginRules(randomDouble),
+  [TYPES.verification]: dynamicRules(keyVerificationProvider),
+  [TYPES.registration]: dynamicRules(optimaRegistrationProvider),
 };
+
+function rulesOf(type: string): ProviderRules {
+  return (
+    PROVIDER_RULES[type] ?? {
+      check: async (_urn, _olds, news) => ({ inputs: news, failures: [] }),
+      diff: async () => {
+        throw new Error(
+          `fake engine: no model of the ${type} provider's diff, so this run's step for it cannot be decided; ` +
+            "run it under the real engine (tests/engine) instead",
+        );
+      },
+    }
+  );
+}
 
 /** How long one run may take before the fake engine gives up on it. */
 const RUN_TIMEOUT_MS = 20_000;
@@ -194,29 +277,68 @@ export class FakeEngine {
     this.stack = options.stack ?? "test";
   }
 
-  /** The outputs in state of a resource by name (secrets unwrapped), or undefined. */
-  outputsOf(name: string): Record<string, unknown> | undefined {
-    return [...this.state.values()].find((e) => e.name === name)?.outputs;
-  }
-
-  /** Planned state of runs not committed yet. */
-  private readonly planned = new WeakMap<
-    object,
-    { previous: Map<string, StateEntry>; next: Map<string, StateEntry> }
-  >();
-
   /**
-   * Evaluates `program` as one run and waits for every registration. With `commit` (default),
-   * the run is taken to have succeeded and becomes the state; otherwise call {@link commit} with
-   * what was actually applied.
+   * Evaluates `program` as one run that succeeds and waits for every registration; what it
+   * declared becomes the state of the next run.
    */
-  async run<T>(program: () => T, options: { commit?: boolean } = {}): Promise<Run<T>> {
+  async run<T>(program: () => T): Promise<Run<T>> {
     const registrations: Registration[] = [];
     const invokes: Invoke[] = [];
     const pendingOptions = new Map<string, Omit<Registration, "inputs" | "op" | "id" | "outputs" | "urn">>();
     const previous = this.state;
     const next = new Map<string, StateEntry>();
     const replaced: Run<T>["replaced"] = {};
+
+    /** One resource's step, by the engine model, with the provider's own rules. */
+    const step = async (
+      args: MockResourceArgs,
+      options: Omit<Registration, "inputs" | "op" | "id" | "outputs" | "urn">,
+      urn: string,
+    ): Promise<{ op: Op; id: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> }> => {
+      const comparable = comparableInputs(args.inputs);
+      const old = previous.get(urn);
+      if (options.readId !== undefined) {
+        // ENGINE_RULES.readResource
+        const read = this.options.importable?.[args.id ?? ""];
+        if (!read) {
+          throw new Error(`fake engine: nothing to read with ID ${args.id}`);
+        }
+        return { op: "read", id: args.id ?? "", inputs: comparable, outputs: { ...read } };
+      }
+      if (!options.custom) {
+        // ENGINE_RULES.componentDiff
+        const op = componentStep(old, comparable);
+        const made = op === "create" ? this.mint(args.type, args.name, comparable) : old!;
+        const outputs = op === "update" ? { ...made.outputs, ...comparable } : made.outputs;
+        return { op, id: made.id, inputs: comparable, outputs };
+      }
+      if (args.id && (old === undefined || old.id !== args.id)) {
+        // ENGINE_RULES.importWithId
+        if (old !== undefined) {
+          throw new Error(`fake engine: an import replacing ${urn} in state is not modelled`);
+        }
+        const read = this.options.importable?.[args.id];
+        if (!read) {
+          throw new Error(`fake engine: nothing to import with ID ${args.id}`);
+        }
+        return { op: "import", id: args.id, inputs: comparable, outputs: { ...comparable, ...read } };
+      }
+      if (options.ignoreChanges.length > 0) {
+        throw new Error(`fake engine: ignoreChanges (${urn}) is not modelled`);
+      }
+      const applied = await applyResource(
+        this.provider(args.type),
+        urn,
+        old && { id: old.id, inputs: old.inputs, outputs: old.outputs },
+        comparable,
+        { deleteBeforeReplace: options.deleteBeforeReplace },
+      );
+      if (applied.kind === "replace") {
+        // ENGINE_RULES.retainFromOldState: the old half's delete follows the OLD state's retention.
+        replaced[args.name] = { id: old!.id, outputs: old!.outputs, retainOnDelete: old!.retainOnDelete };
+      }
+      return { op: applied.kind, ...applied.state };
+    };
 
     const mocks = {
       call: (args: MockCallArgs): Record<string, unknown> => {
@@ -227,72 +349,46 @@ export class FakeEngine {
         }
         return handler(args.inputs);
       },
-      newResource: (args: MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } => {
+      newResource: async (
+        args: MockResourceArgs,
+      ): Promise<{ id: string | undefined; state: Record<string, unknown> }> => {
         const key = `${args.type}::${args.name}`;
         const options = pendingOptions.get(key);
         if (!options) {
           throw new Error(`fake engine: no registration request seen for ${key}`);
         }
-        const comparable = comparableInputs(args.inputs);
-        const old = [...previous.values()].find((e) => e.type === args.type && e.name === args.name);
-        let op: Op;
-        let id: string;
-        let outputs: Record<string, unknown>;
-        if (options.readId !== undefined) {
-          op = "read";
-          id = args.id ?? "";
-          outputs = { ...(this.options.importable?.[id] ?? {}) };
-          if (!this.options.importable?.[id]) {
-            throw new Error(`fake engine: nothing to read with ID ${id}`);
-          }
-        } else if (args.id) {
-          op = old ? "same" : "import";
-          id = args.id;
-          outputs = { ...comparable, ...(this.options.importable?.[args.id] ?? {}) };
-          if (!this.options.importable?.[args.id]) {
-            throw new Error(`fake engine: nothing to import with ID ${args.id}`);
-          }
-        } else if (!old) {
-          op = "create";
-          ({ id, outputs } = this.mint(args.type, args.name, comparable));
-        } else if (deepEqual(old.inputs, comparable)) {
-          op = "same";
-          ({ id, outputs } = old);
-        } else if (replaces(args.type, old.inputs, comparable)) {
-          op = "replace";
-          replaced[args.name] = { id: old.id, outputs: old.outputs, retainOnDelete: old.retainOnDelete };
-          ({ id, outputs } = this.mint(args.type, args.name, comparable));
-        } else {
-          op = "update";
-          id = old.id;
-          outputs = { ...old.outputs, ...comparable };
-        }
         const urn = `urn:pulumi:${this.stack}::${this.project}::${urnType(options.parent, args.type)}::${args.name}`;
-        registrations.push({ ...options, urn, inputs: args.inputs, op, id, outputs });
+        // Recorded as the engine received it; a step that throws leaves it "failed".
+        const registration: Registration = {
+          ...options,
+          urn,
+          inputs: args.inputs,
+          op: "failed",
+          id: "",
+          outputs: {},
+        };
+        registrations.push(registration);
+        const { op, id, inputs, outputs } = await step(args, options, urn);
+        Object.assign(registration, { op, id, outputs });
         next.set(urn, {
           type: args.type,
           name: args.name,
           urn,
-          inputs: comparable,
+          inputs,
           id,
           outputs,
           retainOnDelete: options.retainOnDelete,
+          dependsOn: [...(options.parent ? [options.parent] : []), ...options.dependencies],
         });
-        // The engine marks these outputs secret; the mock has to say so itself.
-        const state: Record<string, unknown> = { ...outputs };
-        for (const field of options.additionalSecretOutputs) {
-          if (field in state) {
-            state[field] = wrapSecret(state[field]);
-          }
-        }
-        return { id, state };
+        // ENGINE_RULES.secretOutputs: the engine marks these; the mock has to say so itself.
+        return { id, state: markSecretOutputs(outputs, options.additionalSecretOutputs, wrapSecret) };
       },
     };
 
-    await pulumi.runtime.setMocks(mocks, this.project, this.stack, this.options.preview ?? false);
-    // The mock monitor passes newResource only type, name and inputs: read the options from the
-    // registration request itself, just before the monitor handles it. (`waitForRPCs` is
-    // internal to the SDK and not in its declarations, hence the typed require.)
+    await pulumi.runtime.setMocks(mocks, this.project, this.stack, false);
+    // The mock monitor passes newResource only type, name, inputs, provider, custom and ID: read
+    // the options from the registration request itself, just before the monitor handles it.
+    // (`waitForRPCs` is internal to the SDK and not in its declarations, hence the typed require.)
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings") as {
       getMonitor(): {
@@ -312,6 +408,7 @@ export class FakeEngine {
         ...(req.getImportid() ? { importId: req.getImportid() } : {}),
         ignoreChanges: req.getIgnorechangesList(),
         ...(req.hasRetainondelete() ? { retainOnDelete: req.getRetainondelete() } : {}),
+        ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplace: req.getDeletebeforereplace() } : {}),
         dependencies: req.getDependenciesList(),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       });
@@ -377,16 +474,17 @@ export class FakeEngine {
       }
     }
 
-    const deletes = [...previous.values()]
-      .filter((e) => !next.has(e.urn))
-      .map(({ type, name, urn, id, outputs, retainOnDelete }) => ({
+    // ENGINE_RULES.deletesAtEnd, retainFromOldState
+    const deletes = deletesAtEnd([...previous.values()], new Set(next.keys())).map(
+      ({ type, name, urn, id, outputs, retainOnDelete }) => ({
         type,
         name,
         urn,
         id,
         outputs,
         retainOnDelete,
-      }));
+      }),
+    );
 
     const byName = (name: string): Registration => {
       const found = registrations.filter((r) => r.name === name);
@@ -397,7 +495,8 @@ export class FakeEngine {
       }
       return found[0];
     };
-    const run: Run<T> = {
+    this.state = next;
+    return {
       value,
       registrations,
       invokes,
@@ -408,41 +507,25 @@ export class FakeEngine {
       ofType: (type) => registrations.filter((r) => r.type === type),
       namesWith: (...ops) => registrations.filter((r) => ops.includes(r.op)).map((r) => r.name),
     };
-    if (options.commit === false) {
-      this.planned.set(run, { previous, next });
-    } else {
-      this.state = next;
-    }
-    return run;
   }
 
   /**
-   * Records what a run not committed at evaluation actually did: resources whose steps are in
-   * `done` (by URN) take their new state, the others keep their old one (so the next run plans
-   * them again), and resources the run no longer declares leave state only if it completed.
+   * The provider the engine model calls for a custom resource of `type`: its own check and diff,
+   * and, in place of the create and update `setMocks` never makes, the outputs {@link mint} makes.
+   * No provider's delete is ever called (a mocked resource exists nowhere).
    */
-  commit(run: Run<unknown>, done: ReadonlySet<string>): void {
-    const planned = this.planned.get(run);
-    if (!planned) {
-      throw new Error("fake engine: this run was committed at evaluation, or already");
-    }
-    this.planned.delete(run);
-    const state = new Map<string, StateEntry>();
-    const completed = [...planned.next.keys()].every((urn) => done.has(urn));
-    for (const [urn, entry] of planned.previous) {
-      if (!planned.next.has(urn) && !completed) {
-        state.set(urn, entry);
-      }
-    }
-    for (const [urn, entry] of planned.next) {
-      const old = planned.previous.get(urn);
-      if (done.has(urn)) {
-        state.set(urn, entry);
-      } else if (old) {
-        state.set(urn, old);
-      }
-    }
-    this.state = state;
+  private provider(type: string): EngineProvider {
+    const rules = rulesOf(type);
+    return {
+      check: rules.check,
+      diff: rules.diff,
+      create: async (urn, inputs) => {
+        const { id, outputs } = this.mint(type, urn.split("::").pop() ?? "", inputs);
+        return { id, properties: outputs };
+      },
+      update: async (_id, _urn, olds, news) => ({ properties: { ...olds, ...news } }),
+      delete: async () => {},
+    };
   }
 
   /** New outputs for a created or replaced resource, like its provider would return. */
@@ -500,6 +583,8 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   hasRetainondelete(): boolean;
   getRetainondelete(): boolean | undefined;
+  getDeletebeforereplacedefined(): boolean;
+  getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
 }
@@ -526,33 +611,6 @@ function urnType(parentUrn: string, type: string): string {
 function comparableInputs(inputs: Record<string, unknown>): Record<string, unknown> {
   const { __provider: _provider, ...rest } = unwrapSecrets(inputs) as Record<string, unknown>;
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-}
-
-function replaces(type: string, olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
-  const rule = REPLACE_ON[type];
-  if (rule === "*") {
-    return true;
-  }
-  return (rule ?? []).some((field) => !deepEqual(olds[field], news[field]));
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) {
-    return true;
-  }
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
-    return false;
-  }
-  if (Array.isArray(a) !== Array.isArray(b)) {
-    return false;
-  }
-  const ka = Object.keys(a as object).sort();
-  const kb = Object.keys(b as object).sort();
-  return (
-    ka.length === kb.length &&
-    ka.every((k, i) => k === kb[i]) &&
-    ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-  );
 }
 
 /** The value of an Output, for assertions (rejects when the Output does). */

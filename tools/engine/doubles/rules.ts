@@ -2,7 +2,8 @@
  * The rules the test-double plugins follow, in one table: each row is one behaviour of a real
  * provider that the engine scenarios depend on, with the source it was read from. The doubles
  * (./azuread, ./random) implement exactly these rows and cite them by key; a behaviour with no row
- * here is not modelled.
+ * here is not modelled. The unit tests' fake engine (tests/support/mocks.ts) asks the same doubles'
+ * `check` and `diff`, in process, so these rows also decide which of its steps replace a resource.
  *
  * Versions imitated: @pulumi/azuread 6.9.1, which bridges hashicorp/terraform-provider-azuread
  * v3.8.0 (pulumi-azuread v6.9.1 `provider/go.mod` pins commit 38d1993a1ea6 = tag v3.8.0) through
