@@ -76,7 +76,7 @@ export interface BenchOptions {
   readonly emulatorOptions?: Omit<EmulatorOptions, "cspListCarriesFields">;
 }
 
-/** Request kinds as the contract names the calls (README, "Optima API contract"). */
+/** Request kinds as the contract names the calls (docs/optima-api.md §1A, §1C). */
 export type RequestKind =
   "token" | "list" | "item read" | "create" | "update" | "delete" | "validation" | "other";
 
