@@ -17,10 +17,11 @@
 export const REDACTED = "[REDACTED]";
 
 /**
- * The words that make a field name secret when the name ends with one of them (optionally
- * followed by `value`/`text`): `client_secret`, `clientSecret`, `refresh_token`, `x-api-key`,
- * `secretValue`, but not `token_type` or `invalid_token_response`, whose values are not secret.
- * The ONE list: request bodies (./send) and text (below) both use it.
+ * The words that make a field or header name secret when the name ends with one of them
+ * (optionally followed by `value`/`text`): `client_secret`, `clientSecret`, `refresh_token`,
+ * `secretValue`, and the headers `Authorization`, `Proxy-Authorization`, `X-Api-Key`, `Cookie`;
+ * but not `token_type` or `invalid_token_response`, whose values are not secret. The ONE list:
+ * request headers and bodies (./send) and text (below) all use it.
  */
 const SECRET_FIELD_WORDS: readonly string[] = [
   "secret",
@@ -32,6 +33,7 @@ const SECRET_FIELD_WORDS: readonly string[] = [
   "access[-_]?key",
   "authorization",
   "credentials?",
+  "cookie",
 ];
 
 /** A field name that names a secret, as a regular expression source (no anchors). */
@@ -39,7 +41,7 @@ const SECRET_KEY = `[A-Za-z0-9_.-]*(?:${SECRET_FIELD_WORDS.join("|")})(?:[-_]?(?
 
 const SECRET_FIELD_NAME = new RegExp(`^${SECRET_KEY}$`, "i");
 
-/** Whether a field name (a JSON key, a form field, a header) names a secret value. */
+/** Whether a field name (a JSON key, a form field, a header name) names a secret value. */
 export function isSecretFieldName(name: string): boolean {
   return SECRET_FIELD_NAME.test(name);
 }
