@@ -5,9 +5,10 @@
  * Everything the HTTP layer lets out (error messages, server messages and error codes, retry
  * reasons, log lines) passes through {@link redact}. It masks the values it is given in every
  * form they may travel or be echoed in: raw, URL-encoded (upper- or lower-case escapes, `+` for
- * space), JSON-escaped, hex, and base64 and base64url, both on their own and inside a longer
- * encoded value (a Basic header `id:secret`, a JWT), where the encoding of the secret depends on
- * its offset, so all three alignments are masked. It also masks three shapes of credential it is
+ * space), JSON-escaped (once, or twice when an escaped echo is quoted again), hex, and base64 and
+ * base64url, both on their own and inside a longer encoded value (a Basic header `id:secret`, a
+ * JWT), where the encoding of the secret depends on its offset, so all three alignments are
+ * masked. It also masks three shapes of credential it is
  * not told about: `Bearer …`/`Basic …` authorization values, JWT-like strings, and the value of
  * any `key=value`, `key: value` or `"key":"value"` pair whose key names a secret (see
  * {@link isSecretFieldName}). Pure; no I/O.
@@ -87,8 +88,8 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 /**
- * Each secret as it may appear in text, longest first: raw, URL-encoded, JSON-escaped, hex, and
- * base64/base64url at each of the three byte alignments.
+ * Each secret as it may appear in text, longest first: raw, URL-encoded, JSON-escaped (once or
+ * twice), hex, and base64/base64url at each of the three byte alignments.
  */
 export function secretForms(secrets: readonly string[]): string[] {
   // An array, not a Set: this module is serialized by value with the dynamic providers.
@@ -109,7 +110,11 @@ export function secretForms(secrets: readonly string[]): string[] {
     const form = new URLSearchParams({ v: secret }).toString().slice(2);
     add(form, true);
     add(lowerCaseEscapes(form), true);
-    add(JSON.stringify(secret).slice(1, -1), true);
+    const json = JSON.stringify(secret).slice(1, -1);
+    add(json, true);
+    // Escaped twice: a server echoes the escaped form, and a message quotes the server's words
+    // with JSON.stringify (`Optima said: "…"`) before the secret is known to the code that masks.
+    add(JSON.stringify(json).slice(1, -1), true);
     const bytes = Buffer.from(secret, "utf8");
     add(bytes.toString("hex"), true);
     add(bytes.toString("hex").toUpperCase(), true);
