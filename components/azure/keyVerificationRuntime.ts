@@ -29,6 +29,7 @@
 import { backoffDelay, isLoopbackHost, resolvePolicy, sendHttp, shownUrl } from "../http";
 import type { HttpError } from "../http";
 import { isGuid } from "../formats";
+import { completeError } from "../serialization";
 
 /** The public Azure cloud's authority host. Sovereign clouds use their own (e.g. `https://login.microsoftonline.us`). */
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -86,14 +87,18 @@ export interface VerifyDeps {
 /** The `name` of the errors this module throws: a key Entra ID would not accept; the message says what to do. */
 export const KEY_VERIFICATION_ERROR = "KeyVerificationError";
 
-/**
- * A plain `Error` named {@link KEY_VERIFICATION_ERROR}. Not a subclass: this module runs as
- * serialized code in the host, where a serialized `class … extends Error` loses its message.
- */
+/** A key Entra ID would not accept; crosses into the host as ../serialization says. */
+export class KeyVerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = KEY_VERIFICATION_ERROR;
+    completeError(this, message);
+  }
+}
+
+/** A {@link KeyVerificationError}. */
 export function keyVerificationError(message: string): Error {
-  const error = new Error(message);
-  error.name = KEY_VERIFICATION_ERROR;
-  return error;
+  return new KeyVerificationError(message);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,8 +233,7 @@ export type TokenAnswer =
  * failures and 429/5xx that outlived the HTTP layer's own retries are worth another try too.
  */
 export function classifyTokenFailure(error: unknown, scope?: string): TokenAnswer {
-  // Recognised by name, not `instanceof`: in the host this module and the HTTP layer are
-  // serialized copies, and identity of classes across them is not something to rely on.
+  // Recognised by name and shape, not `instanceof` (../serialization, rule 4).
   if (!isHttpError(error)) {
     const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
     return { kind: "refused", reason: `unexpected ${typeof name === "string" ? name : "error"}`, advice: "" };

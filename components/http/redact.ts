@@ -92,7 +92,7 @@ export function redact(text: string, secrets: readonly string[]): string {
  * twice), hex, and base64/base64url at each of the three byte alignments.
  */
 export function secretForms(secrets: readonly string[]): string[] {
-  // An array, not a Set: this module is serialized by value with the dynamic providers.
+  // An array, not a Set (../serialization, rule 1).
   const forms: string[] = [];
   const add = (form: string, derived: boolean): void => {
     if (form.length >= (derived ? MIN_DERIVED_FORM_LENGTH : 1) && !forms.includes(form)) {

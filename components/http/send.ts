@@ -6,9 +6,7 @@
  * wrong into an {@link HttpError} that carries no header, body, token or secret (./errors,
  * ./redact). Callers get either a 2xx response or an HttpError; nothing from axios escapes.
  *
- * axios is imported inside {@link sendHttp}, not at the top: this module is serialized into
- * Pulumi state as part of the dynamic provider, and a module-level axios reference would be
- * frozen there as a path inside axios's package.
+ * axios is imported inside {@link sendHttp}, not at the top (../serialization, rule 5).
  */
 
 import { HttpError, HttpErrorDetails, formatSeconds, redactCode, serverErrorDetails } from "./errors";

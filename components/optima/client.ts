@@ -14,13 +14,13 @@ import {
   HttpOptions,
   HttpResponse,
   answerProblem,
-  completeError,
   formatSeconds,
   isHttpError,
   redact,
   resolvePolicy,
   sendHttp,
 } from "../http";
+import { completeError } from "../serialization";
 import { TokenSource, credentialValues, grantType } from "./auth";
 import { OPTIMA_SETTINGS, OptimaConnection, type OptimaSetting } from "./connection";
 
@@ -112,8 +112,7 @@ export class OptimaApiError extends Error {
 
 /** Makes authenticated requests for one connection, sharing one access token between them. */
 export class OptimaClient {
-  // Plain private members set in the constructor: the closure serializer keeps neither
-  // `#private` names nor field initializers.
+  // Set in the constructor, no `#private` (../serialization, rules 2 and 3).
   private readonly connection: OptimaConnection;
   private readonly options: OptimaClientOptions;
   private readonly tokens: TokenSource;

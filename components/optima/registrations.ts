@@ -445,8 +445,7 @@ function wrapError(action: string, error: unknown, hint = ""): Error & { status?
 
 /**
  * The message of anything thrown. Falls back to the request an error names (method, path,
- * status) when it has no message: an error class serialized by value into a dynamic provider
- * can lose the message its `Error` constructor was given.
+ * status) when it has no message (an Error subclass not completed as ../serialization says).
  */
 export function errorMessage(error: unknown): string {
   if (typeof error === "object" && error !== null) {

@@ -17,10 +17,7 @@
  * - One {@link OptimaClient} per host process, so every resource shares one access token.
  * - `read` and `delete` accept state written by earlier versions (a missing `target` means
  *   `csp-partner`; optional fields may be absent).
- * - Code serialized by value must avoid what the closure serializer cannot rebuild: module-level
- *   `Set`/`Map` values (they come back as plain objects), and `Error` subclasses (their instances
- *   lose `message` and are not `instanceof Error`). Errors here are plain `Error`s with a
- *   `status` property.
+ * - Serialized by value in this repository: ../serialization's rules apply.
  *
  * Lifecycle → Optima:
  * - check/diff: none (./validation, ./diff).

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { isGuid } from "../formats";
-import { completeError } from "../http/errors";
+import { completeError } from "../serialization";
 import { isLoopbackHost } from "../http/url";
 import { DEFAULT_THRESHOLDS, thresholdsProblem, type StatusTarget, type Thresholds } from "./verdict";
 
