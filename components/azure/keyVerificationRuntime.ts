@@ -30,6 +30,7 @@ import { backoffDelay, isLoopbackHost, resolvePolicy, sendHttp, shownUrl } from 
 import type { HttpError } from "../http";
 import { isGuid } from "../formats";
 import { completeError } from "../serialization";
+import { isUnknown } from "../unknown";
 
 /** The public Azure cloud's authority host. Sovereign clouds use their own (e.g. `https://login.microsoftonline.us`). */
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -44,9 +45,6 @@ export const MAX_VERIFY_TIMEOUT_SECONDS = 3600;
 export const VERIFY_BACKOFF = Object.freeze({ baseDelayMs: 1_000, maxDelayMs: 15_000 });
 /** Deadline of one token request, in ms: what is left of the overall timeout, within these bounds. */
 export const REQUEST_TIMEOUT_MS = Object.freeze({ min: 5_000, max: 30_000 });
-
-/** The value the engine sends for an input not known yet (during preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** The provider's plain inputs. */
 export interface KeyVerificationInputs {
@@ -110,7 +108,7 @@ export function checkKeyVerificationInputs(news: Partial<Record<keyof KeyVerific
   reason: string;
 }[] {
   const failures: { property: string; reason: string }[] = [];
-  const known = (value: unknown): boolean => value !== UNKNOWN;
+  const known = (value: unknown): boolean => !isUnknown(value);
   for (const field of ["tenantId", "clientId", "keyId"] as const) {
     const value = news[field];
     if (known(value) && !isGuid(value)) {

@@ -27,7 +27,7 @@ import {
   type RegistrationInputs,
   type RegistrationOutputs,
 } from "./targets";
-import { isUnknown } from "./validation";
+import { isUnknown } from "../unknown";
 
 /** What `diff()` reports, shaped like `pulumi.dynamic.DiffResult`. */
 export interface RegistrationDiff {

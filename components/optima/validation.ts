@@ -7,9 +7,10 @@
  * value the user typed, but never the secret.
  *
  * During a preview, inputs that depend on resources not created yet arrive as Pulumi's
- * "unknown" placeholder: they are not validated (they are checked again when known).
+ * "unknown" placeholder (../unknown): they are not validated (they are checked again when known).
  */
 import { GUID_PATTERN, isGuid } from "../formats";
+import { isUnknown } from "../unknown";
 import type { RegistrationTarget } from "./types";
 import {
   DEFAULT_TARGET,
@@ -31,18 +32,6 @@ export interface RegistrationCheckResult {
   /** The inputs to use: the new inputs with `target` defaulted. */
   readonly inputs: RegistrationInputs;
   readonly failures: RegistrationCheckFailure[];
-}
-
-/**
- * The value Pulumi sends for an input that is not known yet (during a preview). The same string
- * as `unknownValue` in `@pulumi/pulumi/runtime/rpc`; kept as a literal so that the provider's
- * serialized code does not load the Pulumi SDK.
- */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** Whether an input is still unknown (a preview of a value computed during the update). */
-export function isUnknown(value: unknown): boolean {
-  return value === UNKNOWN_VALUE;
 }
 
 /** Most digits accepted in an org ID or MPN ID (MPN IDs have 6 to 7 today). */
