@@ -26,8 +26,7 @@
  * never more than a fixed count of times.
  */
 
-import { backoffDelay, isLoopbackHost, resolvePolicy, sendHttp, shownUrl } from "../http";
-import type { HttpError } from "../http";
+import { backoffDelay, isHttpError, isLoopbackHost, resolvePolicy, sendHttp, shownUrl } from "../http";
 import { isGuid } from "../formats";
 import { completeError } from "../serialization";
 import { isUnknown } from "../unknown";
@@ -231,7 +230,6 @@ export type TokenAnswer =
  * failures and 429/5xx that outlived the HTTP layer's own retries are worth another try too.
  */
 export function classifyTokenFailure(error: unknown, scope?: string): TokenAnswer {
-  // Recognised by name and shape, not `instanceof` (../serialization, rule 4).
   if (!isHttpError(error)) {
     const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
     return { kind: "refused", reason: `unexpected ${typeof name === "string" ? name : "error"}`, advice: "" };
@@ -263,15 +261,6 @@ export function classifyTokenFailure(error: unknown, scope?: string): TokenAnswe
     return { kind: "retry", reason };
   }
   return { kind: "refused", reason, advice: adviceFor(aadsts, error.code, scope) };
-}
-
-function isHttpError(error: unknown): error is HttpError {
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    (error as { name?: unknown }).name === "HttpError" &&
-    typeof (error as { kind?: unknown }).kind === "string"
-  );
 }
 
 function adviceFor(aadsts: string | undefined, code: string | undefined, scope?: string): string {
