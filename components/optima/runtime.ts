@@ -48,6 +48,7 @@ import {
   type RemoteRegistration,
   type TargetMapping,
 } from "./targets";
+import { DEFAULT_TARGET } from "./types";
 import { checkRegistration } from "./validation";
 
 /** The host process's connection state: the one mutable object of this module. */
@@ -214,7 +215,7 @@ function outputs(
   remote: Omit<RemoteRegistration, "readOnly"> & { readOnly?: boolean },
   extra: { adopted: boolean; validation?: RegistrationOutputs["validation"] },
 ): RegistrationOutputs {
-  const result: Record<string, unknown> = { target: inputs.target ?? "csp-partner" };
+  const result: Record<string, unknown> = { target: inputs.target ?? DEFAULT_TARGET };
   for (const field of REGISTRATION_FIELDS) {
     result[field] = inputs[field];
   }

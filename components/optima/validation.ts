@@ -11,16 +11,8 @@
  */
 import { GUID_PATTERN, isGuid } from "../formats";
 import { isUnknown } from "../unknown";
-import type { RegistrationTarget } from "./types";
-import {
-  DEFAULT_TARGET,
-  REGISTRATION_TARGETS,
-  isRegistrationTarget,
-  quotedList,
-  targetMapping,
-  type RegistrationField,
-  type RegistrationInputs,
-} from "./targets";
+import { quotedList, targetMapping, type RegistrationField, type RegistrationInputs } from "./targets";
+import { DEFAULT_TARGET, REGISTRATION_TARGETS, isRegistrationTarget, type RegistrationTarget } from "./types";
 
 /** One `check()` failure, shaped like `pulumi.dynamic.CheckFailure`. */
 export interface RegistrationCheckFailure {
