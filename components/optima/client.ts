@@ -23,9 +23,7 @@ import {
 import { completeError } from "../serialization";
 import { TokenSource, credentialValues, grantType } from "./auth";
 import { OPTIMA_SETTINGS, OptimaConnection, type OptimaSetting } from "./connection";
-
-/** Which API host a request goes to: `optima` (Cost Management, `apiUrl`) or `flexera` (FinOps Onboarding, `flexeraApiUrl`). */
-export type OptimaHost = "optima" | "flexera";
+import type { OptimaHost } from "./types";
 
 /** The header Optima's backends require on every request (contract §1A). */
 export const OPTIMA_API_VERSION_HEADER = { "Api-Version": "1.0" } as const;

@@ -17,8 +17,13 @@
  *
  * Pure: no I/O, no clock. Parsers report what was missing from an answer, never the answer.
  */
-import type { OptimaHost } from "./client";
-import { DEFAULT_TARGET, REGISTRATION_TARGETS, isRegistrationTarget, type RegistrationTarget } from "./types";
+import {
+  DEFAULT_TARGET,
+  REGISTRATION_TARGETS,
+  isRegistrationTarget,
+  type OptimaHost,
+  type RegistrationTarget,
+} from "./types";
 
 /**
  * The provider's plain inputs. Which fields a target uses is stated by its {@link TargetMapping};

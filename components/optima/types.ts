@@ -1,10 +1,13 @@
 /**
- * Shared vocabulary of the Optima side: regions and registration targets.
+ * Shared vocabulary of the Optima side: regions, registration targets and API hosts.
  *
  * Types and the lists of their values only, so that every module, the public surface, the stack
  * program and the tests can name them without pulling in any I/O. The ONE list of registration
  * targets and the default target are here.
  */
+
+/** Which API host a request goes to: `optima` (Cost Management, `apiUrl`) or `flexera` (FinOps Onboarding, `flexeraApiUrl`). */
+export type OptimaHost = "optima" | "flexera";
 
 /** A Flexera region: `us` (North America, the default), `eu` or `apac`. */
 export type OptimaRegion = "us" | "eu" | "apac";
