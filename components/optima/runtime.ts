@@ -33,6 +33,7 @@ import { OptimaClient } from "./client";
 import { resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
 import { diffRegistration, wireValuesChanged } from "./diff";
 import {
+  RegistrationError,
   createOrAdoptRegistration,
   deleteRegistration,
   errorMessage,
@@ -254,20 +255,10 @@ async function withContext<T>(action: string, run: () => Promise<T>): Promise<T>
   try {
     return await run();
   } catch (error) {
-    const wrapped: Error & { status?: number } = new Error(`${action}: ${errorMessage(error)}`);
-    const status = (error as { status?: unknown } | undefined)?.status;
-    if (typeof status === "number") {
-      wrapped.status = status;
-    }
-    throw wrapped;
+    throw new RegistrationError(`${action}: ${errorMessage(error)}`, error);
   }
 }
 
-/**
- * Runs a lifecycle method and masks, in any error it throws, the registration's secret: a last
- * line of defence, since every message is built without it. Messages reach the engine and the
- * host's stderr.
- */
 /** The registration secrets these states hold, for redaction. */
 function secretsOf(states: readonly Partial<RegistrationInputs>[]): string[] {
   return states
@@ -275,6 +266,11 @@ function secretsOf(states: readonly Partial<RegistrationInputs>[]): string[] {
     .filter((secret): secret is string => typeof secret === "string" && secret !== "");
 }
 
+/**
+ * Runs a lifecycle method and masks, in any error it throws, the registration's secret: a last
+ * line of defence, since every message is built without it. Messages reach the engine and the
+ * host's stderr.
+ */
 async function scrubbing<T>(
   states: readonly Partial<RegistrationInputs>[],
   run: () => Promise<T>,
@@ -286,11 +282,6 @@ async function scrubbing<T>(
     if (error instanceof Error && error.message === message) {
       throw error;
     }
-    const scrubbed: Error & { status?: number } = new Error(message);
-    const status = (error as { status?: unknown } | undefined)?.status;
-    if (typeof status === "number") {
-      scrubbed.status = status;
-    }
-    throw scrubbed;
+    throw new RegistrationError(message, error);
   }
 }
