@@ -48,7 +48,7 @@ import {
   DEFAULT_VERIFY_TIMEOUT_SECONDS,
   authorityHostProblem,
   timeoutSecondsProblem,
-} from "./keyVerificationRuntime";
+} from "./keyVerificationRules";
 import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
 import {
   ResolvedWebApp,
