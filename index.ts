@@ -9,7 +9,7 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import { DomainSource, OptimaCspConnection, RegistrationTarget } from "./components";
+import { DomainSource, OptimaCspConnection, REGISTRATION_TARGETS, RegistrationTarget } from "./components";
 
 const config = new pulumi.Config();
 
@@ -59,7 +59,7 @@ const connection = new OptimaCspConnection("optima-csp", {
   optima: {
     orgId: config.require("optimaOrgId"),
     target: config.get<RegistrationTarget>("optimaTarget", {
-      allowedValues: ["csp-partner", "bill-connect"],
+      allowedValues: [...REGISTRATION_TARGETS],
     }),
     billingAccountId: config.get("billingAccountId") || undefined,
     retainOnDelete: config.getBoolean("optimaRetainOnDelete") ?? false,

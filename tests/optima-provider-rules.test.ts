@@ -7,7 +7,8 @@ import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { diffRegistration, sameValue, wireValuesChanged } from "../components/optima/diff";
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import type { RegistrationInputs, RegistrationOutputs } from "../components/optima/targets";
-import { UNKNOWN_VALUE, checkRegistration, isDomainName } from "../components/optima/validation";
+import { checkRegistration, isDomainName } from "../components/optima/validation";
+import { UNKNOWN_VALUE } from "../components/unknown";
 
 const APP_ID = "11111111-2222-3333-4444-555555555555";
 const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";

@@ -28,7 +28,7 @@
  * other host need an explicit scope.
  */
 
-import { isLoopbackHost, shownUrl } from "../http";
+import { isLoopbackHost, shownUrl } from "../http/url";
 
 /** The public cloud's Partner Center scope. */
 export const PUBLIC_PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/.default";

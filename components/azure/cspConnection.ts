@@ -33,8 +33,13 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { OptimaRegistration } from "../optima/provider";
-import type { RegistrationField } from "../optima/targets";
-import type { RegistrationTarget } from "../optima/types";
+import { quotedList, type RegistrationField } from "../optima/targets";
+import {
+  DEFAULT_TARGET,
+  REGISTRATION_TARGETS,
+  isRegistrationTarget,
+  type RegistrationTarget,
+} from "../optima/types";
 import { partnerCenterScopeFor, scopeProblem } from "./clouds";
 import { registrationFieldProblem } from "../optima/validation";
 import { KeyVerification } from "./keyVerification";
@@ -43,7 +48,7 @@ import {
   DEFAULT_VERIFY_TIMEOUT_SECONDS,
   authorityHostProblem,
   timeoutSecondsProblem,
-} from "./keyVerificationRuntime";
+} from "./keyVerificationRules";
 import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
 import {
   ResolvedWebApp,
@@ -60,8 +65,6 @@ export type { WebAppArgs } from "./webApp";
 
 /** The component's type token. */
 export const CSP_CONNECTION_TYPE = "optima-csp:azure:CspConnection";
-
-const TARGETS: readonly RegistrationTarget[] = ["csp-partner", "bill-connect"];
 
 /**
  * Which of the tenant's domains Optima is given when `domain` is not set:
@@ -337,9 +340,11 @@ function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSe
       "optima.orgId is required: the Flexera organization ID the partnership is registered in.",
     );
   }
-  const target = args.optima.target ?? "csp-partner";
-  if (!TARGETS.includes(target)) {
-    throw new Error(`optima.target must be "csp-partner" or "bill-connect"; got ${JSON.stringify(target)}.`);
+  const target = args.optima.target ?? DEFAULT_TARGET;
+  if (!isRegistrationTarget(target)) {
+    throw new Error(
+      `optima.target must be ${quotedList(REGISTRATION_TARGETS)}; got ${JSON.stringify(target)}.`,
+    );
   }
   if (target === "csp-partner" && args.mpnId === undefined) {
     throw new Error(

@@ -11,12 +11,20 @@
  *
  * Serialization (see docs/architecture.md): `keyVerificationProvider` is serialized into state
  * and loaded by the dynamic-provider host. It is one shared, thin object whose methods delegate
- * to ./keyVerificationRuntime, imported at the top so that an installed package refers to it as
- * `optima-csp/<exports subpath>`. It captures no credential: the secret is an input, marked
+ * to ./keyVerificationRuntime only, imported at the top so that an installed package refers to it
+ * as `optima-csp/<exports subpath>` (../serialization, rule 5). The resource's defaults come from
+ * the pure ./keyVerificationRules, which the runtime re-exports. It captures no credential: the secret is an input, marked
  * secret here and listed in `additionalSecretOutputs`, and the runtime never returns or logs it.
  */
 
 import * as pulumi from "@pulumi/pulumi";
+import {
+  DEFAULT_AUTHORITY_HOST,
+  DEFAULT_VERIFY_TIMEOUT_SECONDS,
+  PARTNER_CENTER_SCOPE,
+  type KeyVerificationInputs,
+  type KeyVerificationOutputs,
+} from "./keyVerificationRules";
 import * as runtime from "./keyVerificationRuntime";
 
 export {
@@ -25,13 +33,13 @@ export {
   MAX_VERIFY_TIMEOUT_SECONDS,
   PARTNER_CENTER_SCOPE,
   KEY_VERIFICATION_ERROR,
-} from "./keyVerificationRuntime";
-export type { KeyVerificationInputs, KeyVerificationOutputs } from "./keyVerificationRuntime";
+} from "./keyVerificationRules";
+export type { KeyVerificationInputs, KeyVerificationOutputs } from "./keyVerificationRules";
 
 /** The one provider instance every KeyVerification uses (serialization is cached per object). */
 export const keyVerificationProvider: pulumi.dynamic.ResourceProvider<
-  runtime.KeyVerificationInputs,
-  runtime.KeyVerificationOutputs
+  KeyVerificationInputs,
+  KeyVerificationOutputs
 > = {
   async check(_olds, news) {
     return { inputs: news, failures: runtime.checkKeyVerificationInputs(news) };
@@ -86,9 +94,9 @@ export class KeyVerification extends pulumi.dynamic.Resource {
         clientId: args.clientId,
         keyId: args.keyId,
         secret: pulumi.secret(args.secret),
-        authorityHost: args.authorityHost ?? runtime.DEFAULT_AUTHORITY_HOST,
-        timeoutSeconds: args.timeoutSeconds ?? runtime.DEFAULT_VERIFY_TIMEOUT_SECONDS,
-        scope: args.scope ?? runtime.PARTNER_CENTER_SCOPE,
+        authorityHost: args.authorityHost ?? DEFAULT_AUTHORITY_HOST,
+        timeoutSeconds: args.timeoutSeconds ?? DEFAULT_VERIFY_TIMEOUT_SECONDS,
+        scope: args.scope ?? PARTNER_CENTER_SCOPE,
         verifiedAt: undefined,
         attempts: undefined,
       },

@@ -7,6 +7,7 @@
  * `message`, `JSON.stringify(error)` and `util.inspect(error)` are all safe to show.
  */
 
+import { completeError } from "../serialization";
 import { REDACTED, redact } from "./redact";
 
 /**
@@ -39,7 +40,10 @@ export interface HttpErrorDetails {
   readonly url?: string;
 }
 
-/** A failed HTTP request, described without any header, body, token or secret. */
+/**
+ * A failed HTTP request, described without any header, body, token or secret. Its constructor
+ * ends with `completeError` (../serialization, rule 4).
+ */
 export class HttpError extends Error {
   readonly method: string;
   readonly path: string;
@@ -88,39 +92,8 @@ export class HttpError extends Error {
 }
 
 /**
- * Completes an instance of an `Error` subclass, at the end of its constructor, so that it is a
- * real Error with its message even when the class is a closure-serialized copy.
- *
- * Pulumi's closure serializer (which stores the dynamic provider in state and loads it in the
- * host process) turns `super(message)` into `Error.call(this, message)`, which sets nothing on
- * `this`, and gives the class a prototype that does not inherit from `Error.prototype`. The host
- * then reports `error.message`, which would be empty. This restores the prototype chain, the
- * message and the stack; for a class loaded normally it changes nothing.
- */
-export function completeError(error: Error, message: string): void {
-  if (!(error instanceof Error)) {
-    const prototype: unknown = Object.getPrototypeOf(error);
-    if (prototype && Object.getPrototypeOf(prototype) === Object.prototype) {
-      Object.setPrototypeOf(prototype, Error.prototype);
-    }
-  }
-  if (error.message !== message) {
-    Object.defineProperty(error, "message", {
-      value: message,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (!Object.prototype.hasOwnProperty.call(error, "stack")) {
-    Error.captureStackTrace(error);
-  }
-}
-
-/**
- * Whether `error` is an {@link HttpError}. Checks the name and shape as well as the class: in
- * the dynamic-provider host, modules are serialized copies, and a class from one copy is not
- * the class of another.
+ * Whether `error` is an {@link HttpError}. Checks the name and shape as well as the class (in the
+ * host a class from one serialized copy is not another's: ../serialization, rule 4).
  */
 export function isHttpError(error: unknown): error is HttpError {
   if (error instanceof HttpError) {

@@ -25,7 +25,6 @@ export type { AttemptOutcome, RetryPolicy } from "./retry";
 export {
   HttpError,
   MAX_SERVER_MESSAGE_LENGTH,
-  completeError,
   formatSeconds,
   isHttpError,
   redactCode,

@@ -5,9 +5,10 @@
  * Everything the HTTP layer lets out (error messages, server messages and error codes, retry
  * reasons, log lines) passes through {@link redact}. It masks the values it is given in every
  * form they may travel or be echoed in: raw, URL-encoded (upper- or lower-case escapes, `+` for
- * space), JSON-escaped, hex, and base64 and base64url, both on their own and inside a longer
- * encoded value (a Basic header `id:secret`, a JWT), where the encoding of the secret depends on
- * its offset, so all three alignments are masked. It also masks three shapes of credential it is
+ * space), JSON-escaped (once, or twice when an escaped echo is quoted again), hex, and base64 and
+ * base64url, both on their own and inside a longer encoded value (a Basic header `id:secret`, a
+ * JWT), where the encoding of the secret depends on its offset, so all three alignments are
+ * masked. It also masks three shapes of credential it is
  * not told about: `Bearer …`/`Basic …` authorization values, JWT-like strings, and the value of
  * any `key=value`, `key: value` or `"key":"value"` pair whose key names a secret (see
  * {@link isSecretFieldName}). Pure; no I/O.
@@ -17,10 +18,11 @@
 export const REDACTED = "[REDACTED]";
 
 /**
- * The words that make a field name secret when the name ends with one of them (optionally
- * followed by `value`/`text`): `client_secret`, `clientSecret`, `refresh_token`, `x-api-key`,
- * `secretValue`, but not `token_type` or `invalid_token_response`, whose values are not secret.
- * The ONE list: request bodies (./send) and text (below) both use it.
+ * The words that make a field or header name secret when the name ends with one of them
+ * (optionally followed by `value`/`text`): `client_secret`, `clientSecret`, `refresh_token`,
+ * `secretValue`, and the headers `Authorization`, `Proxy-Authorization`, `X-Api-Key`, `Cookie`;
+ * but not `token_type` or `invalid_token_response`, whose values are not secret. The ONE list:
+ * request headers and bodies (./send) and text (below) all use it.
  */
 const SECRET_FIELD_WORDS: readonly string[] = [
   "secret",
@@ -32,6 +34,7 @@ const SECRET_FIELD_WORDS: readonly string[] = [
   "access[-_]?key",
   "authorization",
   "credentials?",
+  "cookie",
 ];
 
 /** A field name that names a secret, as a regular expression source (no anchors). */
@@ -39,7 +42,7 @@ const SECRET_KEY = `[A-Za-z0-9_.-]*(?:${SECRET_FIELD_WORDS.join("|")})(?:[-_]?(?
 
 const SECRET_FIELD_NAME = new RegExp(`^${SECRET_KEY}$`, "i");
 
-/** Whether a field name (a JSON key, a form field, a header) names a secret value. */
+/** Whether a field name (a JSON key, a form field, a header name) names a secret value. */
 export function isSecretFieldName(name: string): boolean {
   return SECRET_FIELD_NAME.test(name);
 }
@@ -85,11 +88,11 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 /**
- * Each secret as it may appear in text, longest first: raw, URL-encoded, JSON-escaped, hex, and
- * base64/base64url at each of the three byte alignments.
+ * Each secret as it may appear in text, longest first: raw, URL-encoded, JSON-escaped (once or
+ * twice), hex, and base64/base64url at each of the three byte alignments.
  */
 export function secretForms(secrets: readonly string[]): string[] {
-  // An array, not a Set: this module is serialized by value with the dynamic providers.
+  // An array, not a Set (../serialization, rule 1).
   const forms: string[] = [];
   const add = (form: string, derived: boolean): void => {
     if (form.length >= (derived ? MIN_DERIVED_FORM_LENGTH : 1) && !forms.includes(form)) {
@@ -107,7 +110,11 @@ export function secretForms(secrets: readonly string[]): string[] {
     const form = new URLSearchParams({ v: secret }).toString().slice(2);
     add(form, true);
     add(lowerCaseEscapes(form), true);
-    add(JSON.stringify(secret).slice(1, -1), true);
+    const json = JSON.stringify(secret).slice(1, -1);
+    add(json, true);
+    // Escaped twice: a server echoes the escaped form, and a message quotes the server's words
+    // with JSON.stringify (`Optima said: "…"`) before the secret is known to the code that masks.
+    add(JSON.stringify(json).slice(1, -1), true);
     const bytes = Buffer.from(secret, "utf8");
     add(bytes.toString("hex"), true);
     add(bytes.toString("hex").toUpperCase(), true);

@@ -136,8 +136,7 @@ export type AttemptOutcome =
   | { readonly kind: "timeout" }
   | { readonly kind: "network"; readonly code?: string };
 
-// Plain arrays, not Sets: this module is serialized by value with the dynamic providers, and the
-// closure serializer cannot rebuild a Set (it comes back as a plain object).
+// Arrays, not Sets (../serialization, rule 1).
 
 /** Network error codes that say the request never reached a server, so it cannot have had any effect. */
 const NOT_SENT_CODES: readonly string[] = ["ECONNREFUSED", "EAI_AGAIN"];

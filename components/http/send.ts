@@ -6,9 +6,7 @@
  * wrong into an {@link HttpError} that carries no header, body, token or secret (./errors,
  * ./redact). Callers get either a 2xx response or an HttpError; nothing from axios escapes.
  *
- * axios is imported inside {@link sendHttp}, not at the top: this module is serialized into
- * Pulumi state as part of the dynamic provider, and a module-level axios reference would be
- * frozen there as a path inside axios's package.
+ * axios is imported inside {@link sendHttp}, not at the top (../serialization, rule 5).
  */
 
 import { HttpError, HttpErrorDetails, formatSeconds, redactCode, serverErrorDetails } from "./errors";
@@ -78,9 +76,9 @@ export interface HttpOptions {
   /** Current time in ms since the epoch, for `Retry-After` dates. Default: `Date.now`. */
   readonly now?: () => number;
   /**
-   * Values to mask wherever they might show up. Bearer tokens in the request's `Authorization`
-   * header and body values under secret-sounding keys (`client_secret`, `refresh_token`,
-   * `application_secret`, …) are masked without being listed here.
+   * Values to mask wherever they might show up. The values of the request's headers and body
+   * fields whose name is secret (`Authorization`, `X-Api-Key`, `client_secret`, `refresh_token`,
+   * `application_secret`, …: `isSecretFieldName`) are masked without being listed here.
    */
   readonly secrets?: readonly string[];
   /** Called before each retry (for logging); the reason is already scrubbed. */
@@ -249,11 +247,15 @@ function urlPath(url: string): string {
   }
 }
 
-/** Values in the request that must never be shown: bearer tokens and body values under secret-sounding keys. */
+/**
+ * Values in the request that must never be shown: the values of headers and body fields whose
+ * name is secret ({@link isSecretFieldName}, the one list), a header's also without its
+ * `Bearer`/`Basic` scheme.
+ */
 function secretsInRequest(spec: HttpRequestSpec): string[] {
   const found: string[] = [];
   for (const [name, value] of Object.entries(spec.headers ?? {})) {
-    if (/^(authorization|proxy-authorization|x-api-key|cookie)$/i.test(name)) {
+    if (isSecretFieldName(name)) {
       found.push(value, value.replace(/^\s*(Bearer|Basic)\s+/i, ""));
     }
   }

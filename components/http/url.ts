@@ -5,7 +5,7 @@
  */
 
 /** Hosts that may be reached over plain http. */
-// An array, not a Set: the closure serializer cannot rebuild a Set in the provider host.
+// An array, not a Set (../serialization, rule 1).
 const LOOPBACK_HOSTS: readonly string[] = ["127.0.0.1", "[::1]", "::1", "localhost"];
 
 /** Whether a URL host name is a loopback address that may be reached over plain http. */

@@ -102,9 +102,7 @@ export interface TokenSourceOptions {
 
 /** Hands out access tokens for one connection: cached, shared between concurrent callers, refreshed on demand. */
 export class TokenSource {
-  // Plain private members, all set in the constructor: this class is serialized with the
-  // dynamic provider, and the closure serializer keeps neither `#private` names nor field
-  // initializers.
+  // Set in the constructor, no `#private` (../serialization, rules 2 and 3).
   private readonly connection: OptimaConnection;
   private readonly options: TokenSourceOptions;
   private cached: AccessToken | undefined;

@@ -14,18 +14,16 @@ import {
   HttpOptions,
   HttpResponse,
   answerProblem,
-  completeError,
   formatSeconds,
   isHttpError,
   redact,
   resolvePolicy,
   sendHttp,
 } from "../http";
+import { completeError } from "../serialization";
 import { TokenSource, credentialValues, grantType } from "./auth";
 import { OPTIMA_SETTINGS, OptimaConnection, type OptimaSetting } from "./connection";
-
-/** Which API host a request goes to: `optima` (Cost Management, `apiUrl`) or `flexera` (FinOps Onboarding, `flexeraApiUrl`). */
-export type OptimaHost = "optima" | "flexera";
+import type { OptimaHost } from "./types";
 
 /** The header Optima's backends require on every request (docs/optima-api.md §1A). */
 export const OPTIMA_API_VERSION_HEADER = { "Api-Version": "1.0" } as const;
@@ -112,8 +110,7 @@ export class OptimaApiError extends Error {
 
 /** Makes authenticated requests for one connection, sharing one access token between them. */
 export class OptimaClient {
-  // Plain private members set in the constructor: the closure serializer keeps neither
-  // `#private` names nor field initializers.
+  // Set in the constructor, no `#private` (../serialization, rules 2 and 3).
   private readonly connection: OptimaConnection;
   private readonly options: OptimaClientOptions;
   private readonly tokens: TokenSource;

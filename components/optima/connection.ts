@@ -9,7 +9,7 @@
  * credential.
  */
 
-import { completeError } from "../http/errors";
+import { completeError } from "../serialization";
 import { isLoopbackHost, shownUrl } from "../http/url";
 import { OPTIMA_REGIONS, OptimaRegion } from "./types";
 

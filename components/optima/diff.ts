@@ -17,8 +17,6 @@
  */
 import {
   REGISTRATION_FIELDS,
-  REGISTRATION_TARGETS,
-  isRegistrationTarget,
   normalizeDomain,
   normalizeGuid,
   normalizeMpnId,
@@ -27,7 +25,8 @@ import {
   type RegistrationInputs,
   type RegistrationOutputs,
 } from "./targets";
-import { isUnknown } from "./validation";
+import { DEFAULT_TARGET, isRegistrationTarget } from "./types";
+import { isUnknown } from "../unknown";
 
 /** What `diff()` reports, shaped like `pulumi.dynamic.DiffResult`. */
 export interface RegistrationDiff {
@@ -71,8 +70,8 @@ export function diffRegistration(
   olds: Partial<RegistrationOutputs>,
   news: Partial<RegistrationInputs>,
 ): RegistrationDiff {
-  const oldTarget = olds.target ?? "csp-partner";
-  const newTarget = news.target ?? "csp-partner";
+  const oldTarget = olds.target ?? DEFAULT_TARGET;
+  const newTarget = news.target ?? DEFAULT_TARGET;
   const replaces: string[] = [];
   const updates: string[] = [];
 
@@ -128,5 +127,5 @@ function sameKeyId(old: unknown, next: unknown): boolean {
 }
 
 function pickKnown(target: string): string {
-  return isRegistrationTarget(target) ? target : REGISTRATION_TARGETS[0];
+  return isRegistrationTarget(target) ? target : DEFAULT_TARGET;
 }

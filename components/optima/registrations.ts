@@ -23,6 +23,7 @@
  * list pages by {@link MAX_LIST_PAGES}.
  */
 import type { HttpResponse } from "../http";
+import { completeError } from "../serialization";
 import type { OptimaClient } from "./client";
 import {
   createdId,
@@ -428,25 +429,35 @@ export function isUnknownPostOutcome(error: unknown, path: string): boolean {
 }
 
 /**
- * A new error that says what failed, then the client's own (already scrubbed) message. Keeps
- * the HTTP status for callers.
+ * An error of a registration operation that keeps the HTTP status of the failure it reports
+ * (`status`, for callers that branch on it, e.g. 404 on read and delete): the one definition, for
+ * this module and ./runtime. A completed `Error` subclass (../serialization); its `name` stays
+ * `Error`.
  */
-function wrapError(action: string, error: unknown, hint = ""): Error & { status?: number } {
-  const cause = errorMessage(error);
-  const wrapped: Error & { status?: number } = new Error(
-    `${action}: ${cause}.${hint}`.replace(/\.\.(?=\s|$)/, "."),
-  );
-  const status = statusOf(error);
-  if (status !== undefined) {
-    wrapped.status = status;
+export class RegistrationError extends Error {
+  declare readonly status?: number;
+
+  constructor(message: string, cause: unknown) {
+    super(message);
+    completeError(this, message);
+    const status = statusOf(cause);
+    if (status !== undefined) {
+      this.status = status;
+    }
   }
-  return wrapped;
+}
+
+/** A new error that says what failed, then the client's own (already scrubbed) message. */
+function wrapError(action: string, error: unknown, hint = ""): RegistrationError {
+  return new RegistrationError(
+    `${action}: ${errorMessage(error)}.${hint}`.replace(/\.\.(?=\s|$)/, "."),
+    error,
+  );
 }
 
 /**
  * The message of anything thrown. Falls back to the request an error names (method, path,
- * status) when it has no message: an error class serialized by value into a dynamic provider
- * can lose the message its `Error` constructor was given.
+ * status) when it has no message (an Error subclass not completed as ../serialization says).
  */
 export function errorMessage(error: unknown): string {
   if (typeof error === "object" && error !== null) {

@@ -17,10 +17,7 @@
  * - One {@link OptimaClient} per host process, so every resource shares one access token.
  * - `read` and `delete` accept state written by earlier versions (a missing `target` means
  *   `csp-partner`; optional fields may be absent).
- * - Code serialized by value must avoid what the closure serializer cannot rebuild: module-level
- *   `Set`/`Map` values (they come back as plain objects), and `Error` subclasses (their instances
- *   lose `message` and are not `instanceof Error`). Errors here are plain `Error`s with a
- *   `status` property.
+ * - Serialized by value in this repository: ../serialization's rules apply.
  *
  * Lifecycle → Optima:
  * - check/diff: none (./validation, ./diff).
@@ -36,6 +33,7 @@ import { OptimaClient } from "./client";
 import { resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
 import { diffRegistration, wireValuesChanged } from "./diff";
 import {
+  RegistrationError,
   createOrAdoptRegistration,
   deleteRegistration,
   errorMessage,
@@ -51,6 +49,7 @@ import {
   type RemoteRegistration,
   type TargetMapping,
 } from "./targets";
+import { DEFAULT_TARGET } from "./types";
 import { checkRegistration } from "./validation";
 
 /** The host process's connection state: the one mutable object of this module. */
@@ -217,7 +216,7 @@ function outputs(
   remote: Omit<RemoteRegistration, "readOnly"> & { readOnly?: boolean },
   extra: { adopted: boolean; validation?: RegistrationOutputs["validation"] },
 ): RegistrationOutputs {
-  const result: Record<string, unknown> = { target: inputs.target ?? "csp-partner" };
+  const result: Record<string, unknown> = { target: inputs.target ?? DEFAULT_TARGET };
   for (const field of REGISTRATION_FIELDS) {
     result[field] = inputs[field];
   }
@@ -256,20 +255,10 @@ async function withContext<T>(action: string, run: () => Promise<T>): Promise<T>
   try {
     return await run();
   } catch (error) {
-    const wrapped: Error & { status?: number } = new Error(`${action}: ${errorMessage(error)}`);
-    const status = (error as { status?: unknown } | undefined)?.status;
-    if (typeof status === "number") {
-      wrapped.status = status;
-    }
-    throw wrapped;
+    throw new RegistrationError(`${action}: ${errorMessage(error)}`, error);
   }
 }
 
-/**
- * Runs a lifecycle method and masks, in any error it throws, the registration's secret: a last
- * line of defence, since every message is built without it. Messages reach the engine and the
- * host's stderr.
- */
 /** The registration secrets these states hold, for redaction. */
 function secretsOf(states: readonly Partial<RegistrationInputs>[]): string[] {
   return states
@@ -277,6 +266,11 @@ function secretsOf(states: readonly Partial<RegistrationInputs>[]): string[] {
     .filter((secret): secret is string => typeof secret === "string" && secret !== "");
 }
 
+/**
+ * Runs a lifecycle method and masks, in any error it throws, the registration's secret: a last
+ * line of defence, since every message is built without it. Messages reach the engine and the
+ * host's stderr.
+ */
 async function scrubbing<T>(
   states: readonly Partial<RegistrationInputs>[],
   run: () => Promise<T>,
@@ -288,11 +282,6 @@ async function scrubbing<T>(
     if (error instanceof Error && error.message === message) {
       throw error;
     }
-    const scrubbed: Error & { status?: number } = new Error(message);
-    const status = (error as { status?: unknown } | undefined)?.status;
-    if (typeof status === "number") {
-      scrubbed.status = status;
-    }
-    throw scrubbed;
+    throw new RegistrationError(message, error);
   }
 }

@@ -17,14 +17,13 @@
  *
  * Pure: no I/O, no clock. Parsers report what was missing from an answer, never the answer.
  */
-import type { OptimaHost } from "./client";
-import type { RegistrationTarget } from "./types";
-
-/** Every registration target, in the order messages list them. */
-export const REGISTRATION_TARGETS: readonly RegistrationTarget[] = ["csp-partner", "bill-connect"];
-
-/** The target used when none is given. */
-export const DEFAULT_TARGET: RegistrationTarget = "csp-partner";
+import {
+  DEFAULT_TARGET,
+  REGISTRATION_TARGETS,
+  isRegistrationTarget,
+  type OptimaHost,
+  type RegistrationTarget,
+} from "./types";
 
 /**
  * The provider's plain inputs. Which fields a target uses is stated by its {@link TargetMapping};
@@ -375,11 +374,6 @@ const MAPPINGS: Readonly<Record<RegistrationTarget, TargetMapping>> = {
   "csp-partner": CSP_PARTNER,
   "bill-connect": BILL_CONNECT,
 };
-
-/** Whether a value names a registration target. */
-export function isRegistrationTarget(value: unknown): value is RegistrationTarget {
-  return typeof value === "string" && Object.prototype.hasOwnProperty.call(MAPPINGS, value);
-}
 
 /** The mapping of a target; throws naming the valid targets when `target` is not one. */
 export function targetMapping(target: string | undefined): TargetMapping {

@@ -7,19 +7,12 @@
  * value the user typed, but never the secret.
  *
  * During a preview, inputs that depend on resources not created yet arrive as Pulumi's
- * "unknown" placeholder: they are not validated (they are checked again when known).
+ * "unknown" placeholder (../unknown): they are not validated (they are checked again when known).
  */
 import { GUID_PATTERN, isGuid } from "../formats";
-import type { RegistrationTarget } from "./types";
-import {
-  DEFAULT_TARGET,
-  REGISTRATION_TARGETS,
-  isRegistrationTarget,
-  quotedList,
-  targetMapping,
-  type RegistrationField,
-  type RegistrationInputs,
-} from "./targets";
+import { isUnknown } from "../unknown";
+import { quotedList, targetMapping, type RegistrationField, type RegistrationInputs } from "./targets";
+import { DEFAULT_TARGET, REGISTRATION_TARGETS, isRegistrationTarget, type RegistrationTarget } from "./types";
 
 /** One `check()` failure, shaped like `pulumi.dynamic.CheckFailure`. */
 export interface RegistrationCheckFailure {
@@ -31,18 +24,6 @@ export interface RegistrationCheckResult {
   /** The inputs to use: the new inputs with `target` defaulted. */
   readonly inputs: RegistrationInputs;
   readonly failures: RegistrationCheckFailure[];
-}
-
-/**
- * The value Pulumi sends for an input that is not known yet (during a preview). The same string
- * as `unknownValue` in `@pulumi/pulumi/runtime/rpc`; kept as a literal so that the provider's
- * serialized code does not load the Pulumi SDK.
- */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** Whether an input is still unknown (a preview of a value computed during the update). */
-export function isUnknown(value: unknown): boolean {
-  return value === UNKNOWN_VALUE;
 }
 
 /** Most digits accepted in an org ID or MPN ID (MPN IDs have 6 to 7 today). */

@@ -14,6 +14,7 @@ import { configFromRecord, resolveConnection, type OptimaConnection } from "../o
 import { OptimaClient } from "../optima/client";
 import { findPartnership, readRegistration, readValidation } from "../optima/registrations";
 import { targetMapping, type RegistrationInputs } from "../optima/targets";
+import { DEFAULT_TARGET } from "../optima/types";
 import { credentialValues } from "../optima/auth";
 import {
   GRAPH_TOKEN_ENV,
@@ -293,7 +294,7 @@ async function lookUpRegistration(
   deps: StatusDeps,
   http: HttpOptions,
 ): Promise<OptimaFacts | undefined> {
-  const kind = target.target ?? "csp-partner";
+  const kind = target.target ?? DEFAULT_TARGET;
   const partnership = kind === "csp-partner" ? target.mpnId : target.tenantId;
   if (target.orgId === undefined || (target.registrationId === undefined && partnership === undefined)) {
     return undefined;

@@ -5,8 +5,10 @@
  */
 import { parseArgs } from "node:util";
 import { isGuid } from "../formats";
-import { completeError } from "../http/errors";
+import { completeError } from "../serialization";
 import { isLoopbackHost } from "../http/url";
+import { quotedList } from "../optima/targets";
+import { REGISTRATION_TARGETS, isRegistrationTarget } from "../optima/types";
 import { DEFAULT_THRESHOLDS, thresholdsProblem, type StatusTarget, type Thresholds } from "./verdict";
 
 /** The Graph root used unless `--graph-url` says otherwise. */
@@ -268,8 +270,8 @@ function targetProblem(
       return `${name(field)} must be digits only; got "${value}".`;
     }
   }
-  if (values.target !== undefined && values.target !== "csp-partner" && values.target !== "bill-connect") {
-    return `${name("target")} must be "csp-partner" or "bill-connect"; got "${values.target}".`;
+  if (values.target !== undefined && !isRegistrationTarget(values.target)) {
+    return `${name("target")} must be ${quotedList(REGISTRATION_TARGETS)}; got "${values.target}".`;
   }
   if (values.nextRotationAt !== undefined && !Number.isFinite(Date.parse(values.nextRotationAt))) {
     return `${name("nextRotationAt")} must be an ISO 8601 date-time; got "${values.nextRotationAt}".`;

@@ -18,6 +18,7 @@
  * warning: an unknown may hide something worse than a warning, never something better than a
  * critical.
  */
+import type { RegistrationTarget } from "../optima/types";
 
 /** How one check came out. `skipped`: not enough input to run it (it does not change the verdict). */
 export type Level = "ok" | "warning" | "critical" | "unknown" | "skipped";
@@ -63,7 +64,7 @@ export interface StatusTarget {
   readonly nextRotationAt?: string;
   readonly registrationId?: string;
   readonly orgId?: string;
-  readonly target?: "csp-partner" | "bill-connect";
+  readonly target?: RegistrationTarget;
   readonly mpnId?: string;
   readonly domain?: string;
   /** `bill-connect`: the partner tenant, to find the registration when its ID is not known. */
