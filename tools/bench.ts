@@ -26,7 +26,11 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { optimaRegistrationProvider } from "../components/optima/provider";
-import type { RegistrationTarget } from "../components/optima/types";
+import {
+  REGISTRATION_TARGETS,
+  isRegistrationTarget,
+  type RegistrationTarget,
+} from "../components/optima/types";
 import {
   DEFAULT_REFRESH_TOKEN,
   startEmulator,
@@ -556,9 +560,9 @@ export function parseBenchCli(
   );
   const target = values.target ?? env.BENCH_TARGET ?? "all";
   const cspList = values["csp-list"] ?? env.BENCH_CSP_LIST ?? "both";
-  if (!["all", "csp-partner", "bill-connect"].includes(target)) {
+  if (target !== "all" && !isRegistrationTarget(target)) {
     throw new Error(
-      `--target/BENCH_TARGET must be all, csp-partner or bill-connect; got "${target}"\n${USAGE}`,
+      `--target/BENCH_TARGET must be all, ${REGISTRATION_TARGETS.join(" or ")}; got "${target}"\n${USAGE}`,
     );
   }
   if (!["both", "lean", "full"].includes(cspList)) {
