@@ -1,5 +1,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
+  // ts-jest reads tsconfig.json, whose `isolatedModules` makes it transpile each file on its own
+  // (no type-checking, no program of the whole project in every worker): about 6 s of CPU less per
+  // test process. `npm run typecheck` (tsc over the same tsconfig, tests included) is the type
+  // check, and `isolatedModules` there refuses what a per-file transpile would get wrong.
   preset: "ts-jest",
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
