@@ -8,6 +8,9 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
+  // A directory per run for what several files share (the packed tarball): tests/support/run-dir.ts.
+  globalSetup: "<rootDir>/tests/support/run-dir.ts",
+  globalTeardown: "<rootDir>/tests/support/run-dir-teardown.ts",
   // Removes what each file's copy of @pulumi/pulumi leaves on the process (see the file).
   setupFilesAfterEnv: ["<rootDir>/tests/support/jest-setup.ts"],
   // Tests that start the real dynamic-provider host or pack the package take seconds each.
