@@ -15,8 +15,10 @@ const printed: string[] = [];
 beforeAll(async () => {
   result = await runRehearsal({
     output: (line) => printed.push(line),
-    // The rotation step keeps its visible wait for the new key; the other steps need not wait here.
-    longPropagationMs: 1500,
+    // The rotation step keeps its visible wait for the new key: refused at once, accepted after the
+    // verification's first or second backoff (1 s ± 25 %, 2 s ± 25 %), so never before 1 s has
+    // passed; the other steps need not wait here.
+    longPropagationMs: 1000,
     shortPropagationMs: 0,
   });
 }, 60_000);
