@@ -72,9 +72,11 @@ test("check refuses a secret of white space only, as the registration's check do
 });
 
 test("create waits for a propagating key, then records the proof without the secret", async () => {
-  emulator.entra.addSecret(TENANT, CLIENT, SECRET_1, { activeAfterMs: 1_500 });
   const urn = urnFor(TYPE, "propagating");
   const checked = await host.check(urn, {}, props());
+  // Propagating for 1 s from now (the emulator's clock): the host's first try is refused; the next
+  // ones come after its backoff (1 s ± 25 %, then 2 s ± 25 %, on the host's real clock).
+  emulator.entra.addSecret(TENANT, CLIENT, SECRET_1, { activeAfterMs: 1_000 });
   const created = await host.create(urn, checked.inputs);
 
   expect(created.id).toBe(KEY_1);

@@ -4,9 +4,9 @@
  * 20, 22 and 24; and a git dependency on the commit under test builds itself on install and works
  * the same, with the newest `@pulumi/pulumi` the peer range admits.
  *
- * One pack per run. The tarball is installed into two fresh consumer projects (dependencies
- * symlinked from this repository's node_modules, never the registry; see
- * ./support/package-consumer), which then:
+ * One pack per run, shared with tests/status-package.test.ts (./support/package-pack). The
+ * tarball is installed into two fresh consumer projects (dependencies symlinked from this
+ * repository's node_modules, never the registry; see ./support/package-consumer), which then:
  * (a) type-check a small program that uses `OptimaCspConnection` (with `moduleResolution` node
  *     and node16) and run it under `pulumi.runtime.setMocks`;
  * (b) serialize the providers with the installed `@pulumi/pulumi`, exactly as the engine stores
@@ -61,7 +61,7 @@ import {
   writeProject,
   type BareRepository,
 } from "./support/package-git";
-import { packProject, type PackedTarball } from "./support/package-pack";
+import { sharedPack, type PackedTarball } from "./support/package-pack";
 import { describeRun, run, type RunResult } from "./support/package-process";
 
 const REPO = path.join(__dirname, "..");
@@ -361,7 +361,7 @@ beforeAll(async () => {
     gitInstall = startGitInstall(NODE_24);
     gitInstall.catch(() => undefined); // awaited, and reported, by (d)
   }
-  packed = await packProject(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
+  packed = await sharedPack(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
   timings.packMs = packed.packMs;
 }, PACK_TIMEOUT_MS + 10_000);
 

@@ -1,8 +1,9 @@
 /**
  * `npx optima-csp status --outputs <file>` from the packed tarball, installed in a scratch
- * consumer project, against the emulator: the issue's "Done when". One pack per file; each
- * verdict is one real child process (`npx --no-install optima-csp status …`) with the exit code a
- * monitoring system reads and the exact verdict line, and no secret in anything it prints.
+ * consumer project, against the emulator: the issue's "Done when". One pack per run, shared with
+ * tests/package.test.ts (./support/package-pack); each verdict is one real child process
+ * (`npx --no-install optima-csp status …`) with the exit code a monitoring system reads and the
+ * exact verdict line, and no secret in anything it prints.
  *
  * The installed command uses the real clock, so the world is built relative to now: key end
  * dates sit half a day past a whole number of days, and the overdue rotation half an hour past a
@@ -20,7 +21,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { createConsumerProject, type ConsumerProject } from "./support/package-consumer";
-import { packProject, type PackedTarball } from "./support/package-pack";
+import { sharedPack, type PackedTarball } from "./support/package-pack";
 import { describeRun, run, type RunResult } from "./support/package-process";
 
 const REPO = path.join(__dirname, "..");
@@ -54,7 +55,7 @@ const timings: Record<string, number> = {};
 beforeAll(async () => {
   // Not under a path containing "optima-csp" (see tests/package.test.ts).
   work = mkdtempSync(path.join(os.tmpdir(), "statuspkg-"));
-  packed = await packProject(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
+  packed = await sharedPack(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
   timings.packMs = packed.packMs;
   const started = Date.now();
   consumer = createConsumerProject(path.join(work, "consumer"), packed.path, {

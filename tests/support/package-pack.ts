@@ -6,11 +6,17 @@
  * `npm pack` rebuilds `dist/` inside the checkout, so two packs at once (two jest runs) would race
  * on it; a lock directory in the OS temp dir makes them take turns. A lock left by a killed run is
  * taken over once it is older than any pack can last.
+ *
+ * One jest run packs once: {@link sharedPack} leaves the tarball in the run's directory
+ * (./run-dir) and every file that needs it (tests/package.test.ts, tests/status-package.test.ts)
+ * takes it from there. The pack is the same `npm pack` of the same checkout in the same run, so
+ * each file tests what it tested with a pack of its own.
  */
-import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runOrThrow } from "./package-process";
+import { runDir } from "./run-dir";
 
 /** Serializes packs of this project across processes. */
 const LOCK_DIR = path.join(os.tmpdir(), "optima-csp-npm-pack.lock");
@@ -66,22 +72,57 @@ async function withPackLock<T>(timeoutMs: number, fn: () => Promise<T>): Promise
   }
 }
 
+/** `npm pack` of `projectDir` into `destination`; the caller holds the pack lock. */
+function npmPack(projectDir: string, destination: string, timeoutMs: number): Promise<unknown> {
+  mkdirSync(destination, { recursive: true });
+  return runOrThrow("npm", ["pack", "--pack-destination", destination, "--loglevel=error"], {
+    cwd: projectDir,
+    env: { ...process.env },
+    timeoutMs,
+  });
+}
+
 /** `npm pack` of `projectDir` into the empty directory `destination` (created if needed). */
 export async function packProject(
   projectDir: string,
   destination: string,
   timeoutMs: number,
 ): Promise<PackedTarball> {
-  mkdirSync(destination, { recursive: true });
   const started = Date.now();
-  await withPackLock(timeoutMs, () =>
-    runOrThrow("npm", ["pack", "--pack-destination", destination, "--loglevel=error"], {
-      cwd: projectDir,
-      env: { ...process.env },
-      timeoutMs,
-    }),
-  );
-  const packMs = Date.now() - started;
+  await withPackLock(timeoutMs, () => npmPack(projectDir, destination, timeoutMs));
+  return listTarball(destination, Date.now() - started);
+}
+
+/**
+ * The tarball of this jest run: packed by the first caller (under the pack lock), taken from the
+ * run's directory by the others. Outside a run of jest.config.js (no run directory), a pack of
+ * the caller's own into `fallbackDestination`. `packMs` is this caller's wait, pack included.
+ */
+export async function sharedPack(
+  projectDir: string,
+  fallbackDestination: string,
+  timeoutMs: number,
+): Promise<PackedTarball> {
+  const shared = runDir();
+  if (shared === undefined) {
+    return packProject(projectDir, fallbackDestination, timeoutMs);
+  }
+  const destination = path.join(shared, "pack");
+  /** Written last, so that a pack that failed half-way is never taken for a finished one. */
+  const done = path.join(shared, "pack.done");
+  const started = Date.now();
+  await withPackLock(timeoutMs, async () => {
+    if (!existsSync(done)) {
+      rmSync(destination, { recursive: true, force: true });
+      await npmPack(projectDir, destination, timeoutMs);
+      writeFileSync(done, `${new Date().toISOString()}\n`);
+    }
+  });
+  return listTarball(destination, Date.now() - started);
+}
+
+/** The one `.tgz` in `destination` and the files it holds. */
+async function listTarball(destination: string, packMs: number): Promise<PackedTarball> {
   const tarballs = readdirSync(destination).filter((f) => f.endsWith(".tgz"));
   if (tarballs.length !== 1) {
     throw new Error(
