@@ -20,4 +20,12 @@ module.exports = {
   // cores busy with the other files (measured on 2 cores: 91 s instead of 150 s for the suite
   // without the engine scenarios); more would only make process-spawning tests starve each other.
   maxWorkers: 3,
+  // A worker that has run many files holds every file's copy of @pulumi/pulumi that serialized a
+  // dynamic provider (each copy's closure serializer keeps what it inspected alive past the file):
+  // measured in one worker, about 35 MB more heap per such file, past 1 GB by the end of a run
+  // without this limit. At the end of a run Node then needs longer than jest's 500 ms to tear the
+  // worker down (its "exit" event fired within 10 ms of jest's END; the process was still alive at
+  // 500 ms), and jest force-exits it with "A worker process has failed to exit gracefully". Jest
+  // replaces a worker whose heap passes this limit after a file, so no worker ends that large.
+  workerIdleMemoryLimit: "350MB",
 };
