@@ -1,15 +1,15 @@
 /**
  * The engine scenarios' own parts, without the engine: the test-double plugins follow the rules
- * table (tools/engine/doubles/rules.ts) and nothing else, and the thin language host builds the
+ * table (tests/support/engine/doubles/rules.ts) and nothing else, and the thin language host builds the
  * program's command line as the Go host does (see the sources each module names).
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { azureadDouble } from "../tools/engine/doubles/azuread";
-import { UNKNOWN, secret } from "../tools/engine/doubles/common";
-import { randomDouble } from "../tools/engine/doubles/random";
-import { RULES } from "../tools/engine/doubles/rules";
-import { runArguments } from "../tools/engine/language-host";
+import { azureadDouble } from "./support/engine/doubles/azuread";
+import { UNKNOWN, secret } from "./support/engine/doubles/common";
+import { randomDouble } from "./support/engine/doubles/random";
+import { RULES } from "./support/engine/doubles/rules";
+import { runArguments } from "./support/engine/language-host";
 
 const PASSWORD_URN =
   "urn:pulumi:s::p::optima-csp:azure:CspConnection$azuread:index/applicationPassword:ApplicationPassword::c-key-a";
@@ -19,7 +19,7 @@ const RANDOM_URN = "urn:pulumi:s::p::random:index/randomId:RandomId::c-deploymen
 
 test("every rule in the table is implemented by a double that cites it, and every citation names a rule", () => {
   const source = ["azuread.ts", "random.ts", "common.ts"]
-    .map((f) => readFileSync(path.join(__dirname, "..", "tools", "engine", "doubles", f), "utf8"))
+    .map((f) => readFileSync(path.join(__dirname, "support", "engine", "doubles", f), "utf8"))
     .join("\n");
   const cited = new Set([...source.matchAll(/RULES\.(\w+)/g)].map((m) => m[1]));
   for (const name of cited) {

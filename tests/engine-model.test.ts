@@ -1,5 +1,5 @@
 /**
- * The one engine model (tools/engine/model.ts), rule by rule, with a recording provider: which
+ * The one engine model (tests/support/engine/model.ts), rule by rule, with a recording provider: which
  * calls the engine makes in which order, what the state keeps, what is deleted at the end of a
  * run and in which order. Every rule it applies names its source; this checks that each is
  * stated and followed.
@@ -14,7 +14,7 @@ import {
   type EngineProvider,
   type ProviderDiff,
   type ResourceState,
-} from "../tools/engine/model";
+} from "./support/engine/model";
 
 const URN = "urn:pulumi:test::optima-csp::test:index:Thing::thing";
 

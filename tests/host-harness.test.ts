@@ -1,12 +1,12 @@
 /**
- * The host harness (`tools/host.ts`) drives a provider through the real dynamic-provider host
+ * The host harness (`tests/support/provider-host.ts`) drives a provider through the real dynamic-provider host
  * process: a small echo provider defined here is serialized the way `@pulumi/pulumi` does,
  * loaded by `@pulumi/pulumi/cmd/dynamic-provider`, and called over gRPC through every lifecycle
  * method. Also: configuration reaches the host but never the serialized text, provider errors
  * come back as their message, and no host process outlives `close()` or a failed start.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tools/host";
+import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
 
 /** Passed only through Configure: it must never appear in the serialized provider. */
 const SENTINEL = "sentinel-config-secret-5f0c1d";

@@ -7,7 +7,7 @@
 
 import { PARTNER_CENTER_SCOPE, keyVerificationProvider } from "../components/azure/keyVerification";
 import { startEmulator, type Emulator } from "../tools/emulator";
-import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tools/host";
+import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
 
 const TYPE = "pulumi-nodejs:dynamic/optima-csp:KeyVerification";
 const TENANT = "9d2f7c1e-5a4b-4c3d-8e9f-0a1b2c3d4e5f";

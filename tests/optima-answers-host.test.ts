@@ -8,8 +8,8 @@
  */
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { startEmulator, type Emulator } from "../tools/emulator";
-import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tools/host";
-import { isolatedHostEnv } from "../tools/support-engine";
+import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
+import { isolatedHostEnv } from "./support/host-env";
 
 const REFRESH_TOKEN = "answers-host-refresh-token-71c4";
 const SECRET = "answers-host-app-secret-3e9a";

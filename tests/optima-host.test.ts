@@ -7,8 +7,8 @@
  */
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { startEmulator, type Emulator } from "../tools/emulator";
-import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tools/host";
-import { isolatedHostEnv } from "../tools/support-engine";
+import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
+import { isolatedHostEnv } from "./support/host-env";
 
 const REFRESH_TOKEN = "host-test-refresh-token-c7e2";
 /** Present in this process's environment while the provider is serialized: must not be captured. */

@@ -43,7 +43,7 @@ import {
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../tools/emulator";
-import { startHost, urnFor, type DynamicHost } from "../tools/host";
+import { startHost, urnFor, type DynamicHost } from "./support/provider-host";
 import {
   isAvailable,
   NODE_MAJORS,

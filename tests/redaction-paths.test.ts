@@ -17,8 +17,8 @@ import { REDACTED, isSecretFieldName, redact, sendHttp, type RetryInfo } from ".
 import { OptimaClient } from "../components/optima/client";
 import { configFromRecord, resolveConnection } from "../components/optima/connection";
 import { optimaRegistrationProvider } from "../components/optima/provider";
-import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tools/host";
-import { isolatedHostEnv } from "../tools/support-engine";
+import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
+import { isolatedHostEnv } from "./support/host-env";
 import { expectSecretNowhere, renderings, rejection, secretSighting } from "./support/http-secrets";
 import { startScriptedServer, type RecordedRequest, type ScriptedServer } from "./support/http-server";
 

@@ -5,7 +5,7 @@
  * engine; here it is a stand-in that records the CLI it was given.
  */
 import { MODEL_GONE, NEEDS_CLI, main, type MainDeps } from "../tools/rehearsal";
-import type { PulumiCli } from "../tools/engine/workspace";
+import type { PulumiCli } from "./support/engine/workspace";
 
 const CLI: PulumiCli = { path: "/opt/pulumi/bin/pulumi", version: "v3.274.1", source: "PATH" };
 

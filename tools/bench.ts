@@ -38,8 +38,8 @@ import {
   type EmulatorOptions,
   type EmulatorRequest,
 } from "./emulator/index";
-import { serializeProvider, startHost, urnFor, type DynamicHost } from "./host";
-import { applyResource, type ResourceState } from "./engine/model";
+import { serializeProvider, startHost, urnFor, type DynamicHost } from "../tests/support/provider-host";
+import { applyResource, type ResourceState } from "../tests/support/engine/model";
 import {
   emulatorStackConfig,
   fingerprint,
@@ -49,7 +49,7 @@ import {
   requestsSince,
   seconds,
   withDeadline,
-} from "./support-engine";
+} from "../tests/support/host-env";
 import { parseFlags } from "./cli";
 
 export const DEFAULT_COUNT = 50;

@@ -13,9 +13,9 @@
  *   4. a late run, days after the next boundary: the same, days late, with no harm done
  *   5. a run that missed a whole window: both slots are new; Optima's old key goes last
  *
- * SIMULATED: Entra ID. The azuread and random plugins are the test doubles of tools/engine/doubles,
+ * SIMULATED: Entra ID. The azuread and random plugins are the test doubles of tests/support/engine/doubles,
  * working on the emulator's directory in Microsoft Graph v1.0 shapes; each rule they follow cites
- * the provider source it imitates (tools/engine/doubles/rules.ts). REAL: the engine, the stack
+ * the provider source it imitates (tests/support/engine/doubles/rules.ts). REAL: the engine, the stack
  * program and the component, the dynamic-provider host, the key verification and the Optima
  * registration provider, against the local Optima emulator (written from the API contract).
  *
@@ -25,7 +25,7 @@
  * printed: keys appear only as SHA-256 fingerprints, and every line is checked against every
  * secret the world has held before it is written.
  *
- * It needs a Pulumi CLI (tools/engine/workspace `findPulumi`: `OPTIMA_CSP_PULUMI`, the pinned
+ * It needs a Pulumi CLI (tests/support/engine/workspace `findPulumi`: `OPTIMA_CSP_PULUMI`, the pinned
  * build of tools/engine/build-pulumi.sh, or `pulumi` ≥ 3.142 on PATH). Without one it says so, and
  * how to get one, and exits 1: there is no stand-in for the engine. A hand-wired copy of the
  * engine's order of calls and of `azuread.ApplicationPassword` used to run instead; `--model`,
@@ -37,9 +37,9 @@
 import { GRAPH_PREFIX } from "./emulator/graph";
 import type { EmulatorRequest } from "./emulator/index";
 import { parseFlags } from "./cli";
-import { Scenario, waitUntil, type RunResult } from "./engine/scenario";
-import { findPulumi, type PulumiCli } from "./engine/workspace";
-import { CLIENT_ID, DOMAIN, MPN, OBJECT_ID, ORG, TENANT } from "./engine/world";
+import { Scenario, waitUntil, type RunResult } from "../tests/support/engine/scenario";
+import { findPulumi, type PulumiCli } from "../tests/support/engine/workspace";
+import { CLIENT_ID, DOMAIN, MPN, OBJECT_ID, ORG, TENANT } from "../tests/support/engine/world";
 import {
   fingerprint,
   isTokenRequest,
@@ -48,7 +48,7 @@ import {
   requestsSince,
   seconds,
   type LogMark,
-} from "./support-engine";
+} from "../tests/support/host-env";
 
 export type Slot = "a" | "b";
 export type StepName = "first-deployment" | "quiet-run" | "rotation" | "late-run" | "missed-window";
@@ -257,7 +257,9 @@ function intro(say: (line?: string) => void, cli: PulumiCli): void {
   say(`Engine: the REAL Pulumi engine, Pulumi CLI ${cli.version} (${cli.source}: ${cli.path}).`);
   say("");
   say("SIMULATED here: Entra ID. The azuread and random plugins are test doubles working on the local");
-  say("  emulator's directory (tools/engine/doubles, each rule citing terraform-provider-azuread v3.8.0);");
+  say(
+    "  emulator's directory (tests/support/engine/doubles, each rule citing terraform-provider-azuread v3.8.0);",
+  );
   say("  at the rotation its token endpoint refuses the new key until the key verification has been refused");
   say("  once (the key is still propagating, Entra ID's AADSTS7000215), then accepts it.");
   say("REAL: the engine, the stack program (index.ts, Pulumi.yaml) and its component, the dynamic-provider");

@@ -9,8 +9,8 @@
  * Both are run here against the real engine, so the reason for the change is shown, not assumed.
  */
 import { rmSync } from "node:fs";
-import { OBJECT_ID, TENANT } from "../../tools/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "../../tools/engine/scenario";
+import { OBJECT_ID, TENANT } from "../support/engine/world";
+import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "../support/engine/scenario";
 
 const cli = cliOrNotice();
 const describeEngine = cli ? describe : describe.skip;

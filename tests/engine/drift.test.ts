@@ -4,8 +4,8 @@
  * mistakes (no Optima credential, a required key missing). Real Pulumi engine, simulated world.
  */
 import { DEFAULT_REFRESH_TOKEN } from "../../tools/emulator";
-import { OBJECT_ID, ORG, TENANT } from "../../tools/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../../tools/engine/scenario";
+import { OBJECT_ID, ORG, TENANT } from "../support/engine/world";
+import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../support/engine/scenario";
 
 const cli = cliOrNotice();
 const describeEngine = cli ? describe : describe.skip;

@@ -8,8 +8,8 @@
  * the hand-off, not before it (Pulumi 3.46.0 CHANGELOG: "Pending deletes are no longer executed
  * before everything else"). So the key Optima holds is never deleted before Optima has a new one.
  */
-import { CLIENT_ID, ORG, TENANT } from "../../tools/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../../tools/engine/scenario";
+import { CLIENT_ID, ORG, TENANT } from "../support/engine/world";
+import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../support/engine/scenario";
 
 const cli = cliOrNotice();
 const describeEngine = cli ? describe : describe.skip;

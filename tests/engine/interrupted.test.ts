@@ -22,15 +22,15 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT, type CommandResult } from "../../tools/engine/workspace";
-import { ORG, TENANT } from "../../tools/engine/world";
+import { REPO_ROOT, type CommandResult } from "../support/engine/workspace";
+import { ORG, TENANT } from "../support/engine/world";
 import {
   SCENARIO_TIMEOUT_MS,
   Scenario,
   cliOrNotice,
   waitUntil,
   type RunResult,
-} from "../../tools/engine/scenario";
+} from "../support/engine/scenario";
 
 const cli = cliOrNotice();
 const describeEngine = cli ? describe : describe.skip;

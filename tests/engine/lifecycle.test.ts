@@ -7,8 +7,8 @@
  * day after the next boundary. Every assertion reads the simulated world: the Web App's keys in
  * Entra ID, the key Optima holds, whether Entra ID accepts it.
  */
-import { CLIENT_ID, DOMAIN, MPN, OBJECT_ID, ORG, TENANT } from "../../tools/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../../tools/engine/scenario";
+import { CLIENT_ID, DOMAIN, MPN, OBJECT_ID, ORG, TENANT } from "../support/engine/world";
+import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../support/engine/scenario";
 
 const cli = cliOrNotice();
 const describeEngine = cli ? describe : describe.skip;

@@ -7,9 +7,9 @@
  * new key's fingerprint in one PATCH, both slots new after a missed window with Optima's old key
  * deleted only after the hand-off, and no secret anywhere in the output.
  */
-import { fingerprint } from "../../tools/support-engine";
+import { fingerprint } from "../support/host-env";
 import { DEFAULT_REFRESH_TOKEN } from "../../tools/emulator";
-import { SCENARIO_TIMEOUT_MS, cliOrNotice } from "../../tools/engine/scenario";
+import { SCENARIO_TIMEOUT_MS, cliOrNotice } from "../support/engine/scenario";
 import {
   runRehearsal,
   type KeyReport,

@@ -14,9 +14,9 @@
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "../../tools/engine/workspace";
-import { DOMAIN, OBJECT_ID, TENANT } from "../../tools/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "../../tools/engine/scenario";
+import { REPO_ROOT } from "../support/engine/workspace";
+import { DOMAIN, OBJECT_ID, TENANT } from "../support/engine/world";
+import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "../support/engine/scenario";
 
 const cli = cliOrNotice();
 const describeEngine = cli ? describe : describe.skip;

@@ -9,7 +9,7 @@
  * ten: the `MaxListenersExceededWarning` of `npm test`, and a leak check of long-gone modules at
  * the worker's exit. A real Pulumi program loads the SDK once per process, so the listener is only
  * wrong here: after each test, and when the file is done, remove the leak detectors it added.
- * Nothing else is touched (tools/host.ts manages its own exit hook).
+ * Nothing else is touched (tests/support/provider-host.ts manages its own exit hook).
  */
 
 type Listener = (...args: unknown[]) => void;

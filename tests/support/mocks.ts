@@ -10,10 +10,10 @@
  * - An invoke with no handler throws `Mock call not implemented: <token>`, so no lookup passes
  *   by accident.
  * - `FakeEngine.run` evaluates a program as one `pulumi up` that succeeds, by the one engine model
- *   (tools/engine/model.ts, each rule citing the Pulumi source it was read from): each resource is
+ *   (tests/support/engine/model.ts, each rule citing the Pulumi source it was read from): each resource is
  *   checked, then created, kept, updated or replaced. What replaces a resource is never decided
  *   here: it is each provider's own `check` and `diff` ({@link PROVIDER_RULES}), the azuread and
- *   random test doubles the engine scenarios run (tools/engine/doubles, rules citing
+ *   random test doubles the engine scenarios run (tests/support/engine/doubles, rules citing
  *   terraform-provider-azuread v3.8.0 and terraform-provider-random v3.9.0) and optima-csp's own
  *   dynamic providers. Resources the run no longer declares are listed as deletes, dependents
  *   first; outputs listed in `additionalSecretOutputs` come back as secrets.
@@ -31,8 +31,8 @@ import type * as plugin from "@pulumi/pulumi/provider";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { keyVerificationProvider } from "../../components/azure/keyVerification";
 import { optimaRegistrationProvider } from "../../components/optima/provider";
-import { azureadDouble } from "../../tools/engine/doubles/azuread";
-import { randomDouble } from "../../tools/engine/doubles/random";
+import { azureadDouble } from "./engine/doubles/azuread";
+import { randomDouble } from "./engine/doubles/random";
 import {
   applyResource,
   checkAnswer,
@@ -42,7 +42,7 @@ import {
   markSecretOutputs,
   type EngineProvider,
   type StepKind,
-} from "../../tools/engine/model";
+} from "./engine/model";
 
 /** The secret signature the SDK uses on the wire. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -228,7 +228,7 @@ function dynamicRules(provider: pulumi.dynamic.ResourceProvider): ProviderRules 
 
 /**
  * The providers whose own `check` and `diff` decide each step, by type: the test doubles of the
- * azuread and random plugins that the engine scenarios run (tools/engine/doubles; ./rules there
+ * azuread and random plugins that the engine scenarios run (tests/support/engine/doubles; ./rules there
  * cites the Terraform provider source of each rule), and optima-csp's two dynamic providers, the
  * objects the host would load. A type not listed (azure-native's Key Vault secret) has no model of
  * its provider: its inputs pass Check as they are, and a run that needs its Diff fails, saying so.

@@ -9,7 +9,7 @@
  * - After each command, `assertNoPlainSecret()` checks `pulumi stack export` against every
  *   secret the world knows.
  *
- * When no CLI is found (tools/engine/workspace `findPulumi`), the scenarios are skipped with a
+ * When no CLI is found (tests/support/engine/workspace `findPulumi`), the scenarios are skipped with a
  * notice saying how to enable them; with `OPTIMA_CSP_REQUIRE_ENGINE=1` (set by .ci/run) a
  * missing CLI fails the run instead.
  */

@@ -36,8 +36,8 @@ import {
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 
-/** The repository root (this file is tools/engine/workspace.ts). */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The repository root (this file is tests/support/engine/workspace.ts). */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 /** The version CI builds and pins (tools/engine/build-pulumi.sh). */
 export const PINNED_PULUMI_VERSION = "v3.274.1";
 /** The oldest CLI the scenarios accept from PATH: pending deletes run last since 3.46.0. */
@@ -446,7 +446,7 @@ function tail(text: string, lines = 60): string {
   return text.trim().split("\n").slice(-lines).join("\n");
 }
 
-/** The TypeScript hosts the launchers start, relative to tools/engine. */
+/** The TypeScript hosts the launchers start, relative to tests/support/engine. */
 const HOST_SOURCES = [
   "language-host.ts",
   "doubles/azuread.ts",
@@ -464,7 +464,7 @@ const HOST_SOURCES = [
 function transpiledHosts(): string {
   const sources = HOST_SOURCES.map((file) => [
     file,
-    readFileSync(path.join(REPO_ROOT, "tools", "engine", file), "utf8"),
+    readFileSync(path.join(REPO_ROOT, "tests", "support", "engine", file), "utf8"),
   ]);
   const hash = createHash("sha256").update(JSON.stringify(sources)).digest("hex").slice(0, 16);
   const out = path.join(tmpdir(), "optima-csp-engine-hosts", hash);
@@ -508,12 +508,12 @@ function writeLaunchers(bin: string): void {
   );
 }
 
-/** `ts-node tools/engine/workspace.ts` (npm run test:engine): says which Pulumi CLI the scenarios use. */
+/** `ts-node tests/support/engine/workspace.ts` (npm run test:engine): says which Pulumi CLI the scenarios use. */
 if (require.main === module) {
   const cli = findPulumi();
   console.log(
     cli
       ? `Engine scenarios: Pulumi CLI ${cli.version} (${cli.source}: ${cli.path})`
-      : "Engine scenarios: no Pulumi CLI found; they will be skipped (see tools/engine/scenario.ts).",
+      : "Engine scenarios: no Pulumi CLI found; they will be skipped (see tests/support/engine/scenario.ts).",
   );
 }

@@ -6,7 +6,12 @@
  * Assertions read this world, never the program: which keys the Web App has, which one Optima
  * holds, whether Entra ID accepts it.
  */
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator, type DirectoryPassword } from "../emulator";
+import {
+  DEFAULT_REFRESH_TOKEN,
+  startEmulator,
+  type Emulator,
+  type DirectoryPassword,
+} from "../../../tools/emulator";
 import { EngineWorkspace, type CommandResult, type PulumiCli } from "./workspace";
 
 export const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";

@@ -11,8 +11,8 @@
  * Nothing here prints; callers decide what to show.
  */
 import { createHash } from "node:crypto";
-import type { Emulator, EmulatorRequest } from "./emulator/index";
-import { MAX_RECORDED_REQUESTS } from "./emulator/state";
+import type { Emulator, EmulatorRequest } from "../../tools/emulator/index";
+import { MAX_RECORDED_REQUESTS } from "../../tools/emulator/state";
 
 // ---------------------------------------------------------------------------------------------
 // Hosts pointed at the emulator
