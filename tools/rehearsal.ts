@@ -26,10 +26,12 @@
  * secret the world has held before it is written.
  *
  * It needs a Pulumi CLI (tests/support/engine/workspace `findPulumi`: `OPTIMA_CSP_PULUMI`, the pinned
- * build of tools/engine/build-pulumi.sh, or `pulumi` ≥ 3.142 on PATH). Without one it says so, and
- * how to get one, and exits 1: there is no stand-in for the engine. A hand-wired copy of the
- * engine's order of calls and of `azuread.ApplicationPassword` used to run instead; `--model`,
- * which forced it, is still accepted and says that it is gone.
+ * build of tools/engine/build-pulumi.sh, or `pulumi` ≥ 3.142 on PATH). Without one, when Go is on
+ * PATH, it builds the pinned one first, as .ci/run does (tools/engine/build-pulumi.ts: once, into the
+ * cache, printing the phases as they pass); without Go it says how to get a CLI and exits 1: there
+ * is no stand-in for the engine. A hand-wired copy of the engine's order of calls and of
+ * `azuread.ApplicationPassword` used to run instead; `--model`, which forced it, is still accepted
+ * and says that it is gone.
  *
  * `runRehearsal(cli, options)` is the whole rehearsal as a function, for tests; `main` is the
  * command line.
@@ -38,7 +40,13 @@ import { GRAPH_PREFIX } from "./emulator/graph";
 import type { EmulatorRequest } from "./emulator/index";
 import { parseFlags } from "./cli";
 import { Scenario, waitUntil, type RunResult } from "../tests/support/engine/scenario";
-import { findPulumi, type PulumiCli } from "../tests/support/engine/workspace";
+import {
+  PINNED_PULUMI_VERSION,
+  findPulumi,
+  pulumiCacheDir,
+  type PulumiCli,
+} from "../tests/support/engine/workspace";
+import { buildPinnedPulumi, onPath } from "./engine/build-pulumi";
 import { CLIENT_ID, DOMAIN, MPN, OBJECT_ID, ORG, TENANT } from "../tests/support/engine/world";
 import {
   fingerprint,
@@ -338,11 +346,9 @@ async function scheduledRun(
   const partners = world.emulator.cspPartners(ORG);
 
   say(`  engine steps: ${run.steps.length === 0 ? "none" : run.steps.join(", ")}`);
-  if (tokenAnswers.length > 0) {
-    say(
-      `  key verification: Entra ID's token endpoint answered ${tokenAnswers.join(", ")} ` +
-        "(401 = AADSTS7000215: the new key has not propagated yet; the verification waits and retries)",
-    );
+  const verification = verificationLine(tokenAnswers);
+  if (verification !== undefined) {
+    say(verification);
   }
   say("  Optima received:");
   for (const r of optimaReceived) {
@@ -445,6 +451,20 @@ async function scheduledRun(
   return report;
 }
 
+/**
+ * What Entra ID's token endpoint answered the key verification in one run, or undefined when it was
+ * not asked; what a 401 means is said only when one came back.
+ */
+export function verificationLine(tokenAnswers: readonly number[]): string | undefined {
+  if (tokenAnswers.length === 0) {
+    return undefined;
+  }
+  const note = tokenAnswers.includes(401)
+    ? " (401 = AADSTS7000215: the new key has not propagated yet; the verification waits and retries)"
+    : "";
+  return `  key verification: Entra ID's token endpoint answered ${tokenAnswers.join(", ")}${note}`;
+}
+
 /** One line saying what the step showed. */
 function verdict(step: RehearsalStep, report: StepReport): string {
   const { held } = report;
@@ -466,7 +486,8 @@ function verdict(step: RehearsalStep, report: StepReport): string {
 const USAGE = `Usage: npm run rehearsal -- [--model]
   Runs this project's stack program under the real Pulumi engine at five simulated dates, against a
   local Optima emulator and a simulated Entra ID. It needs a Pulumi CLI: OPTIMA_CSP_PULUMI, the pinned
-  build of tools/engine/build-pulumi.sh (needs Go), or pulumi >= 3.142 on PATH.
+  build of tools/engine/build-pulumi.sh, or pulumi >= 3.142 on PATH. With none but Go on PATH, it
+  builds the pinned one first (about 9 minutes once, then cached).
   --model   accepted for compatibility only: the hand-wired model it selected is gone`;
 
 /** What the rehearsal says when asked for `--model`. */
@@ -475,20 +496,41 @@ export const MODEL_GONE =
   "order of calls and azuread.ApplicationPassword beside the component); the rehearsal always runs the stack " +
   "program under the real Pulumi engine. The flag is accepted and changes nothing.";
 
-/** What the rehearsal says when no Pulumi CLI is found. */
-export const NEEDS_CLI = [
-  "The rehearsal runs the stack program under the real Pulumi engine, and no Pulumi CLI was found",
-  "(OPTIMA_CSP_PULUMI, the pinned build in ~/.cache/optima-csp, or pulumi >= 3.142 on PATH). Either:",
-  "  - install the Pulumi CLI: https://www.pulumi.com/docs/iac/download-install/ , or",
-  "  - build the pinned one with Go (about 9 minutes once, then cached): bash tools/engine/build-pulumi.sh",
-  "then run `npm run rehearsal` again.",
-].join("\n");
+/** Where the CLI was looked for, naming the cache the pinned build goes to. */
+function lookedFor(cacheDir: string): string {
+  return `OPTIMA_CSP_PULUMI, the pinned build in ${cacheDir}, or pulumi >= 3.142 on PATH`;
+}
+
+/** What the rehearsal says when no Pulumi CLI is found and there is no Go to build one. */
+export function needsCli(cacheDir: string): string {
+  return [
+    "The rehearsal runs the stack program under the real Pulumi engine, and no Pulumi CLI was found",
+    `(${lookedFor(cacheDir)}). Either:`,
+    "  - install the Pulumi CLI: https://www.pulumi.com/docs/iac/download-install/ , or",
+    "  - install Go (https://go.dev/doc/install): the rehearsal then builds the pinned CLI itself (about",
+    "    9 minutes once, then cached), as `bash tools/engine/build-pulumi.sh` does,",
+    "then run `npm run rehearsal` again.",
+  ].join("\n");
+}
+
+/** What the rehearsal says before it builds the pinned CLI (no CLI found, Go on PATH). */
+export function buildingCli(cacheDir: string): string {
+  return [
+    `No Pulumi CLI was found (${lookedFor(cacheDir)}), and Go is on PATH:`,
+    `building the pinned Pulumi CLI ${PINNED_PULUMI_VERSION} from its Go modules into ${cacheDir}, as CI does`,
+    "(bash tools/engine/build-pulumi.sh). About 9 minutes on 2 cores, once: later runs use it at once.",
+    "This build serves the rehearsal and the tests only (it has no Node.js language host): deploy with the",
+    "official Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/).",
+  ].join("\n");
+}
 
 export interface MainDeps {
   readonly findCli?: () => PulumiCli | undefined;
   readonly run?: (cli: PulumiCli) => Promise<unknown>;
   readonly out?: (line: string) => void;
   readonly err?: (line: string) => void;
+  /** The bound on building the pinned CLI (tools/engine/build-pulumi.ts `BUILD_TIMEOUT_MS`). */
+  readonly buildTimeoutMs?: number;
 }
 
 /** The command line: the exit code (0 passed, 1 failed or no CLI, 2 a usage mistake). */
@@ -507,10 +549,27 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
   if (flags.model) {
     err(MODEL_GONE);
   }
-  const cli = (deps.findCli ?? findPulumi)();
+  const findCli = deps.findCli ?? findPulumi;
+  let cli = findCli();
   if (cli === undefined) {
-    err(NEEDS_CLI);
-    return 1;
+    const cacheDir = pulumiCacheDir();
+    if (onPath("go") === undefined) {
+      err(needsCli(cacheDir));
+      return 1;
+    }
+    out(buildingCli(cacheDir));
+    const built = await buildPinnedPulumi({ onLine: out, timeoutMs: deps.buildTimeoutMs });
+    cli = built.ok ? findCli() : undefined;
+    if (cli === undefined) {
+      err(
+        `Building the pinned Pulumi CLI failed: ${built.ok ? `${built.path} does not run \`pulumi version\`` : built.reason}` +
+          " (the build's output is above). Install the Pulumi CLI instead " +
+          "(https://www.pulumi.com/docs/iac/download-install/), then run `npm run rehearsal` again.",
+      );
+      return 1;
+    }
+    out(`Built: Pulumi CLI ${cli.version} at ${cli.path}.`);
+    out("");
   }
   try {
     await (deps.run ?? ((c: PulumiCli) => runRehearsal(c, { output: out })))(cli);

@@ -105,6 +105,10 @@ describeEngine("npm run rehearsal, under the real engine", () => {
     expect(first.optimaReceived.map((r) => r.method)).toEqual(["GET", "GET", "PATCH"]);
     expect(first.optimaReceived[2]!.fields).toContain(`application_secret=${first.held.fingerprint}`);
     expect(first.held.fingerprint).toBe(key(first, first.held.slot).fingerprint);
+    // Entra ID accepted the first keys at once: no word of a key still propagating.
+    expect(first.tokenAnswers).toEqual([200]);
+    expect(linesOf(1)).toContain("  key verification: Entra ID's token endpoint answered 200");
+    expect(linesOf(1).join("\n")).not.toContain("AADSTS7000215");
   });
 
   it("quiet run: nothing changes and nothing is written to Optima", () => {
@@ -133,6 +137,7 @@ describeEngine("npm run rehearsal, under the real engine", () => {
     expect(rotation.tokenAnswers.length).toBeGreaterThanOrEqual(2);
     expect(rotation.tokenAnswers.slice(0, -1).every((s) => s === 401)).toBe(true);
     expect(rotation.tokenAnswers.at(-1)).toBe(200);
+    expect(linesOf(3)).toContainEqual(expect.stringMatching(/answered 401, .*\(401 = AADSTS7000215: /));
 
     const writes = writesOf(rotation);
     expect(writes).toHaveLength(1);

@@ -52,10 +52,14 @@ export interface PulumiCli {
   readonly source: "OPTIMA_CSP_PULUMI" | "cache" | "PATH";
 }
 
-function cacheDir(): string {
+/**
+ * Where tools/engine/build-pulumi.sh keeps the pinned build, as the script computes it
+ * (`${OPTIMA_CSP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/optima-csp}`: an empty value counts as unset).
+ */
+export function pulumiCacheDir(): string {
   return (
-    process.env.OPTIMA_CSP_CACHE_DIR ??
-    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "optima-csp")
+    process.env.OPTIMA_CSP_CACHE_DIR ||
+    path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), ".cache"), "optima-csp")
   );
 }
 
@@ -85,14 +89,14 @@ export function findPulumi(): PulumiCli | undefined {
     }
     return { path: fromEnv, version, source: "OPTIMA_CSP_PULUMI" };
   }
-  const cached = path.join(cacheDir(), `pulumi-${PINNED_PULUMI_VERSION}`, "bin", "pulumi");
+  const cached = path.join(pulumiCacheDir(), `pulumi-${PINNED_PULUMI_VERSION}`, "bin", "pulumi");
   if (existsSync(cached)) {
     const version = versionOf(cached);
     if (version !== undefined) {
       return { path: cached, version, source: "cache" };
     }
   }
-  const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" });
+  const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8", env: process.env });
   const onPath = which.status === 0 ? which.stdout.trim() : "";
   if (onPath) {
     const version = versionOf(onPath);
