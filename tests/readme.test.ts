@@ -128,6 +128,50 @@ describe("README emulator line", () => {
   });
 });
 
+describe("README contents line", () => {
+  it("links every section", () => {
+    const contents = /^Contents: [\s\S]*?\n\n/m.exec(readme)?.[0] ?? "";
+    expect(contents).not.toBe("");
+    for (const [, heading] of readme.matchAll(/^## (.+)$/gm)) {
+      const slug = heading
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, "")
+        .replace(/ /g, "-");
+      expect({ heading, linked: contents.includes(`](#${slug})`) }).toEqual({ heading, linked: true });
+    }
+  });
+});
+
+describe("README stack outputs", () => {
+  it("lists exactly what the stack program exports, in its order", () => {
+    const program = readFileSync(path.join(root, "index.ts"), "utf8");
+    const exported = [...program.matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
+    const start = readme.indexOf("<!-- outputs:start");
+    const end = readme.indexOf("<!-- outputs:end -->");
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(end).toBeGreaterThan(start);
+    const documented = [...readme.slice(start, end).matchAll(/^\| `(\w+)` +\|/gm)].map((m) => m[1]);
+    expect(exported.length).toBeGreaterThan(0);
+    expect(documented).toEqual(exported);
+  });
+});
+
+describe("README versions", () => {
+  const { version } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+    version: string;
+  };
+
+  it("names the package's own version wherever it names one to install", () => {
+    const named = [
+      ...[...readme.matchAll(/optima-csp(?:\.git)?#v(\d+\.\d+\.\d+)/g)].map((m) => m[1]),
+      ...[...readme.matchAll(/optima-csp@(\d+\.\d+\.\d+)/g)].map((m) => m[1]),
+      ...[...readme.matchAll(/optima-csp-(\d+\.\d+\.\d+)\.tgz/g)].map((m) => m[1]),
+    ];
+    expect(named.length).toBeGreaterThan(0);
+    expect(new Set(named)).toEqual(new Set([version]));
+  });
+});
+
 describe("README links", () => {
   it("points only at files that exist", () => {
     const targets = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]

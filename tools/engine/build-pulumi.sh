@@ -10,6 +10,16 @@
 # Nothing of Pulumi is written into the repository: the wrapper module is generated in a temporary
 # folder and thrown away.
 #
+# The binary serves the rehearsal and the tests only. It is the `pulumi` command alone: the official
+# CLI ships its language hosts beside it, this build has none, so `pulumi preview` of a real project
+# fails with "no language plugin 'pulumi-language-nodejs' found in the workspace or on your $PATH"
+# (the engine scenarios bring their own, tests/support/engine/language-host.ts). Deploy with the
+# official CLI.
+#
+# Callers: .ci/run, and `npm run rehearsal` when it finds no CLI and Go is on PATH
+# (tools/engine/build-pulumi.ts); both read the binary's path from the last line of stdout, and
+# show the phases this script writes to stderr.
+#
 # Environment: OPTIMA_CSP_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/optima-csp),
 # PULUMI_BUILD_VERSION (default v3.274.1, the version CI pins).
 set -euo pipefail
