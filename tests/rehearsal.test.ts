@@ -194,7 +194,9 @@ describe("without a Pulumi CLI", () => {
     );
     const phases = out.filter((l) => l.startsWith("build-pulumi: "));
     expect(phases).toEqual([
+      "build-pulumi: fetching the modules of pulumi v3.274.1 from the Go module proxy",
       expect.stringMatching(/^build-pulumi: modules of pulumi v3\.274\.1 fetched in \d+ s$/),
+      "build-pulumi: compiling pulumi v3.274.1",
       expect.stringMatching(/^build-pulumi: pulumi v3\.274\.1 built in \d+ s$/),
     ]);
     expect(out).toContain(`Built: Pulumi CLI v3.274.1 at ${target}.`);

@@ -47,12 +47,14 @@ go 1.26
 MOD
 
 t=$(date +%s)
+echo "build-pulumi: fetching the modules of pulumi $version from the Go module proxy" >&2
 # Go's own output goes to a log, printed only when a step fails.
 go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version" "github.com/pulumi/pulumi/sdk/v3@$version" \
   >"$work/go.log" 2>&1 || { cat "$work/go.log" >&2; exit 1; }
 phase "modules of pulumi $version fetched" "$t"
 
 t=$(date +%s)
+echo "build-pulumi: compiling pulumi $version" >&2
 mkdir -p "$(dirname "$target")"
 go build -o "$target.partial" \
   -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
