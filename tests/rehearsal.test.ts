@@ -190,7 +190,7 @@ describe("without a Pulumi CLI", () => {
     expect(out[0]).toBe(buildingCli(cache));
     expect(out[0]).toContain(`into ${cache}`);
     expect(out[0]).toMatch(
-      /serves the rehearsal and the tests only .* deploy with the\s+official Pulumi CLI/s,
+      /serves the rehearsal and\s+the tests only .* deploy with the official Pulumi CLI/s,
     );
     const phases = out.filter((l) => l.startsWith("build-pulumi: "));
     expect(phases).toEqual([

@@ -496,16 +496,12 @@ export const MODEL_GONE =
   "order of calls and azuread.ApplicationPassword beside the component); the rehearsal always runs the stack " +
   "program under the real Pulumi engine. The flag is accepted and changes nothing.";
 
-/** Where the CLI was looked for, naming the cache the pinned build goes to. */
-function lookedFor(cacheDir: string): string {
-  return `OPTIMA_CSP_PULUMI, the pinned build in ${cacheDir}, or pulumi >= 3.142 on PATH`;
-}
-
 /** What the rehearsal says when no Pulumi CLI is found and there is no Go to build one. */
 export function needsCli(cacheDir: string): string {
   return [
     "The rehearsal runs the stack program under the real Pulumi engine, and no Pulumi CLI was found",
-    `(${lookedFor(cacheDir)}). Either:`,
+    `(OPTIMA_CSP_PULUMI, the pinned build in ${cacheDir},`,
+    "or pulumi >= 3.142 on PATH). Either:",
     "  - install the Pulumi CLI: https://www.pulumi.com/docs/iac/download-install/ , or",
     "  - install Go (https://go.dev/doc/install): the rehearsal then builds the pinned CLI itself (about",
     "    9 minutes once, then cached), as `bash tools/engine/build-pulumi.sh` does,",
@@ -516,11 +512,12 @@ export function needsCli(cacheDir: string): string {
 /** What the rehearsal says before it builds the pinned CLI (no CLI found, Go on PATH). */
 export function buildingCli(cacheDir: string): string {
   return [
-    `No Pulumi CLI was found (${lookedFor(cacheDir)}), and Go is on PATH:`,
-    `building the pinned Pulumi CLI ${PINNED_PULUMI_VERSION} from its Go modules into ${cacheDir}, as CI does`,
-    "(bash tools/engine/build-pulumi.sh). About 9 minutes on 2 cores, once: later runs use it at once.",
-    "This build serves the rehearsal and the tests only (it has no Node.js language host): deploy with the",
-    "official Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/).",
+    `No Pulumi CLI was found (OPTIMA_CSP_PULUMI, the pinned build in ${cacheDir},`,
+    `or pulumi >= 3.142 on PATH), but Go is: building the pinned Pulumi CLI ${PINNED_PULUMI_VERSION} from`,
+    `its Go modules into ${cacheDir}, as CI does (bash tools/engine/build-pulumi.sh).`,
+    "About 9 minutes on 2 cores, once: later runs use it at once. This build serves the rehearsal and",
+    "the tests only (it has no Node.js language host): deploy with the official Pulumi CLI",
+    "(https://www.pulumi.com/docs/iac/download-install/).",
   ].join("\n");
 }
 
