@@ -183,6 +183,23 @@ describe("README links", () => {
     }
   });
 
+  it("points only at headings that exist in the other Markdown files it links to", () => {
+    const slugsOf = (file: string): Set<string> =>
+      new Set(
+        [...readFileSync(path.join(root, file), "utf8").matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+          m[1]
+            .toLowerCase()
+            .replace(/[^a-z0-9 -]/g, "")
+            .replace(/ /g, "-"),
+        ),
+      );
+    const links = [...readme.matchAll(/\]\(([^)#\s]+\.md)#([^)]+)\)/g)];
+    expect(links.length).toBeGreaterThan(0);
+    for (const [, file, anchor] of links) {
+      expect({ file, anchor, exists: slugsOf(file).has(anchor) }).toEqual({ file, anchor, exists: true });
+    }
+  });
+
   it("points only at headings that exist", () => {
     const slugs = new Set(
       [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
