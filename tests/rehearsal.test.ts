@@ -36,17 +36,19 @@ const BASH = onPath("bash")!;
 /**
  * A stand-in for Go: logs each call; `go get` succeeds; `go build -o OUT` writes a script that
  * answers `version` like the pinned CLI. FAKE_GO_GATE: `build` first waits (at most 10 s) for that
- * file. FAKE_GO_FAIL: `build` fails with a compiler's message. FAKE_GO_SLEEP: `build` sleeps that
- * long, recording its PID in FAKE_GO_PID.
+ * file. FAKE_GO_FAIL: `build` fails with a compiler's message. FAKE_GO_SLEEP: `get` sleeps that
+ * long, recording the sleeper's PID in FAKE_GO_PID.
  */
 const FAKE_GO = `#!${BASH}
 set -eu
 echo "$*" >> "$FAKE_GO_LOG"
 case "$1" in
-  get) echo "go: downloading github.com/pulumi/pulumi/pkg/v3 (fake)" >&2 ;;
+  get)
+    echo "go: downloading github.com/pulumi/pulumi/pkg/v3 (fake)" >&2
+    if [ -n "\${FAKE_GO_SLEEP:-}" ]; then sleep "$FAKE_GO_SLEEP" & echo $! > "$FAKE_GO_PID"; wait; fi
+    ;;
   build)
     if [ -n "\${FAKE_GO_FAIL:-}" ]; then echo "fake go: cmd/pulumi: undefined: somethingMissing" >&2; exit 1; fi
-    if [ -n "\${FAKE_GO_SLEEP:-}" ]; then sleep "$FAKE_GO_SLEEP" & echo $! > "$FAKE_GO_PID"; wait; fi
     if [ -n "\${FAKE_GO_GATE:-}" ]; then
       for ((i = 0; i < 100; i++)); do [ -e "$FAKE_GO_GATE" ] && break; sleep 0.1; done
       [ -e "$FAKE_GO_GATE" ] || { echo "fake go: the gate never opened" >&2; exit 1; }
@@ -239,11 +241,11 @@ describe("without a Pulumi CLI", () => {
     process.env.FAKE_GO_PID = pidFile;
     const h = harness();
     const started = Date.now();
-    expect(await main([], { ...h.deps, buildTimeoutMs: 1500 })).toBe(1);
+    expect(await main([], { ...h.deps, buildTimeoutMs: 3000 })).toBe(1);
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(h.err).toEqual([
       expect.stringMatching(
-        /^Building the pinned Pulumi CLI failed: it did not finish within 2 s, and was stopped/,
+        /^Building the pinned Pulumi CLI failed: it did not finish within 3 s, and was stopped/,
       ),
     ]);
     const sleeper = Number(readFileSync(pidFile, "utf8"));
