@@ -147,7 +147,8 @@ export function parseKeyDisplayName(
   const slot = m[2] as SlotName;
   const window = Number(m[3]);
   const expires = m[4];
-  if (slotForWindow(window) !== slot || Number.isNaN(Date.parse(`${expires}T00:00:00Z`))) {
+  const day = Date.parse(`${expires}T00:00:00Z`);
+  if (slotForWindow(window) !== slot || !Number.isFinite(day) || new Date(day).toISOString().slice(0, 10) !== expires) {
     return undefined;
   }
   const written = keyDisplayName(
