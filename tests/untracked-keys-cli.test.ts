@@ -48,7 +48,10 @@ function webApp(keys: Record<string, { name: string | null; window: number }>): 
   const ids: Record<string, string> = {};
   secrets = [];
   for (const [label, k] of Object.entries(keys)) {
-    const added = directory.addPassword(TENANT, OBJECT_ID, { displayName: k.name, endDateTime: endOf(k.window) })!;
+    const added = directory.addPassword(TENANT, OBJECT_ID, {
+      displayName: k.name,
+      endDateTime: endOf(k.window),
+    })!;
     ids[label] = added.keyId;
     secrets.push(added.secret);
   }
@@ -120,7 +123,9 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     expect(dry.exitCode).toBe(0);
     expect(lineIds(dry.stdout, "would remove")).toEqual([ids.orphan58]);
     expect(lineIds(dry.stdout, "kept").sort()).toEqual([ids.orphan60, ids.breakGlass, ids.windowZero].sort());
-    expect(dry.stdout).toMatch(/Run again with --remove to remove the 1 key\(s\) listed as "would remove", and only those/);
+    expect(dry.stdout).toMatch(
+      /Run again with --remove to remove the 1 key\(s\) listed as "would remove", and only those/,
+    );
     expect(removals()).toBe(0);
     expect(keyIds()).toEqual(before);
 
@@ -135,15 +140,27 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
     const old = state(ids, {
       passwords: [password("11111111-2222-4333-8444-000000000058", 58), password(ids.k59, 59)],
-      outputs: { activeKeyId: ids.k59, previousKeyId: "11111111-2222-4333-8444-000000000058", optimaKeyId: ids.k59 },
+      outputs: {
+        activeKeyId: ids.k59,
+        previousKeyId: "11111111-2222-4333-8444-000000000058",
+        optimaKeyId: ids.k59,
+      },
     });
     const file = path.join(work, "old-export.json");
     writeFileSync(file, JSON.stringify(old));
-    for (const args of [["--stack", "prod"], ["--state-file", file, "--remove"], ["--stack", "prod", "--remove"]]) {
+    for (const args of [
+      ["--stack", "prod"],
+      ["--state-file", file, "--remove"],
+      ["--stack", "prod", "--remove"],
+    ]) {
       const result = await run(old, args);
       expect(result.exitCode).toBe(2);
-      expect(result.stdout).toContain("REFUSED: the state may be stale or not this Web App's; nothing is removed:");
-      expect(result.stdout).toContain(`key ${ids.k60} (window 60) is newer than every window in the state (newest 59)`);
+      expect(result.stdout).toContain(
+        "REFUSED: the state may be stale or not this Web App's; nothing is removed:",
+      );
+      expect(result.stdout).toContain(
+        `key ${ids.k60} (window 60) is newer than every window in the state (newest 59)`,
+      );
       expect(result.stdout).toMatch(/Run the rotation first/);
       expect(result.stdout).not.toMatch(/^(would remove|removed) /m);
     }
@@ -203,13 +220,18 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
         graphToken: signIn,
       });
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(/must use https:\/\/ \(http:\/\/ only on 127\.0\.0\.1, ::1 and localhost/);
+      expect(result.stderr).toMatch(
+        /must use https:\/\/ \(http:\/\/ only on 127\.0\.0\.1, ::1 and localhost/,
+      );
     }
     // The test token goes nowhere but a loopback Graph.
-    const https = await runUntrackedKeys(["--stack", "prod", "--graph-url", "https://graph.example.com/v1.0"], {
-      env: { OPTIMA_CSP_GRAPH_TOKEN: token },
-      stackExport: async () => JSON.stringify(state(ids)),
-    });
+    const https = await runUntrackedKeys(
+      ["--stack", "prod", "--graph-url", "https://graph.example.com/v1.0"],
+      {
+        env: { OPTIMA_CSP_GRAPH_TOKEN: token },
+        stackExport: async () => JSON.stringify(state(ids)),
+      },
+    );
     expect(https.exitCode).toBe(1);
     expect(https.stderr).toMatch(/accepted only with a loopback Graph URL/);
     expect(signIn).not.toHaveBeenCalled();
@@ -219,7 +241,11 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   test.each([
     [
       "another application's answer",
-      JSON.stringify({ id: "99999999-9b8d-4e7f-a1b2-c3d4e5f6a7b8", appId: CLIENT_ID, passwordCredentials: [] }),
+      JSON.stringify({
+        id: "99999999-9b8d-4e7f-a1b2-c3d4e5f6a7b8",
+        appId: CLIENT_ID,
+        passwordCredentials: [],
+      }),
       "application/json",
       /answered for application 99999999-9b8d-4e7f-a1b2-c3d4e5f6a7b8, not the asked 6c1e3f0a/,
     ],
@@ -235,26 +261,32 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
       "text/html",
       /answered GET \/applications\/6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8 with an HTML page: not Graph's answer/,
     ],
-  ])("%s is refused with a clear message (exit 1), nothing removed", async (_, body, contentType, message) => {
-    const ids = webApp({
-      k59: { name: nameOf(59), window: 59 },
-      k60: { name: nameOf(60), window: 60 },
-      orphan58: { name: nameOf(58), window: 58 },
-    });
-    emulator.inject({ method: "GET", path: `/applications/${OBJECT_ID}`, status: 200, body, contentType });
-    const result = await run(state(ids), ["--stack", "prod", "--remove"]);
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).not.toMatch(/Cannot read properties|Unexpected token|SyntaxError/);
-    expect(removals()).toBe(0);
-    expect(keyIds()).toContain(ids.orphan58);
-  });
+  ])(
+    "%s is refused with a clear message (exit 1), nothing removed",
+    async (_, body, contentType, message) => {
+      const ids = webApp({
+        k59: { name: nameOf(59), window: 59 },
+        k60: { name: nameOf(60), window: 60 },
+        orphan58: { name: nameOf(58), window: 58 },
+      });
+      emulator.inject({ method: "GET", path: `/applications/${OBJECT_ID}`, status: 200, body, contentType });
+      const result = await run(state(ids), ["--stack", "prod", "--remove"]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/Cannot read properties|Unexpected token|SyntaxError/);
+      expect(removals()).toBe(0);
+      expect(keyIds()).toContain(ids.orphan58);
+    },
+  );
 
   test("display names are printed escaped: no terminal control, no line a CI runner would obey", async () => {
     const ids = webApp({
       k59: { name: nameOf(59), window: 59 },
       k60: { name: nameOf(60), window: 60 },
-      hostile: { name: `optima-csp ${ID} \u001b[2J\n::error::pwned\r\n##vso[task.complete]\u202e`, window: 60 },
+      hostile: {
+        name: `optima-csp ${ID} \u001b[2J\n::error::pwned\r\n##vso[task.complete]\u202e`,
+        window: 60,
+      },
     });
     const result = await run(state(ids), ["--stack", "prod"]);
     expect(result.exitCode).toBe(0);

@@ -100,8 +100,12 @@ describe("planRemoval on a current state", () => {
     const plan = planRemoval(deployment, app, "prod");
     expect(plan.refusals).toEqual([]);
     expect(plan.remove.map((k) => k.keyId)).toEqual([guid(1058)]);
-    expect(plan.kept.map((k) => k.keyId).sort()).toEqual([guid(1059), guid(1060), guid(2), guid(3), guid(6)].sort());
-    expect(plan.kept.find((k) => k.keyId === guid(1060))?.reason).toMatch(/current window.*removable from window 62/);
+    expect(plan.kept.map((k) => k.keyId).sort()).toEqual(
+      [guid(1059), guid(1060), guid(2), guid(3), guid(6)].sort(),
+    );
+    expect(plan.kept.find((k) => k.keyId === guid(1060))?.reason).toMatch(
+      /current window.*removable from window 62/,
+    );
     expect(plan.kept.find((k) => k.keyId === guid(2))?.reason).toMatch(/a person's key/);
   });
 
@@ -147,7 +151,9 @@ describe("planRemoval refuses a state that is not current, or not this Web App's
       passwords: [graphKey(guid(59), 59), graphKey(guid(60), 60)],
     };
     const plan = planRemoval(readDeployments(old)[0], app, "prod");
-    expect(plan.refusals.join("\n")).toMatch(new RegExp(`key ${guid(60)} \\(window 60\\) is newer than every window`));
+    expect(plan.refusals.join("\n")).toMatch(
+      new RegExp(`key ${guid(60)} \\(window 60\\) is newer than every window`),
+    );
     expect(plan.refusals.join("\n")).toMatch(new RegExp(`the state's key ${guid(58)} is not on the Web App`));
     expect(plan.remove).toEqual([]);
     expect(plan.remedy).toMatch(/pulumi up --refresh --yes/);
@@ -171,7 +177,9 @@ describe("planRemoval refuses a state that is not current, or not this Web App's
     const { deployment, app } = current([graphKey(guid(1058), 58)]);
     const renamed = {
       ...app,
-      passwords: app.passwords.map((p) => (p.keyId === guid(60) ? { ...p, displayName: nameOf(60, "0badc0de") } : p)),
+      passwords: app.passwords.map((p) =>
+        p.keyId === guid(60) ? { ...p, displayName: nameOf(60, "0badc0de") } : p,
+      ),
     };
     expect(planRemoval(deployment, renamed, "prod").refusals.join("\n")).toMatch(/not this deployment's/);
     const otherApp = { ...app, appId: "99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee" };

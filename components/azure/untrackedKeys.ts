@@ -114,7 +114,8 @@ const HEX8 = /^[0-9a-f]{8}$/;
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` (pulumi/pulumi sdk/go/common/resource/urn.go). */
 const URN = /^urn:pulumi:([^:]+)::([^:]*)::(.*)::([^:]*)$/;
 /** The exact grammar of {@link keyDisplayName}; {@link parseKeyDisplayName} also round-trips it. */
-const DISPLAY_NAME = /^optima-csp ([0-9a-f]{8}) slot ([ab]) window (0|[1-9][0-9]{0,8}) \(expires (\d{4}-\d{2}-\d{2})\)$/;
+const DISPLAY_NAME =
+  /^optima-csp ([0-9a-f]{8}) slot ([ab]) window (0|[1-9][0-9]{0,8}) \(expires (\d{4}-\d{2}-\d{2})\)$/;
 
 /** Reads a plain (non-secret) string; a secret in an export is an object, never a string. */
 function plain(value: unknown): string | undefined {
@@ -148,7 +149,11 @@ export function parseKeyDisplayName(
   const window = Number(m[3]);
   const expires = m[4];
   const day = Date.parse(`${expires}T00:00:00Z`);
-  if (slotForWindow(window) !== slot || !Number.isFinite(day) || new Date(day).toISOString().slice(0, 10) !== expires) {
+  if (
+    slotForWindow(window) !== slot ||
+    !Number.isFinite(day) ||
+    new Date(day).toISOString().slice(0, 10) !== expires
+  ) {
     return undefined;
   }
   const written = keyDisplayName(
@@ -217,7 +222,8 @@ export function readDeployments(exported: string | unknown): DeploymentState[] {
     throw new StateExportError("its `deployment` is not the shape `pulumi stack export` writes");
   }
   const resources = ((rawResources ?? []) as unknown[]).filter(
-    (r): r is StateResource => typeof r === "object" && r !== null && typeof (r as StateResource).urn === "string",
+    (r): r is StateResource =>
+      typeof r === "object" && r !== null && typeof (r as StateResource).urn === "string",
   );
   const pending = ((rawPending ?? []) as unknown[]).map(
     (op) => (typeof op === "object" && op !== null ? op : {}) as { type?: unknown; resource?: StateResource },

@@ -26,8 +26,7 @@ export class GraphAnswerError extends Error {
 /** The checked application in a Graph answer to `GET /applications/{askedObjectId}`. */
 export function applicationFromAnswer(data: unknown, askedObjectId: string): GraphApplication {
   const app = (typeof data === "object" && data !== null && !Array.isArray(data) ? data : undefined) as
-    | Record<string, unknown>
-    | undefined;
+    Record<string, unknown> | undefined;
   if (app === undefined || typeof app.id !== "string" || !Array.isArray(app.passwordCredentials)) {
     throw new GraphAnswerError(
       "Microsoft Graph answered without the application's id and passwordCredentials: not the answer " +

@@ -38,13 +38,17 @@ export interface UntrackedResult {
 const GRAPH_HTTP_POLICY = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2_000, timeoutMs: 30_000 };
 
 /** `optima-csp untracked-keys …`: never throws. */
-export async function runUntrackedKeys(argv: readonly string[], deps: UntrackedDeps): Promise<UntrackedResult> {
+export async function runUntrackedKeys(
+  argv: readonly string[],
+  deps: UntrackedDeps,
+): Promise<UntrackedResult> {
   const secrets = knownSecrets(deps.env);
   const out: string[] = [];
   const finish = (exitCode: number, error?: string): UntrackedResult => ({
     exitCode,
     stdout: redact(out.map((l) => `${l}\n`).join(""), secrets),
-    stderr: error === undefined ? "" : `${redact(`optima-csp untracked-keys: ${escapeText(error)}`, secrets)}\n`,
+    stderr:
+      error === undefined ? "" : `${redact(`optima-csp untracked-keys: ${escapeText(error)}`, secrets)}\n`,
   });
   let options: UntrackedOptions;
   try {
@@ -59,7 +63,8 @@ export async function runUntrackedKeys(argv: readonly string[], deps: UntrackedD
   try {
     deployments = readDeployments(await readState(options, deps));
   } catch (error) {
-    const source = options.stateFile !== undefined ? `--state-file ${options.stateFile}` : `stack ${options.stack}`;
+    const source =
+      options.stateFile !== undefined ? `--state-file ${options.stateFile}` : `stack ${options.stack}`;
     return finish(
       UNTRACKED_EXIT.failed,
       error instanceof StateExportError ? `${source}: ${error.message}.` : (error as Error).message,

@@ -36,8 +36,7 @@ export function stateExport(spec: StateSpec): Record<string, unknown> {
   const stack = spec.stack ?? "prod";
   const urn = (type: string, name: string): string => `urn:pulumi:${stack}::optima-csp::${type}::${name}`;
   const conn = urn(CSP_CONNECTION_TYPE, "optima-csp");
-  const child = (type: string, name: string): string =>
-    urn(`${CSP_CONNECTION_TYPE}$${type}`, name);
+  const child = (type: string, name: string): string => urn(`${CSP_CONNECTION_TYPE}$${type}`, name);
   const password = (p: StatePassword) => ({
     urn: child(APPLICATION_PASSWORD_TYPE, `optima-csp-key-${p.slot}`),
     type: APPLICATION_PASSWORD_TYPE,
