@@ -291,6 +291,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     const result = await run(state(ids), ["--stack", "prod"]);
     expect(result.exitCode).toBe(0);
     const out = result.stdout + result.stderr;
+    // eslint-disable-next-line no-control-regex -- the point: no control character is printed
     expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     expect(out).not.toMatch(/^(::|##vso)/m);
     expect(result.stdout).toContain(
