@@ -299,6 +299,20 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     );
   });
 
+  test("--stack without the Pulumi CLI on PATH says it is needed, or --state-file (exit 1)", async () => {
+    const path_ = process.env.PATH;
+    process.env.PATH = path.join(work, "no-such-dir");
+    try {
+      const result = await runUntrackedKeys(["--stack", "prod"], { env: {} });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/--stack needs the Pulumi CLI \(`pulumi`\), which is not on PATH/);
+      expect(result.stderr).toMatch(/or pass --state-file FILE/);
+      expect(result.stderr).not.toMatch(/ENOENT/);
+    } finally {
+      process.env.PATH = path_;
+    }
+  });
+
   test("--help exits 0 with the usage; a bad flag exits 1 saying what to do", async () => {
     const help = await runUntrackedKeys(["--help"], { env: {} });
     expect(help.exitCode).toBe(0);
