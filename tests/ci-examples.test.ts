@@ -132,8 +132,9 @@ function pulumiUpStack(command: string): { stack?: string; problem?: string } {
  * order: `pulumi cancel --yes` for the same stack before `pulumi up` (a SIGKILLed run leaves its
  * lock: pulumi/pulumi pkg/backend/diy/lock.go "delete the lock file with `pulumi cancel`"), then
  * `pulumi refresh --clear-pending-creates --yes` (non-interactive runs keep pending creates:
- * pkg/cmd/pulumi/operations/refresh.go, v3.259), and after `pulumi up` the untracked-keys
- * script with `--remove`. `commands` are the job's shell commands in order; `stack` is the word
+ * pkg/cmd/pulumi/operations/refresh.go, v3.259), and after `pulumi up` the package's bin
+ * `npx --no optima-csp untracked-keys` with `--remove` (`--no`: npx never downloads a package of
+ * that name in its place). `commands` are the job's shell commands in order; `stack` is the word
  * `pulumi up` passes to `--stack`.
  */
 function interruptedRunProblems(commands: readonly string[], stack: string | undefined): string[] {
@@ -192,6 +193,11 @@ function interruptedRunProblems(commands: readonly string[], stack: string | und
     }
     if (!words(commands[sweep]).includes("--remove")) {
       problems.push("untracked-keys without --remove only reports");
+    }
+    if (!/^npx --no optima-csp untracked-keys\b/.test(words(commands[sweep]).join(" "))) {
+      problems.push(
+        "untracked-keys must run as the package's bin, never fetched: `npx --no optima-csp untracked-keys …`",
+      );
     }
     if (stackOf(commands[sweep]) !== stack) {
       problems.push("untracked-keys names another stack than pulumi up");
@@ -400,6 +406,15 @@ function checkGitHubWorkflow(doc: Json): string[] {
     (s) => uses(s, "pulumi/actions") && SEMVER.test(str(rec(s.with)["pulumi-version"]) ?? ""),
   );
   const login = indexOf("logs in to Azure with azure/login", (s) => uses(s, "azure/login"));
+  // Graph after a long run: the first login's az session rests on a GitHub OIDC token that Entra ID
+  // takes for about 10 minutes (AADSTS700024, Azure/azure-cli#28708), so untracked-keys needs a
+  // fresh azure/login after pulumi up.
+  const sweepIndex = steps.findIndex((s) => /\buntracked-keys\b/.test(str(s.run) ?? ""));
+  if (sweepIndex >= 0 && !steps.slice(upIndex + 1, sweepIndex).some((s) => uses(s, "azure/login"))) {
+    problems.push(
+      "no azure/login between pulumi up and untracked-keys: sign in again right before it (the az session's OIDC token expires after about 10 minutes)",
+    );
+  }
   indexOf("logs in to the Pulumi backend", (s) => /^pulumi login\b/.test((str(s.run) ?? "").trim()));
   if (!(checkout < node && node < npmCi)) {
     problems.push("steps: expected checkout, then setup-node, then npm ci");
@@ -581,6 +596,27 @@ function checkAzurePipeline(doc: Json): string[] {
   );
   if (upStep.continueOnError === true) {
     problems.push("the pulumi up step has continueOnError: a failed rotation must fail the run");
+  }
+  // Graph after a long run: an AzureCLI@2 task signs in when it starts, and its session's OIDC token
+  // lives about 10 minutes (AADSTS700024, Azure/azure-cli#28708): untracked-keys needs a task of its own.
+  const sweepIndex = steps.findIndex((s) => /\buntracked-keys\b/.test(adoScript(s)));
+  if (sweepIndex >= 0) {
+    const sweep = steps[sweepIndex];
+    if (
+      sweepIndex <= upIndex ||
+      str(sweep.task) !== "AzureCLI@2" ||
+      !str(rec(sweep.inputs).azureSubscription)
+    ) {
+      problems.push(
+        "untracked-keys must run in an AzureCLI@2 task of its own after the rotation's (a fresh sign-in: the rotation task's session expires after about 10 minutes)",
+      );
+    }
+    if (
+      !ADO_MACRO.test(str(rec(sweep.env).PULUMI_ACCESS_TOKEN) ?? "") &&
+      rec(sweep.env).PULUMI_BACKEND_URL === undefined
+    ) {
+      problems.push("the untracked-keys task maps no Pulumi backend credential (it reads the stack's state)");
+    }
   }
   if (!steps.slice(upIndex + 1).some((s) => /\bfailed\(\)/.test(str(s.condition) ?? ""))) {
     problems.push("no step with condition: failed() reports a failed rotation");
@@ -829,6 +865,27 @@ describe(GITHUB_WORKFLOW, () => {
       (d) => (sweepStep(d).run = "echo done"),
       /no untracked-keys --remove/,
     ],
+    [
+      "untracked-keys runs as an npm script of this repository",
+      (d) => (sweepStep(d).run = 'npm run --silent untracked-keys -- --stack "$PULUMI_STACK" --remove'),
+      /npx --no optima-csp untracked-keys/,
+    ],
+    [
+      "npx may download a package named optima-csp",
+      (d) => (sweepStep(d).run = String(sweepStep(d).run).replace("npx --no ", "npx ")),
+      /never fetched/,
+    ],
+    [
+      "untracked-keys uses the az session from before pulumi up",
+      (d) => {
+        const steps = list(rec(rec(d.jobs).rotate).steps);
+        const sweep = steps.indexOf(sweepStep(d));
+        const before = steps.slice(0, sweep).map(rec);
+        const last = before.map((s) => (str(s.uses) ?? "").startsWith("azure/login@")).lastIndexOf(true);
+        steps.splice(last, 1);
+      },
+      /no azure\/login between pulumi up and untracked-keys/,
+    ],
     ["Node 18 is used", (d) => (rec(step(d, "actions/setup-node").with)["node-version"] = 18), /Node\.js 24/],
     ["npm install replaces npm ci", (d) => (step(d, "npm ci").run = "npm install"), /npm ci/],
     [
@@ -875,6 +932,15 @@ describe(AZURE_PIPELINE, () => {
   const rotateStep = (doc: Json): Json => steps(doc).find((s) => str(s.task) === "AzureCLI@2") ?? {};
   const editScript = (doc: Json, edit: (text: string) => string): void => {
     const inputs = rec(rotateStep(doc).inputs);
+    inputs.inlineScript = edit(str(inputs.inlineScript) ?? "");
+  };
+  /** The deployment job's steps, as the list itself (for mutations that move steps). */
+  const deploySteps = (doc: Json): unknown[] =>
+    list(rec(rec(rec(adoJobs(doc)[0].strategy).runOnce).deploy).steps);
+  /** The task that runs untracked-keys (its own AzureCLI@2 task, after the rotation's). */
+  const sweepStep = (doc: Json): Json => steps(doc).find((s) => /untracked-keys/.test(adoScript(s))) ?? {};
+  const editSweep = (doc: Json, edit: (text: string) => string): void => {
+    const inputs = rec(sweepStep(doc).inputs);
     inputs.inlineScript = edit(str(inputs.inlineScript) ?? "");
   };
 
@@ -984,20 +1050,39 @@ describe(AZURE_PIPELINE, () => {
     ],
     [
       "untracked keys are removed before the rotation",
-      (d) =>
-        editScript(d, (t) => {
-          const line = /^.*untracked-keys.*$/m.exec(t)?.[0] ?? "";
-          return t.replace(line, "").replace(/^(\s*)(pulumi cancel)/m, `$1${line.trim()}\n$1$2`);
-        }),
+      (d) => {
+        const list_ = deploySteps(d);
+        const sweep = list_.splice(list_.indexOf(sweepStep(d)), 1)[0];
+        list_.splice(list_.indexOf(rotateStep(d)), 0, sweep);
+      },
       /untracked-keys runs before pulumi up/,
     ],
     [
       "untracked keys are checked for another stack",
       (d) =>
-        editScript(d, (t) =>
-          t.replace(/untracked-keys -- --stack "\$PULUMI_STACK"/, "untracked-keys -- --stack other"),
+        editSweep(d, (t) =>
+          t.replace(/untracked-keys --stack "\$PULUMI_STACK"/, "untracked-keys --stack other"),
         ),
       /untracked-keys names another stack/,
+    ],
+    [
+      "untracked-keys runs in the rotation's task, on its aging az session",
+      (d) => {
+        const line = adoScript(sweepStep(d)).trim().split("\n").pop() ?? "";
+        deploySteps(d).splice(deploySteps(d).indexOf(sweepStep(d)), 1);
+        editScript(d, (t) => `${t}${line}\n`);
+      },
+      /an AzureCLI@2 task of its own/,
+    ],
+    [
+      "the untracked-keys task cannot read the state",
+      (d) => delete rec(sweepStep(d).env).PULUMI_ACCESS_TOKEN,
+      /untracked-keys task maps no Pulumi backend credential/,
+    ],
+    [
+      "npx may download a package named optima-csp",
+      (d) => editSweep(d, (t) => t.replace("npx --no ", "npx ")),
+      /never fetched/,
     ],
     [
       "a literal token is mapped",

@@ -1,111 +1,205 @@
 /**
- * Which keys count as untracked, and may be removed (components/azure/untrackedKeys.ts), from a
- * `pulumi stack export` shaped like the engine's (tests/engine/interrupted.test.ts runs the script
- * against the real engine's state).
+ * The pure rules of `optima-csp untracked-keys` (components/azure/untrackedKeys.ts): which keys
+ * are this deployment's, which are superseded, and when a state is refused as stale or foreign.
+ * tests/untracked-keys-cli.test.ts runs the command against the emulator's Graph, and
+ * tests/engine/untracked-keys.test.ts against the real engine's state.
  */
 import {
-  APPLICATION_PASSWORD_TYPE,
-  RANDOM_ID_TYPE,
   parseKeyDisplayName,
-  removalBlocker,
-  trackedDeployments,
-  untrackedKeys,
+  planRemoval,
+  readDeployments,
+  type GraphApplication,
+  type GraphPassword,
 } from "../components/azure/untrackedKeys";
-import { CSP_CONNECTION_TYPE } from "../components/azure/cspConnection";
+import { keyDisplayName, slotForWindow } from "../components/azure/rotation";
+import { stateExport, type StatePassword } from "./support/untracked-state";
 
+const ID = "9a59314f";
 const OBJECT_ID = "6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
-const CONN = "urn:pulumi:prod::p::optima-csp:azure:CspConnection::optima-csp";
-const key = (name: string): string =>
-  `urn:pulumi:prod::p::${CSP_CONNECTION_TYPE}$${APPLICATION_PASSWORD_TYPE}::${name}`;
+const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
+const DAY = 86_400_000;
+const ANCHOR = Date.parse("2026-01-01T00:00:00Z");
 
-function exportWith(opts: { pending?: boolean } = {}): unknown {
-  return {
-    deployment: {
-      resources: [
-        {
-          urn: "urn:stack",
-          type: "pulumi:pulumi:Stack",
-          outputs: { activeKeyId: "k-held", previousKeyId: "k-b" },
-        },
-        { urn: CONN, type: CSP_CONNECTION_TYPE },
-        { urn: "urn:id", type: RANDOM_ID_TYPE, parent: CONN, outputs: { hex: "9a59314f" } },
-        {
-          urn: key("optima-csp-key-a"),
-          type: APPLICATION_PASSWORD_TYPE,
-          parent: CONN,
-          outputs: { applicationId: `/applications/${OBJECT_ID}`, keyId: "k-held" },
-        },
-        {
-          urn: key("optima-csp-key-b"),
-          type: APPLICATION_PASSWORD_TYPE,
-          parent: CONN,
-          outputs: { applicationId: `/applications/${OBJECT_ID}`, keyId: "k-b" },
-        },
-        {
-          urn: key("optima-csp-key-a"),
-          type: APPLICATION_PASSWORD_TYPE,
-          parent: CONN,
-          delete: true,
-          outputs: { applicationId: `/applications/${OBJECT_ID}`, keyId: "k-pending-delete" },
-        },
-      ],
-      pending_operations: opts.pending
-        ? [
-            {
-              type: "creating",
-              resource: { urn: key("optima-csp-key-a"), type: APPLICATION_PASSWORD_TYPE, parent: CONN },
-            },
-          ]
-        : [],
-    },
+/** A GUID per label, stable within the file. */
+const guid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+const endOf = (k: number): string => new Date(ANCHOR + (k + 3) * DAY).toISOString().replace(".000Z", "Z");
+/** What the component names window k's key (keys live 3 days, rotate daily). */
+const nameOf = (k: number, id = ID): string =>
+  keyDisplayName(
+    { slot: slotForWindow(k), window: k, endDate: endOf(k), windowStartsAt: "", rotateWhenChanged: {} },
+    id,
+  );
+const graphKey = (keyId: string, k: number, displayName = nameOf(k)): GraphPassword => ({
+  keyId,
+  displayName,
+  endDateTime: endOf(k),
+});
+const statePassword = (keyId: string, k: number, extra: Partial<StatePassword> = {}): StatePassword => ({
+  slot: slotForWindow(k),
+  keyId,
+  displayName: nameOf(k),
+  window: k,
+  ...extra,
+});
+
+/** A current state at window 60 (keys 59 and 60; Optima holds 60) and the matching Web App. */
+function current(extraGraph: GraphPassword[] = [], spec: Partial<Parameters<typeof stateExport>[0]> = {}) {
+  const state = stateExport({
+    deploymentId: ID,
+    objectId: OBJECT_ID,
+    clientId: CLIENT_ID,
+    passwords: [statePassword(guid(59), 59), statePassword(guid(60), 60)],
+    outputs: { activeKeyId: guid(60), previousKeyId: guid(59), optimaKeyId: guid(60) },
+    ...spec,
+  });
+  const app: GraphApplication = {
+    id: OBJECT_ID,
+    appId: CLIENT_ID,
+    passwords: [graphKey(guid(59), 59), graphKey(guid(60), 60), ...extraGraph],
   };
+  return { state, app, deployment: readDeployments(state)[0] };
 }
 
-const ours = (window: number): string => `optima-csp 9a59314f slot a window ${window} (expires 2026-03-05)`;
-
-describe("untracked keys", () => {
-  const [d] = trackedDeployments(exportWith());
-
-  it("reads the deployment ID, the Web App and every tracked key ID from the state", () => {
-    expect(d).toMatchObject({ deploymentId: "9a59314f", objectId: OBJECT_ID, pendingOperations: [] });
-    expect([...d.trackedKeyIds].sort()).toEqual(["k-b", "k-held", "k-pending-delete"]);
+describe("display names: exactly the component's grammar, with this deployment's ID", () => {
+  it("reads what keyDisplayName writes", () => {
+    expect(parseKeyDisplayName(nameOf(60), ID)).toEqual({ slot: "a", window: 60, expires: "2026-03-05" });
+    expect(parseKeyDisplayName(nameOf(7), ID)).toEqual({ slot: "b", window: 7, expires: "2026-01-11" });
   });
 
-  it("finds only this deployment's keys that the state does not hold", () => {
-    const found = untrackedKeys(d, [
-      { keyId: "k-held", displayName: ours(60) },
-      { keyId: "k-b", displayName: ours(59) },
-      { keyId: "k-pending-delete", displayName: ours(58) }, // the engine deletes it itself
-      { keyId: "k-orphan", displayName: ours(60) },
-      { keyId: "k-hand", displayName: "Partner Center key (made by hand)" },
-      { keyId: "k-nameless", displayName: null },
-      { keyId: "k-other", displayName: "optima-csp 0badc0de slot a window 60 (expires 2026-03-05)" },
-      { keyId: "k-lookalike", displayName: "optima-csp 9a59314f slot c window 60 (expires 2026-03-05)" },
+  it.each([
+    ["a person's copy with a suffix", `optima-csp ${ID} slot a window 60 (manual break-glass copy)`],
+    ["a bare prefix", `optima-csp ${ID} slot a window 0`],
+    ["text after the name", `${nameOf(60)} copy`],
+    ["text before the name", `copy of ${nameOf(60)}`],
+    ["a trailing space", `${nameOf(60)} `],
+    ["a line break after", `${nameOf(60)}\n`],
+    ["the wrong slot for the window", nameOf(60).replace("slot a", "slot b")],
+    ["a leading zero", nameOf(60).replace("window 60", "window 060")],
+    ["a slot c", nameOf(60).replace("slot a", "slot c")],
+    ["no such date", nameOf(60).replace("2026-03-05", "2026-02-30")],
+    ["another deployment", nameOf(60, "0badc0de")],
+    ["upper-case ID", nameOf(60).replace(ID, ID.toUpperCase())],
+  ])("%s is a person's key", (_, name) => {
+    expect(parseKeyDisplayName(name, ID)).toBeUndefined();
+  });
+});
+
+describe("planRemoval on a current state", () => {
+  it("removes only this deployment's superseded keys the state does not hold", () => {
+    const { deployment, app } = current([
+      graphKey(guid(1058), 58), // a killed run's key, two windows old: superseded
+      graphKey(guid(1060), 60), // a killed run's key of the current window: kept
+      graphKey(guid(1059), 59), // ... of the previous window: kept
+      graphKey(guid(2), 57, `optima-csp ${ID} slot b window 57 (manual break-glass copy)`),
+      graphKey(guid(3), 0, `optima-csp ${ID} slot a window 0`),
+      graphKey(guid(4), 57, nameOf(57, "0badc0de")),
+      graphKey(guid(5), 57, "Partner Center key (made by hand)"),
+      { keyId: guid(6), displayName: nameOf(56), endDateTime: endOf(70) }, // a name with another expiry
+      { keyId: guid(7), displayName: null, endDateTime: null },
     ]);
-    expect(found).toEqual([{ keyId: "k-orphan", displayName: ours(60), slot: "a", window: 60 }]);
+    const plan = planRemoval(deployment, app, "prod");
+    expect(plan.refusals).toEqual([]);
+    expect(plan.remove.map((k) => k.keyId)).toEqual([guid(1058)]);
+    expect(plan.kept.map((k) => k.keyId).sort()).toEqual(
+      [guid(1059), guid(1060), guid(2), guid(3), guid(6)].sort(),
+    );
+    expect(plan.kept.find((k) => k.keyId === guid(1060))?.reason).toMatch(
+      /current window.*removable from window 62/,
+    );
+    expect(plan.kept.find((k) => k.keyId === guid(2))?.reason).toMatch(/a person's key/);
   });
 
-  it("never counts the keys the stack outputs name, even if the state lost them", () => {
-    const lost = { ...d, trackedKeyIds: new Set<string>() };
-    expect(untrackedKeys(lost, [{ keyId: "k-held", displayName: ours(60) }])).toEqual([]);
+  it("never removes a key the registration or a stack output names, nor one the state mentions", () => {
+    // Optima still holds window 57's key (its password left the state); outputs name two others.
+    const { deployment, app } = current(
+      [graphKey(guid(57), 57), graphKey(guid(56), 56), graphKey(guid(55), 55), graphKey(guid(54), 54)],
+      {
+        registrationKeyId: guid(57),
+        outputs: { activeKeyId: guid(60), previousKeyId: guid(56), optimaKeyId: guid(55) },
+        passwords: [
+          statePassword(guid(59), 59),
+          statePassword(guid(60), 60),
+          statePassword(guid(54), 54, { delete: true }),
+        ],
+      },
+    );
+    const plan = planRemoval(deployment, app, "prod");
+    expect(plan.refusals).toEqual([]);
+    expect(plan.remove).toEqual([]);
   });
 
-  it("refuses removal while a run is unfinished (pending operations on keys), saying what to run", () => {
-    const [pending] = trackedDeployments(exportWith({ pending: true }));
-    expect(removalBlocker(d)).toBeUndefined();
-    expect(removalBlocker(pending)).toMatch(/pulumi refresh --clear-pending-creates --yes/);
+  it("refuses when a registration does not show which key Optima holds", () => {
+    const { deployment, app } = current([graphKey(guid(1058), 58)], { registrationKeyId: null });
+    const plan = planRemoval(deployment, app, "prod");
+    expect(plan.refusals.join("\n")).toMatch(/does not show which key Optima holds/);
+    expect(plan.remove).toEqual([]);
+  });
+});
+
+describe("planRemoval refuses a state that is not current, or not this Web App's", () => {
+  it("an export taken before the last rotation: a newer key, and the state's old key is gone", () => {
+    // The export: keys 58 and 59, Optima on 59. Since then a run rotated: Graph has 59 and 60.
+    const old = stateExport({
+      deploymentId: ID,
+      objectId: OBJECT_ID,
+      clientId: CLIENT_ID,
+      passwords: [statePassword(guid(58), 58), statePassword(guid(59), 59)],
+    });
+    const app: GraphApplication = {
+      id: OBJECT_ID,
+      appId: CLIENT_ID,
+      passwords: [graphKey(guid(59), 59), graphKey(guid(60), 60)],
+    };
+    const plan = planRemoval(readDeployments(old)[0], app, "prod");
+    expect(plan.refusals.join("\n")).toMatch(
+      new RegExp(`key ${guid(60)} \\(window 60\\) is newer than every window`),
+    );
+    expect(plan.refusals.join("\n")).toMatch(new RegExp(`the state's key ${guid(58)} is not on the Web App`));
+    expect(plan.remove).toEqual([]);
+    expect(plan.remedy).toMatch(/pulumi up --refresh --yes/);
   });
 
-  it("parses display names strictly", () => {
-    expect(parseKeyDisplayName(ours(7), "9a59314f")).toEqual({ slot: "a", window: 7 });
-    expect(parseKeyDisplayName(ours(7), "0badc0de")).toBeUndefined();
-    expect(parseKeyDisplayName("optima-csp 9a59314f slot a window 7x", "9a59314f")).toBeUndefined();
+  it("the export is older by a rotation that left no new window: a key the state holds is missing", () => {
+    const { deployment, app } = current([graphKey(guid(1058), 58)]);
+    const gone = { ...app, passwords: app.passwords.filter((p) => p.keyId !== guid(59)) };
+    expect(planRemoval(deployment, gone, "prod").refusals.join("\n")).toMatch(/is not on the Web App/);
   });
 
-  it("rejects a document that is not a stack export, and ignores a connection without keys", () => {
-    expect(() => trackedDeployments("{}")).toThrow(/not a `pulumi stack export`/);
-    expect(
-      trackedDeployments({ deployment: { resources: [{ urn: CONN, type: CSP_CONNECTION_TYPE }] } }),
-    ).toEqual([]);
+  it("a copied stack: the URNs name another stack than the one asked for", () => {
+    const { deployment, app } = current([graphKey(guid(1058), 58)]);
+    expect(planRemoval(deployment, app, "my-org/optima-csp/prod").refusals).toEqual([]);
+    const plan = planRemoval(deployment, app, "my-org/optima-csp/prod-copy");
+    expect(plan.refusals.join("\n")).toMatch(/the state is stack prod's .* not prod-copy's/);
+    expect(plan.remove).toEqual([]);
+  });
+
+  it("another deployment ID than Graph shows for the state's keys, or another Web App", () => {
+    const { deployment, app } = current([graphKey(guid(1058), 58)]);
+    const renamed = {
+      ...app,
+      passwords: app.passwords.map((p) =>
+        p.keyId === guid(60) ? { ...p, displayName: nameOf(60, "0badc0de") } : p,
+      ),
+    };
+    expect(planRemoval(deployment, renamed, "prod").refusals.join("\n")).toMatch(/not this deployment's/);
+    const otherApp = { ...app, appId: "99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee" };
+    expect(planRemoval(deployment, otherApp, "prod").refusals.join("\n")).toMatch(/client ID/);
+  });
+
+  it("a run is unfinished: pending operations on keys", () => {
+    const { deployment, app } = current([graphKey(guid(1058), 58)], { pendingCreate: "a" });
+    const plan = planRemoval(deployment, app, "prod");
+    expect(plan.refusals.join("\n")).toMatch(/pending operation\(s\) on keys \(creating optima-csp-key-a\)/);
+    expect(plan.kept.map((k) => k.keyId)).toContain(guid(1058)); // listed, not removed
+  });
+});
+
+describe("readDeployments", () => {
+  it("rejects what is not a stack export, and ignores a connection without keys", () => {
+    expect(() => readDeployments("<html>")).toThrow(/not JSON/);
+    expect(() => readDeployments("{}")).toThrow(/no `deployment`/);
+    expect(() => readDeployments({ deployment: { resources: {} } })).toThrow(/not the shape/);
+    const bare = stateExport({ deploymentId: ID, objectId: OBJECT_ID, clientId: CLIENT_ID, passwords: [] });
+    expect(readDeployments(bare)).toEqual([]);
   });
 });

@@ -41,6 +41,7 @@ import {
   type RegistrationTarget,
 } from "../optima/types";
 import { partnerCenterScopeFor, scopeProblem } from "./clouds";
+import { CSP_CONNECTION_TYPE } from "./connectionType";
 import { registrationFieldProblem } from "../optima/validation";
 import { KeyVerification } from "./keyVerification";
 import {
@@ -63,8 +64,8 @@ import {
 
 export type { WebAppArgs } from "./webApp";
 
-/** The component's type token. */
-export const CSP_CONNECTION_TYPE = "optima-csp:azure:CspConnection";
+/** The component's type token (./connectionType, which code reading a state imports alone). */
+export { CSP_CONNECTION_TYPE };
 
 /**
  * Which of the tenant's domains Optima is given when `domain` is not set:

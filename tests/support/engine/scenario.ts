@@ -177,6 +177,21 @@ export class Scenario {
     return this.ws.start(this.scheduledArgs(extra));
   }
 
+  /**
+   * `optima-csp untracked-keys …` (the package's bin, components/cli/optima-csp.ts) in the project
+   * copy with the workspace's environment (Graph URL and test token on 127.0.0.1), as a CI step
+   * after `pulumi up` runs it.
+   */
+  untrackedKeys(args: readonly string[]): Promise<CommandResult> {
+    return this.ws.runProgram(process.execPath, [
+      "-r",
+      path.join(REPO_ROOT, "node_modules", "ts-node", "register", "transpile-only"),
+      path.join(REPO_ROOT, "components", "cli", "optima-csp.ts"),
+      "untracked-keys",
+      ...args,
+    ]);
+  }
+
   /** `pulumi preview --expect-no-changes` at the world's current instant. */
   quietPreview(): Promise<RunResult> {
     return this.pulumi([

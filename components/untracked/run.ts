@@ -1,0 +1,221 @@
+/**
+ * `optima-csp untracked-keys`: the I/O. Reads the stack's state (`pulumi stack export`, or a file),
+ * reads each deployment's Web App from Microsoft Graph (./graph), plans with the pure rules of
+ * ../azure/untrackedKeys, prints the plan (./render) and, with `--remove` and only when nothing
+ * refuses, removes exactly the keys the plan lists. Never throws: every failure is an exit code
+ * and a message, with the token and every known secret redacted.
+ */
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { redact, type HttpOptions } from "../http";
+import { isLoopbackUrl, GRAPH_TOKEN_ENV } from "../status/options";
+import { graphScope, type GraphTokenProvider } from "../status/gather";
+import { StateExportError, planRemoval, readDeployments, type DeploymentState } from "../azure/untrackedKeys";
+import { readApplication, removePassword } from "./graph";
+import { UNTRACKED_USAGE, UntrackedUsageError, parseUntrackedArgs, type UntrackedOptions } from "./options";
+import { escapeText, headingLine, keyLine, planLines } from "./render";
+
+/** Exit codes: 0 done, 1 failed, 2 refused (nothing removed). */
+export const UNTRACKED_EXIT = { done: 0, failed: 1, refused: 2 } as const;
+
+export interface UntrackedDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Runs `pulumi stack export --stack NAME` and resolves with its stdout. */
+  readonly stackExport?: (stack: string) => Promise<string>;
+  /** Graph sign-in; default: DefaultAzureCredential (or the test token on loopback). */
+  readonly graphToken?: GraphTokenProvider;
+  /** HTTP settings for Graph (tests shorten retries). */
+  readonly http?: HttpOptions;
+}
+
+export interface UntrackedResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Retries for Graph: a few, short, so that a CI step gets an answer. */
+const GRAPH_HTTP_POLICY = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2_000, timeoutMs: 30_000 };
+
+/** `optima-csp untracked-keys …`: never throws. */
+export async function runUntrackedKeys(
+  argv: readonly string[],
+  deps: UntrackedDeps,
+): Promise<UntrackedResult> {
+  const secrets = knownSecrets(deps.env);
+  const out: string[] = [];
+  const finish = (exitCode: number, error?: string): UntrackedResult => ({
+    exitCode,
+    stdout: redact(out.map((l) => `${l}\n`).join(""), secrets),
+    stderr:
+      error === undefined ? "" : `${redact(`optima-csp untracked-keys: ${escapeText(error)}`, secrets)}\n`,
+  });
+  let options: UntrackedOptions;
+  try {
+    options = parseUntrackedArgs(argv, deps.env);
+  } catch (error) {
+    return finish(UNTRACKED_EXIT.failed, (error as Error).message);
+  }
+  if (options.help) {
+    return { exitCode: UNTRACKED_EXIT.done, stdout: `${UNTRACKED_USAGE}\n`, stderr: "" };
+  }
+  let deployments: DeploymentState[];
+  try {
+    deployments = readDeployments(await readState(options, deps));
+  } catch (error) {
+    const source =
+      options.stateFile !== undefined ? `--state-file ${options.stateFile}` : `stack ${options.stack}`;
+    return finish(
+      UNTRACKED_EXIT.failed,
+      error instanceof StateExportError ? `${source}: ${error.message}.` : (error as Error).message,
+    );
+  }
+  if (deployments.length === 0) {
+    out.push("untracked-keys: the state holds no deployed optima-csp connection; nothing to check.");
+    return finish(UNTRACKED_EXIT.done);
+  }
+
+  let token: string;
+  try {
+    token = await graphTokenProvider(options, deps)(graphScope(options.graphUrl));
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${firstLine(error.message)}` : String(error);
+    return finish(
+      UNTRACKED_EXIT.failed,
+      error instanceof UntrackedUsageError
+        ? error.message
+        : `could not sign in to Microsoft Graph (${message.slice(0, 400)}). Sign in again right before this ` +
+            "command (az login / azure/login, or AZURE_* workload identity); nothing was removed.",
+    );
+  }
+  secrets.push(token);
+  const http: HttpOptions = {
+    ...deps.http,
+    policy: { ...GRAPH_HTTP_POLICY, ...deps.http?.policy },
+    secrets: [...secrets, ...(deps.http?.secrets ?? [])],
+  };
+
+  let refused = false;
+  for (const deployment of deployments) {
+    let app;
+    try {
+      app = await readApplication(options.graphUrl, deployment.objectId, token, http);
+    } catch (error) {
+      return finish(UNTRACKED_EXIT.failed, (error as Error).message);
+    }
+    const plan = planRemoval(deployment, app, options.stack);
+    out.push(
+      headingLine({
+        stack: deployment.stack,
+        deploymentId: deployment.deploymentId,
+        objectId: deployment.objectId,
+        keyCount: app.passwords.length,
+      }),
+    );
+    out.push(...planLines(plan, options.remove));
+    if (plan.refusals.length > 0) {
+      refused = true;
+      continue;
+    }
+    if (!options.remove) {
+      continue;
+    }
+    for (const [i, key] of plan.remove.entries()) {
+      try {
+        await removePassword(options.graphUrl, deployment.objectId, key.keyId, token, http);
+      } catch (error) {
+        const left = plan.remove.slice(i).map((k) => k.keyId);
+        return finish(
+          UNTRACKED_EXIT.failed,
+          `removing key ${key.keyId} failed: ${(error as Error).message} Not removed: ${left.join(", ")}.`,
+        );
+      }
+      out.push(keyLine("removed", key));
+    }
+    out.push(plan.remove.length === 0 ? "Nothing to remove." : `Removed ${plan.remove.length} key(s).`);
+  }
+  return finish(refused ? UNTRACKED_EXIT.refused : UNTRACKED_EXIT.done);
+}
+
+/** Values no output may show: the test Graph token and Azure's client secret, from the environment. */
+function knownSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+  return [env[GRAPH_TOKEN_ENV], env.AZURE_CLIENT_SECRET, env.PULUMI_ACCESS_TOKEN].filter(
+    (v): v is string => typeof v === "string" && v.trim() !== "",
+  );
+}
+
+async function readState(options: UntrackedOptions, deps: UntrackedDeps): Promise<string> {
+  if (options.stateFile !== undefined) {
+    try {
+      return await readFile(options.stateFile, "utf8");
+    } catch (error) {
+      throw new Error(
+        `cannot read --state-file ${options.stateFile} (${(error as NodeJS.ErrnoException).code ?? "error"}): ` +
+          "write it with `pulumi stack export --stack <stack> > FILE` right before this command.",
+      );
+    }
+  }
+  return (deps.stackExport ?? pulumiStackExport)(options.stack!);
+}
+
+/** `pulumi stack export --stack NAME` (secrets stay encrypted: never --show-secrets). */
+export function pulumiStackExport(stack: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "pulumi",
+      ["stack", "export", "--non-interactive", "--stack", stack],
+      { timeout: 5 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          reject(
+            new Error(
+              code === "ENOENT"
+                ? "--stack needs the Pulumi CLI (`pulumi`), which is not on PATH: install it " +
+                    "(https://www.pulumi.com/docs/install/), or pass --state-file FILE written by " +
+                    "`pulumi stack export` right before this command."
+                : `\`pulumi stack export --stack ${stack}\` failed: ${firstLine(stderr) || error.message}. ` +
+                    "Check the stack name and that the Pulumi backend is logged in (PULUMI_ACCESS_TOKEN, or pulumi login).",
+            ),
+          );
+          return;
+        }
+        resolve(stdout);
+      },
+    );
+  });
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? ""
+  );
+}
+
+/** The Graph token: the test token on a loopback Graph URL only, else DefaultAzureCredential. */
+function graphTokenProvider(options: UntrackedOptions, deps: UntrackedDeps): GraphTokenProvider {
+  if (deps.graphToken !== undefined) {
+    return deps.graphToken;
+  }
+  const testToken = deps.env[GRAPH_TOKEN_ENV]?.trim();
+  if (testToken) {
+    if (!isLoopbackUrl(options.graphUrl)) {
+      throw new UntrackedUsageError(
+        `${GRAPH_TOKEN_ENV} is for tests against the local emulator and is accepted only with a loopback ` +
+          "Graph URL; unset it to sign in with DefaultAzureCredential (e.g. the Azure CLI session).",
+      );
+    }
+    return async () => testToken;
+  }
+  return async (scope) => {
+    const { DefaultAzureCredential } = await import("@azure/identity");
+    const token = await new DefaultAzureCredential().getToken(scope);
+    if (!token?.token) {
+      throw new Error("DefaultAzureCredential returned no token");
+    }
+    return token.token;
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * `npx --no optima-csp untracked-keys` from the packed tarball, installed in a scratch consumer
+ * project (a stack that imports the package), against the emulator's Graph: the command the CI
+ * examples run is there, prints its usage, removes a superseded untracked key and nothing else,
+ * and refuses an export taken before the last rotation. The consumer is laid out as
+ * tests/status-package.test.ts lays it out (../support/package-consumer, no registry), with the
+ * `node_modules/.bin` link `npm install` would add.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startEmulator, type Emulator } from "../../tools/emulator";
+import { keyDisplayName, slotForWindow } from "../../components/azure/rotation";
+import { createConsumerProject, type ConsumerProject } from "../support/package-consumer";
+import { sharedPack } from "../support/package-pack";
+import { describeRun, run, type RunResult } from "../support/package-process";
+import { stateExport, type StatePassword } from "../support/untracked-state";
+
+const REPO = path.join(__dirname, "..", "..");
+const PACK_TIMEOUT_MS = 120_000;
+const CLI_TIMEOUT_MS = 30_000;
+const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
+const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
+const OBJECT_ID = "6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
+const ID = "9a59314f";
+const DAY = 86_400_000;
+const ANCHOR = Date.parse("2026-01-01T00:00:00Z");
+const endOf = (k: number): string => new Date(ANCHOR + (k + 3) * DAY).toISOString().replace(".000Z", "Z");
+const nameOf = (k: number): string =>
+  keyDisplayName(
+    { slot: slotForWindow(k), window: k, endDate: endOf(k), windowStartsAt: "", rotateWhenChanged: {} },
+    ID,
+  );
+
+let work: string;
+let consumer: ConsumerProject;
+let emulator: Emulator;
+
+beforeAll(async () => {
+  // Not under a path containing "optima-csp" (see tests/package.test.ts).
+  work = mkdtempSync(path.join(os.tmpdir(), "untrackedpkg-"));
+  const packed = await sharedPack(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
+  consumer = createConsumerProject(path.join(work, "consumer"), packed.path, {
+    sourceProjectDir: REPO,
+    toolPackages: [],
+    files: {
+      "package.json": `${JSON.stringify(
+        {
+          name: "untracked-consumer",
+          version: "1.0.0",
+          private: true,
+          dependencies: { "optima-csp": `file:${packed.path}` },
+        },
+        null,
+        2,
+      )}\n`,
+    },
+  });
+  const manifest = JSON.parse(readFileSync(path.join(consumer.packageDir, "package.json"), "utf8")) as {
+    bin: Record<string, string>;
+  };
+  const binDir = path.join(consumer.dir, "node_modules", ".bin");
+  mkdirSync(binDir, { recursive: true });
+  for (const [name, file] of Object.entries(manifest.bin)) {
+    chmodSync(path.join(consumer.packageDir, file), 0o755);
+    symlinkSync(path.relative(binDir, path.join(consumer.packageDir, file)), path.join(binDir, name));
+  }
+  mkdirSync(path.join(work, "home"));
+  emulator = await startEmulator();
+}, PACK_TIMEOUT_MS + 30_000);
+
+afterAll(async () => {
+  await emulator?.close();
+  if (work) {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+async function npx(args: string[], token = ""): Promise<RunResult> {
+  const result = await run("npx", ["--no", "optima-csp", "untracked-keys", ...args], {
+    cwd: consumer.dir,
+    env: {
+      PATH: [path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
+      HOME: path.join(work, "home"),
+      TMPDIR: os.tmpdir(),
+      NODE_PRESERVE_SYMLINKS: "1",
+      npm_config_cache: path.join(work, "npm-cache"),
+      npm_config_offline: "true",
+      npm_config_update_notifier: "false",
+      OPTIMA_CSP_GRAPH_TOKEN: token,
+      OPTIMA_CSP_GRAPH_URL: emulator.entra.graphUrl,
+    },
+    timeoutMs: CLI_TIMEOUT_MS,
+  });
+  if (result.timedOut || result.signal !== null) {
+    throw new Error(describeRun(result));
+  }
+  if (token !== "") {
+    expect(result.stdout + result.stderr).not.toContain(token);
+  }
+  return result;
+}
+
+test("npx --no optima-csp untracked-keys in a consumer project: usage, removal of a superseded key only, refusal of a stale export", async () => {
+  const help = await npx(["--help"]);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^Usage: optima-csp untracked-keys/);
+
+  const directory = emulator.entra.directory;
+  directory.addApplication(TENANT, { appId: CLIENT_ID, objectId: OBJECT_ID });
+  const add = (name: string, k: number): string =>
+    directory.addPassword(TENANT, OBJECT_ID, { displayName: name, endDateTime: endOf(k) })!.keyId;
+  const [k59, k60, orphan58, lookAlike] = [
+    add(nameOf(59), 59),
+    add(nameOf(60), 60),
+    add(nameOf(58), 58),
+    add(`optima-csp ${ID} slot a window 58 (manual break-glass copy)`, 58),
+  ];
+  const token = emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.ReadWrite.OwnedBy"] });
+  const password = (keyId: string, k: number): StatePassword => ({
+    slot: slotForWindow(k),
+    keyId,
+    displayName: nameOf(k),
+    window: k,
+  });
+  const write = (name: string, passwords: StatePassword[]): string => {
+    const file = path.join(work, name);
+    writeFileSync(
+      file,
+      JSON.stringify(stateExport({ deploymentId: ID, objectId: OBJECT_ID, clientId: CLIENT_ID, passwords })),
+    );
+    return file;
+  };
+  const keys = (): string[] =>
+    (directory.application(TENANT, OBJECT_ID)?.passwords ?? []).map((p) => p.keyId);
+
+  // An export from before the rotation to window 60: keys 58 (removed by that rotation) and 59.
+  const gone58 = "11111111-2222-4333-8444-000000000058";
+  const staleFile = write("stale.json", [password(gone58, 58), password(k59, 59)]);
+  const stale = await npx(["--state-file", staleFile, "--remove"], token);
+  expect(stale.code).toBe(2);
+  expect(stale.stdout).toContain(
+    `key ${k60} (window 60) is newer than every window in the state (newest 59)`,
+  );
+  expect(keys()).toEqual([k59, k60, orphan58, lookAlike]);
+
+  const removed = await npx(
+    ["--state-file", write("current.json", [password(k59, 59), password(k60, 60)]), "--remove"],
+    token,
+  );
+  expect(removed.code).toBe(0);
+  expect(removed.stdout).toMatch(new RegExp(`^removed ${orphan58} `, "m"));
+  expect(removed.stdout).toMatch(new RegExp(`^kept ${lookAlike} .*a person's key`, "m"));
+  expect(keys()).toEqual([k59, k60, lookAlike]);
+}, 120_000);

@@ -1,0 +1,102 @@
+/**
+ * A `pulumi stack export` of one OptimaCspConnection, shaped like the engine's (the resource
+ * types, parents, URNs and outputs tests/engine/*.test.ts see in real exports), for the tests of
+ * `optima-csp untracked-keys` that run without an engine.
+ */
+import { CSP_CONNECTION_TYPE } from "../../components/azure/connectionType";
+import {
+  APPLICATION_PASSWORD_TYPE,
+  RANDOM_ID_TYPE,
+  REGISTRATION_TYPE,
+} from "../../components/azure/untrackedKeys";
+
+export interface StatePassword {
+  readonly slot: "a" | "b";
+  readonly keyId: string;
+  readonly displayName: string;
+  readonly window: number;
+  /** A replaced password waiting for its delete at the end of a run. */
+  readonly delete?: boolean;
+}
+
+export interface StateSpec {
+  readonly stack?: string;
+  readonly deploymentId: string;
+  readonly objectId: string;
+  readonly clientId: string;
+  readonly passwords: readonly StatePassword[];
+  /** The registration's keyId (the key Optima holds); null: a registration without one. */
+  readonly registrationKeyId?: string | null;
+  /** Stack outputs besides webAppClientId. */
+  readonly outputs?: Record<string, string>;
+  readonly pendingCreate?: "a" | "b";
+}
+
+export function stateExport(spec: StateSpec): Record<string, unknown> {
+  const stack = spec.stack ?? "prod";
+  const urn = (type: string, name: string): string => `urn:pulumi:${stack}::optima-csp::${type}::${name}`;
+  const conn = urn(CSP_CONNECTION_TYPE, "optima-csp");
+  const child = (type: string, name: string): string => urn(`${CSP_CONNECTION_TYPE}$${type}`, name);
+  const password = (p: StatePassword) => ({
+    urn: child(APPLICATION_PASSWORD_TYPE, `optima-csp-key-${p.slot}`),
+    type: APPLICATION_PASSWORD_TYPE,
+    parent: conn,
+    ...(p.delete ? { delete: true } : {}),
+    outputs: {
+      applicationId: `/applications/${spec.objectId}`,
+      displayName: p.displayName,
+      keyId: p.keyId,
+      rotateWhenChanged: { window: String(p.window), windowStartsAt: "2026-01-01T00:00:00Z" },
+      value: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:x" },
+    },
+  });
+  return {
+    version: 3,
+    deployment: {
+      manifest: { time: "2026-03-02T03:00:00Z" },
+      resources: [
+        {
+          urn: urn("pulumi:pulumi:Stack", `optima-csp-${stack}`),
+          type: "pulumi:pulumi:Stack",
+          outputs: { webAppClientId: spec.clientId, ...spec.outputs },
+        },
+        { urn: conn, type: CSP_CONNECTION_TYPE, parent: urn("pulumi:pulumi:Stack", `optima-csp-${stack}`) },
+        {
+          urn: child(RANDOM_ID_TYPE, "optima-csp-deployment-id"),
+          type: RANDOM_ID_TYPE,
+          parent: conn,
+          outputs: { hex: spec.deploymentId, byteLength: 4 },
+        },
+        ...spec.passwords.map(password),
+        {
+          urn: child(REGISTRATION_TYPE, "optima-csp-registration"),
+          type: REGISTRATION_TYPE,
+          parent: conn,
+          outputs: {
+            applicationId: spec.clientId,
+            ...(spec.registrationKeyId === null
+              ? {}
+              : { keyId: spec.registrationKeyId ?? activeKeyId(spec.passwords) }),
+          },
+        },
+      ],
+      pending_operations: spec.pendingCreate
+        ? [
+            {
+              type: "creating",
+              resource: {
+                urn: child(APPLICATION_PASSWORD_TYPE, `optima-csp-key-${spec.pendingCreate}`),
+                type: APPLICATION_PASSWORD_TYPE,
+                parent: conn,
+              },
+            },
+          ]
+        : [],
+    },
+  };
+}
+
+/** The live password of the newest window: the key a completed hand-off gave Optima. */
+export function activeKeyId(passwords: readonly StatePassword[]): string | undefined {
+  return [...passwords].filter((p) => !p.delete).sort((x, y) => y.window - x.window)[0]?.keyId;
+}

@@ -1,0 +1,325 @@
+/**
+ * `optima-csp untracked-keys` (components/untracked) in process against the emulator's Graph v1.0
+ * (tools/emulator/graph.ts): what it removes, what it refuses, and what it prints. The Web App's
+ * keys are read back from the emulator's directory after every run, and no output may contain
+ * the Graph token or any key's value.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startEmulator, type Emulator } from "../tools/emulator";
+import { keyDisplayName, slotForWindow } from "../components/azure/rotation";
+import { runUntrackedKeys, type UntrackedResult } from "../components/untracked/run";
+import { stateExport, type StatePassword, type StateSpec } from "./support/untracked-state";
+
+const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
+const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
+const OBJECT_ID = "6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
+const ID = "9a59314f";
+const DAY = 86_400_000;
+const ANCHOR = Date.parse("2026-01-01T00:00:00Z");
+const endOf = (k: number): string => new Date(ANCHOR + (k + 3) * DAY).toISOString().replace(".000Z", "Z");
+const nameOf = (k: number, id = ID): string =>
+  keyDisplayName(
+    { slot: slotForWindow(k), window: k, endDate: endOf(k), windowStartsAt: "", rotateWhenChanged: {} },
+    id,
+  );
+
+let emulator: Emulator;
+let work: string;
+let token: string;
+let secrets: string[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  work = mkdtempSync(path.join(os.tmpdir(), "untracked-keys-"));
+});
+afterAll(async () => {
+  await emulator.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** The Web App with a key per entry; returns the key IDs by label. */
+function webApp(keys: Record<string, { name: string | null; window: number }>): Record<string, string> {
+  emulator.reset();
+  emulator.clock.set("2026-03-02T03:00:00Z");
+  const directory = emulator.entra.directory;
+  directory.addApplication(TENANT, { appId: CLIENT_ID, objectId: OBJECT_ID, displayName: "Web App" });
+  const ids: Record<string, string> = {};
+  secrets = [];
+  for (const [label, k] of Object.entries(keys)) {
+    const added = directory.addPassword(TENANT, OBJECT_ID, {
+      displayName: k.name,
+      endDateTime: endOf(k.window),
+    })!;
+    ids[label] = added.keyId;
+    secrets.push(added.secret);
+  }
+  token = emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.ReadWrite.OwnedBy"] });
+  secrets.push(token);
+  return ids;
+}
+
+const password = (keyId: string, k: number, extra: Partial<StatePassword> = {}): StatePassword => ({
+  slot: slotForWindow(k),
+  keyId,
+  displayName: nameOf(k),
+  window: k,
+  ...extra,
+});
+
+function state(ids: Record<string, string>, spec: Partial<StateSpec> = {}): Record<string, unknown> {
+  return stateExport({
+    deploymentId: ID,
+    objectId: OBJECT_ID,
+    clientId: CLIENT_ID,
+    passwords: [password(ids.k59, 59), password(ids.k60, 60)],
+    outputs: { activeKeyId: ids.k60, previousKeyId: ids.k59, optimaKeyId: ids.k60 },
+    ...spec,
+  });
+}
+
+async function run(
+  exported: unknown,
+  args: string[],
+  opts: { env?: Record<string, string>; graphToken?: () => Promise<string> } = {},
+): Promise<UntrackedResult> {
+  const result = await runUntrackedKeys(["--graph-url", emulator.entra.graphUrl, ...args], {
+    env: { OPTIMA_CSP_GRAPH_TOKEN: token, ...opts.env },
+    stackExport: async () => JSON.stringify(exported),
+    ...(opts.graphToken ? { graphToken: opts.graphToken } : {}),
+    http: { sleep: async () => undefined, policy: { timeoutMs: 5_000 } },
+  });
+  for (const secret of secrets) {
+    expect(result.stdout).not.toContain(secret);
+    expect(result.stderr).not.toContain(secret);
+  }
+  return result;
+}
+
+const keyIds = (): string[] =>
+  (emulator.entra.directory.application(TENANT, OBJECT_ID)?.passwords ?? []).map((p) => p.keyId).sort();
+const removals = (): number => emulator.requests.filter((r) => r.path.endsWith("/removePassword")).length;
+const lineIds = (out: string, verb: string): string[] =>
+  out
+    .split("\n")
+    .filter((l) => l.startsWith(`${verb} `))
+    .map((l) => l.split(" ")[verb.split(" ").length]);
+
+describe("optima-csp untracked-keys against the emulator's Graph", () => {
+  test("removes only this deployment's superseded keys; the dry run lists exactly those", async () => {
+    const ids = webApp({
+      k59: { name: nameOf(59), window: 59 },
+      k60: { name: nameOf(60), window: 60 },
+      orphan58: { name: nameOf(58), window: 58 },
+      orphan60: { name: nameOf(60), window: 60 },
+      breakGlass: { name: `optima-csp ${ID} slot a window 60 (manual break-glass copy)`, window: 60 },
+      windowZero: { name: `optima-csp ${ID} slot a window 0`, window: 60 },
+      other: { name: nameOf(57, "0badc0de"), window: 57 },
+      hand: { name: "Partner Center key (made by hand)", window: 60 },
+    });
+    const before = keyIds();
+    const dry = await run(state(ids), ["--stack", "prod"]);
+    expect(dry.exitCode).toBe(0);
+    expect(lineIds(dry.stdout, "would remove")).toEqual([ids.orphan58]);
+    expect(lineIds(dry.stdout, "kept").sort()).toEqual([ids.orphan60, ids.breakGlass, ids.windowZero].sort());
+    expect(dry.stdout).toMatch(
+      /Run again with --remove to remove the 1 key\(s\) listed as "would remove", and only those/,
+    );
+    expect(removals()).toBe(0);
+    expect(keyIds()).toEqual(before);
+
+    const removed = await run(state(ids), ["--stack", "prod", "--remove"]);
+    expect(removed.exitCode).toBe(0);
+    expect(lineIds(removed.stdout, "removed")).toEqual(lineIds(dry.stdout, "would remove"));
+    expect(keyIds()).toEqual(before.filter((k) => k !== ids.orphan58));
+  });
+
+  test("an export taken before the last rotation is refused (exit 2), dry run and --remove alike", async () => {
+    // The export holds keys 58 and 59 (Optima on 59); a rotation since made 60 and removed 58.
+    const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
+    const old = state(ids, {
+      passwords: [password("11111111-2222-4333-8444-000000000058", 58), password(ids.k59, 59)],
+      outputs: {
+        activeKeyId: ids.k59,
+        previousKeyId: "11111111-2222-4333-8444-000000000058",
+        optimaKeyId: ids.k59,
+      },
+    });
+    const file = path.join(work, "old-export.json");
+    writeFileSync(file, JSON.stringify(old));
+    for (const args of [
+      ["--stack", "prod"],
+      ["--state-file", file, "--remove"],
+      ["--stack", "prod", "--remove"],
+    ]) {
+      const result = await run(old, args);
+      expect(result.exitCode).toBe(2);
+      expect(result.stdout).toContain(
+        "REFUSED: the state may be stale or not this Web App's; nothing is removed:",
+      );
+      expect(result.stdout).toContain(
+        `key ${ids.k60} (window 60) is newer than every window in the state (newest 59)`,
+      );
+      expect(result.stdout).toMatch(/Run the rotation first/);
+      expect(result.stdout).not.toMatch(/^(would remove|removed) /m);
+    }
+    expect(removals()).toBe(0);
+    expect(keyIds()).toEqual([ids.k59, ids.k60].sort());
+  });
+
+  test("a copied stack, or a state of another deployment, is refused", async () => {
+    const ids = webApp({
+      k59: { name: nameOf(59), window: 59 },
+      k60: { name: nameOf(60), window: 60 },
+      orphan58: { name: nameOf(58), window: 58 },
+    });
+    const copied = await run(state(ids), ["--stack", "my-org/optima-csp/prod-copy", "--remove"]);
+    expect(copied.exitCode).toBe(2);
+    expect(copied.stdout).toContain("the state is stack prod's (its URNs say so), not prod-copy's");
+
+    // The same keys under another deployment ID: Graph names them 9a59314f, the state 0badc0de.
+    const other = state(ids, {
+      deploymentId: "0badc0de",
+      passwords: [
+        password(ids.k59, 59, { displayName: nameOf(59, "0badc0de") }),
+        password(ids.k60, 60, { displayName: nameOf(60, "0badc0de") }),
+      ],
+    });
+    const foreign = await run(other, ["--stack", "prod", "--remove"]);
+    expect(foreign.exitCode).toBe(2);
+    expect(foreign.stdout).toMatch(/not this deployment's/);
+    expect(removals()).toBe(0);
+    expect(keyIds()).toContain(ids.orphan58);
+  });
+
+  test("the key the registration holds is never removed, even when no password in the state is it", async () => {
+    const ids = webApp({
+      k59: { name: nameOf(59), window: 59 },
+      k60: { name: nameOf(60), window: 60 },
+      held57: { name: nameOf(57), window: 57 },
+      orphan56: { name: nameOf(56), window: 56 },
+    });
+    const result = await run(state(ids, { registrationKeyId: ids.held57 }), ["--stack", "prod", "--remove"]);
+    expect(result.exitCode).toBe(0);
+    expect(lineIds(result.stdout, "removed")).toEqual([ids.orphan56]);
+    expect(keyIds()).toContain(ids.held57);
+  });
+
+  test("plain http to a non-loopback host is refused before any sign-in or request", async () => {
+    const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
+    const signIn = jest.fn(async () => "never-sent");
+    const mark = emulator.requests.length;
+    for (const [args, env] of [
+      [["--graph-url", "http://192.0.2.10/v1.0"], {}],
+      [[], { OPTIMA_CSP_GRAPH_URL: "http://192.0.2.10/v1.0" }],
+    ] as const) {
+      const result = await runUntrackedKeys(["--stack", "prod", "--remove", ...args], {
+        env,
+        stackExport: async () => JSON.stringify(state(ids)),
+        graphToken: signIn,
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(
+        /must use https:\/\/ \(http:\/\/ only on 127\.0\.0\.1, ::1 and localhost/,
+      );
+    }
+    // The test token goes nowhere but a loopback Graph.
+    const https = await runUntrackedKeys(
+      ["--stack", "prod", "--graph-url", "https://graph.example.com/v1.0"],
+      {
+        env: { OPTIMA_CSP_GRAPH_TOKEN: token },
+        stackExport: async () => JSON.stringify(state(ids)),
+      },
+    );
+    expect(https.exitCode).toBe(1);
+    expect(https.stderr).toMatch(/accepted only with a loopback Graph URL/);
+    expect(signIn).not.toHaveBeenCalled();
+    expect(emulator.requests.length).toBe(mark);
+  });
+
+  test.each([
+    [
+      "another application's answer",
+      JSON.stringify({
+        id: "99999999-9b8d-4e7f-a1b2-c3d4e5f6a7b8",
+        appId: CLIENT_ID,
+        passwordCredentials: [],
+      }),
+      "application/json",
+      /answered for application 99999999-9b8d-4e7f-a1b2-c3d4e5f6a7b8, not the asked 6c1e3f0a/,
+    ],
+    [
+      "a credential without keyId",
+      JSON.stringify({ id: OBJECT_ID, appId: CLIENT_ID, passwordCredentials: [{ displayName: nameOf(58) }] }),
+      "application/json",
+      /password credential #1 of the application without a keyId/,
+    ],
+    [
+      "an HTML page",
+      "<!doctype html><html><body>Sign in to continue</body></html>",
+      "text/html",
+      /answered GET \/applications\/6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8 with an HTML page: not Graph's answer/,
+    ],
+  ])(
+    "%s is refused with a clear message (exit 1), nothing removed",
+    async (_, body, contentType, message) => {
+      const ids = webApp({
+        k59: { name: nameOf(59), window: 59 },
+        k60: { name: nameOf(60), window: 60 },
+        orphan58: { name: nameOf(58), window: 58 },
+      });
+      emulator.inject({ method: "GET", path: `/applications/${OBJECT_ID}`, status: 200, body, contentType });
+      const result = await run(state(ids), ["--stack", "prod", "--remove"]);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/Cannot read properties|Unexpected token|SyntaxError/);
+      expect(removals()).toBe(0);
+      expect(keyIds()).toContain(ids.orphan58);
+    },
+  );
+
+  test("display names are printed escaped: no terminal control, no line a CI runner would obey", async () => {
+    const ids = webApp({
+      k59: { name: nameOf(59), window: 59 },
+      k60: { name: nameOf(60), window: 60 },
+      hostile: {
+        name: `optima-csp ${ID} \u001b[2J\n::error::pwned\r\n##vso[task.complete]\u202e`,
+        window: 60,
+      },
+    });
+    const result = await run(state(ids), ["--stack", "prod"]);
+    expect(result.exitCode).toBe(0);
+    const out = result.stdout + result.stderr;
+    // eslint-disable-next-line no-control-regex -- the point: no control character is printed
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(out).not.toMatch(/^(::|##vso)/m);
+    expect(result.stdout).toContain(
+      `kept ${ids.hostile} "optima-csp ${ID} \\u001b[2J\\u000a::error::pwned\\u000d\\u000a##vso[task.complete]\\u202e"`,
+    );
+  });
+
+  test("--stack without the Pulumi CLI on PATH says it is needed, or --state-file (exit 1)", async () => {
+    const path_ = process.env.PATH;
+    process.env.PATH = path.join(work, "no-such-dir");
+    try {
+      const result = await runUntrackedKeys(["--stack", "prod"], { env: {} });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/--stack needs the Pulumi CLI \(`pulumi`\), which is not on PATH/);
+      expect(result.stderr).toMatch(/or pass --state-file FILE/);
+      expect(result.stderr).not.toMatch(/ENOENT/);
+    } finally {
+      process.env.PATH = path_;
+    }
+  });
+
+  test("--help exits 0 with the usage; a bad flag exits 1 saying what to do", async () => {
+    const help = await runUntrackedKeys(["--help"], { env: {} });
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: optima-csp untracked-keys \(--stack NAME \| --state-file FILE\)/);
+    expect(help.stdout).toMatch(/Exit codes: 0 done/);
+    const bad = await runUntrackedKeys(["--stack", "prod", "--state-file", "x"], { env: {} });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toMatch(/give exactly one of --stack NAME and --state-file FILE/);
+  });
+});
