@@ -430,7 +430,7 @@ describe("status never calls healthy what it did not check (issue 16)", () => {
     const result = await status({ ...w, outputs });
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toMatch(
-      /entra-app +UNKNOWN .*webAppClientId \(missing, or a secret shown as \[secret\]\)/,
+      /entra-app +UNKNOWN .*webAppClientId is missing or a secret shown as \[secret\], and no --client-id was given/,
     );
     expect(result.stdout).toMatch(/optima-registration +UNKNOWN .*client ID it should carry is not known/);
   });
@@ -444,7 +444,7 @@ describe("status never calls healthy what it did not check (issue 16)", () => {
     });
     expect(result.exitCode).toBe(3);
     expect(verdictLine(result)).toBe(
-      "UNKNOWN (could not check) (exit 3): Optima's registration could not be read: the Flexera org ID is not known: the stack's output optimaOrgId (missing, or a secret shown as [secret]), and no --org-id.",
+      "UNKNOWN (could not check) (exit 3): Optima's registration could not be read: the Flexera org ID is not known (the stack's output optimaOrgId is missing or a secret shown as [secret], and no --org-id was given).",
     );
   });
 
@@ -637,6 +637,9 @@ describe("strict flags (issue 16)", () => {
       parseStackOutputs(JSON.stringify({ nextRotationAt: "1", webAppClientId: CLIENT_ID }), "f.json"),
     ).toThrow(
       'f.json: output nextRotationAt must be an ISO 8601 date-time with Z or an offset, such as 2026-12-21T00:00:00Z; got "1".',
+    );
+    expect(() => parseStackOutputs(JSON.stringify({ optimaOrgId: 4242 }), "f.json")).toThrow(
+      "f.json: output optimaOrgId must be a string, as `pulumi stack output --json` prints it; got a number.",
     );
     expect(() => parseStackOutputs(JSON.stringify({ optimaMpnId: "0" }), "f.json")).toThrow(
       'f.json: output optimaMpnId must be the partner\'s MPN ID, a number from 1 up; got "0", a placeholder.',

@@ -97,7 +97,10 @@ the Web App with Application.ReadWrite.OwnedBy); Optima with OPTIMA_REFRESH_TOKE
 OPTIMA_SERVICE_ACCOUNT_ID/SECRET (a read role is enough), OPTIMA_REGION and the other OPTIMA_* URLs.
 Tests only: ${GRAPH_TOKEN_ENV} is a static Graph token, accepted only with a loopback --graph-url.
 
-Exit codes: 0 healthy, 1 warning, 2 critical, 3 could not check.`;
+Exit codes: 0 healthy, 1 warning, 2 critical, 3 could not check. Healthy means every check ran and
+passed: a check without its input, or whose look-up failed, is UNKNOWN (exit 3) and names what it
+lacked. Every flag given is used or refused (exit 3, with the form it accepts): GUIDs are not the
+nil GUID, DIGITS are not 0, ISO is a date-time with Z or an offset, N is a whole number, 0 or more.`;
 
 /** What each flag that takes a value accepts, in the words of its messages. */
 export const FLAG_FORMS: Readonly<Record<string, string>> = {
@@ -277,6 +280,11 @@ export function parseStackOutputs(text: string, source: string): StatusTarget {
   const target: Record<string, string> = {};
   for (const [output, field] of Object.entries(STATUS_OUTPUTS)) {
     const value = outputs[output];
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      throw new StatusUsageError(
+        `${source}: output ${output} must be a string, as \`pulumi stack output --json\` prints it; got a ${Array.isArray(value) ? "list" : typeof value}.`,
+      );
+    }
     if (typeof value === "string" && value.trim() !== "" && value !== "[secret]") {
       target[field] = value.trim();
     }

@@ -664,14 +664,14 @@ function missingInput(check: CheckName, what: string, names: readonly string[]):
   const flags = names.filter((n) => n.startsWith("--"));
   const from = [
     outputs.length > 0
-      ? `the stack's output${outputs.length === 1 ? "" : "s"} ${joinOr(outputs)} (missing, or a secret shown as [secret])`
+      ? `the stack's output ${joinOr(outputs)} is missing or a secret shown as [secret]`
       : undefined,
-    flags.length > 0 ? `no ${joinOr(flags)}` : undefined,
+    flags.length > 0 ? `no ${joinOr(flags)} was given` : undefined,
   ].filter((v): v is string => v !== undefined);
   return {
     check,
     level: "unknown",
-    summary: `${what}: ${from.join(", and ")}.`,
+    summary: `${what} (${from.join(", and ")}).`,
     action: `Pass ${joinOr(flags)}, or --stack/--outputs with outputs that carry ${joinOr(outputs)}. Stacks deployed with an earlier build do not export every output: run the rotation once with this version.`,
   };
 }
