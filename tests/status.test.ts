@@ -629,9 +629,15 @@ describe("strict flags (issue 16)", () => {
     expect(result).toEqual({ exitCode: 3, stdout: "", stderr: `optima-csp status: ${message}\n` });
   });
 
-  test("a missing value after a flag is refused with one full stop, and the stack's outputs are held to the same forms", () => {
+  test("a missing value is refused with the form the flag accepts, other mistakes with one full stop; outputs are held to the same forms", () => {
     expect(() => parseStatusArgs(["--outputs", "--json"])).toThrow(
-      /[^.]\. Run optima-csp status --help for the flags\.$/,
+      "--outputs is given without a value: give the path of a file holding the JSON of `pulumi stack output --json`, or leave the flag out.",
+    );
+    expect(() => parseStatusArgs(["--key-id"])).toThrow(
+      "--key-id is given without a value: give an Entra ID key ID, a GUID such as aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, or leave the flag out.",
+    );
+    expect(() => parseStatusArgs(["--nope"])).toThrow(
+      /^Unknown option '--nope'[^.]*\. Run optima-csp status --help for the flags\.$/,
     );
     expect(() =>
       parseStackOutputs(JSON.stringify({ nextRotationAt: "1", webAppClientId: CLIENT_ID }), "f.json"),

@@ -156,6 +156,17 @@ export function parseStatusArgs(argv: readonly string[]): StatusOptions {
       tokens: true,
     });
   } catch (error) {
+    // A flag whose value is missing (or starts with a dash) is told the form it accepts.
+    const flag = /'--([a-z-]+)/.exec((error as Error).message)?.[1];
+    if (
+      (error as { code?: unknown }).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" &&
+      flag !== undefined &&
+      flag in FLAG_FORMS
+    ) {
+      throw new StatusUsageError(
+        `--${flag} is given without a value: give ${FLAG_FORMS[flag]}, or leave the flag out.`,
+      );
+    }
     const message = (error as Error).message.trim().replace(/\.+$/, "");
     throw new StatusUsageError(`${message}. Run optima-csp status --help for the flags.`);
   }
