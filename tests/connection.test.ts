@@ -407,7 +407,7 @@ describe("webApp.clientId as an Output", () => {
     const { run } = await deploy({ webApp: { clientId: pulumi.output("my-web-app") } });
     expectFailure(
       run,
-      'webApp.clientId must be the Partner Center Web App\'s Application (client) ID, a GUID such as 00000000-0000-0000-0000-000000000000; got "my-web-app".',
+      'webApp.clientId must be the Partner Center Web App\'s Application (client) ID, a GUID such as aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got "my-web-app".',
     );
     expect(run.invokes.map((i) => i.token)).not.toContain(TOKENS.getApplication);
     expect(run.ofType(TYPES.password)).toEqual([]);
@@ -537,7 +537,7 @@ describe("validation at construction, with exact messages", () => {
     [
       "a client ID that is not a GUID",
       { webApp: { clientId: "my-web-app" } },
-      'webApp.clientId must be the Partner Center Web App\'s Application (client) ID, a GUID such as 00000000-0000-0000-0000-000000000000; got "my-web-app".',
+      'webApp.clientId must be the Partner Center Web App\'s Application (client) ID, a GUID such as aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got "my-web-app".',
     ],
     [
       "adopt without an object ID",
@@ -631,6 +631,21 @@ describe("validation at construction, with exact messages", () => {
       "an MPN ID with a letter",
       { mpnId: "12a4" },
       'mpnId must be the partner\'s MPN ID, digits only; got "12a4".',
+    ],
+    [
+      "the nil GUID as the client ID (a placeholder)",
+      { webApp: { clientId: "00000000-0000-0000-0000-000000000000" } },
+      "webApp.clientId must be the Partner Center Web App's Application (client) ID, a GUID such as aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got the nil GUID 00000000-0000-0000-0000-000000000000, a placeholder Entra ID never assigns.",
+    ],
+    [
+      "an MPN ID of 0 (a placeholder)",
+      { mpnId: "0" },
+      'mpnId must be the partner\'s MPN ID, a number from 1 up; got "0", a placeholder.',
+    ],
+    [
+      "an org ID of 0 (a placeholder)",
+      { optima: { orgId: "0" } },
+      'optima.orgId must be the Flexera organization ID, a number from 1 up; got "0", a placeholder.',
     ],
     [
       "an MPN ID with white space around it",

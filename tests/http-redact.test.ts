@@ -7,6 +7,7 @@ import {
   REDACTED,
   isSecretFieldName,
   redact,
+  redactValue,
   serverErrorDetails,
 } from "../components/http";
 
@@ -68,6 +69,69 @@ describe("redact", () => {
     const text =
       'MPN ID 1234567 for contoso.onmicrosoft.com already exists (id "42", grant_type=refresh_token)';
     expect(redact(text, [])).toBe(text);
+  });
+});
+
+describe("redaction keeps the structure of what it masks (issue 20 item 1)", () => {
+  /** Entra ID client secrets: `xxx8Q~` + 34 characters (40), and the older `xxx7Q~` + 31 (37). */
+  const entra40 = "Xk28Q~p4mTq7_wLr2V-nX8bYc5Hd3Fg6Jk1Ms0Ne";
+  const entra37 = "a.b7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
+
+  it("masks the shape of an Entra ID client secret nobody listed", () => {
+    expect([entra40.length, entra37.length]).toEqual([40, 37]);
+    expect(redact(`Optima said: key ${entra40} is wrong`, [])).toBe(`Optima said: key ${REDACTED} is wrong`);
+    expect(redact(`"${entra37}"`, [])).toBe(`"${REDACTED}"`);
+    expect(redact("a Q~ in prose, 1234Q~short", [])).toBe("a Q~ in prose, 1234Q~short");
+  });
+
+  it("leaves prose as written: a phrase in backticks, and Graph's code with its quoted message", () => {
+    for (const text of [
+      "Sign in for DefaultAzureCredential: `az login` at a workstation; in GitHub Actions run azure/login first",
+      'GET /graph/v1.0/applications failed: HTTP 401 InvalidAuthenticationToken: "Access token validation failure. Invalid audience." (1 attempt)',
+    ]) {
+      expect(redact(text, [])).toBe(text);
+      const json = JSON.stringify({ summary: text, nested: [text] }, null, 2);
+      expect(redact(json, [])).toBe(json);
+    }
+  });
+
+  it("never cuts into an escape: an escaped quoted value is masked whole, a backticked one inside its backticks", () => {
+    const escaped = JSON.stringify({ m: 'client_secret: "s3 cr3t" and token="abc"; refresh_token=x\ny' });
+    const shown = redact(escaped, []);
+    expect(JSON.parse(shown)).toEqual({
+      m: `client_secret: ${REDACTED} and token=${REDACTED}; refresh_token=${REDACTED}\ny`,
+    });
+    // Inside text that is not itself JSON, the escaped quotes go with the value.
+    expect(redact('said: "client_secret: \\"s3 cr3t\\" bad"', [])).toBe(
+      `said: "client_secret: ${REDACTED} bad"`,
+    );
+    expect(redact("client_secret: `s3cr3t` given", [])).toBe(`client_secret: \`${REDACTED}\` given`);
+  });
+
+  it("keeps a JSON document valid: each string masked on its own, a secret-named value whole", () => {
+    const document = JSON.stringify({
+      clientSecret: 's3"cr3t',
+      message: `echo ${entra40} and s3cr3t-value`,
+      list: ["token=abc", 5, null],
+      refresh_token: { nested: "x" },
+    });
+    const shown = redact(document, ["s3cr3t-value"]);
+    expect(JSON.parse(shown)).toEqual({
+      clientSecret: REDACTED,
+      message: `echo ${REDACTED} and ${REDACTED}`,
+      list: [`token=${REDACTED}`, 5, null],
+      refresh_token: { nested: "x" },
+    });
+  });
+
+  it("redactValue masks every string of a value and keeps its shape", () => {
+    expect(
+      redactValue({ a: [`key ${entra40}`, 1, true], clientSecret: "x", n: { summary: "token=abc" } }, []),
+    ).toEqual({
+      a: [`key ${REDACTED}`, 1, true],
+      clientSecret: REDACTED,
+      n: { summary: `token=${REDACTED}` },
+    });
   });
 });
 

@@ -74,11 +74,27 @@ describe("check", () => {
     expect(reasons.orgId).toBe('must be the Flexera organization ID, digits only; got "org-42"');
     expect(reasons.mpnId).toBe('must be the partner\'s MPN ID, digits only; got "12a45"');
     expect(reasons.domain).toMatch(/^must be the partner tenant's default domain, a DNS name/);
-    expect(reasons.applicationId).toMatch(/Application \(client\) ID, a GUID like 00000000-/);
+    expect(reasons.applicationId).toMatch(/Application \(client\) ID, a GUID like aaaaaaaa-bbbb-/);
     expect(reasons.tenantId).toMatch(/tenant ID, a GUID/);
     expect(reasons.billingAccountId).toBe(
       'must be an MCA billing account ID of the form GUID:GUID_YYYY-MM-DD; got "2024-01"',
     );
+  });
+
+  it("refuses placeholders: the nil GUID as an Entra ID identifier, zero as an org or MPN ID", () => {
+    const nil = "00000000-0000-0000-0000-000000000000";
+    const placeholder = `the nil GUID ${nil}, a placeholder Entra ID never assigns`;
+    expect(failures({ ...csp, applicationId: nil, orgId: "0", mpnId: "0000" })).toEqual({
+      applicationId: `must be the Web App's Application (client) ID, a GUID like aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got ${placeholder}`,
+      orgId: 'must be the Flexera organization ID, a number from 1 up; got "0", a placeholder',
+      mpnId: 'must be the partner\'s MPN ID, a number from 1 up; got "0000", a placeholder',
+    });
+    expect(failures({ ...bill, tenantId: nil, keyId: nil })).toEqual({
+      tenantId: `must be the partner's Entra ID tenant ID, a GUID like aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got ${placeholder}`,
+      keyId: `must be the Entra ID key ID of the secret, a GUID like aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got ${placeholder}`,
+    });
+    // A leading zero is not a placeholder.
+    expect(failures({ ...csp, mpnId: "0123456" })).toEqual({});
   });
 
   it("rejects an empty or padded secret without ever quoting it", () => {

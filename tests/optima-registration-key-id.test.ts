@@ -47,7 +47,7 @@ describe("keyId on OptimaRegistration", () => {
       {
         property: "keyId",
         reason:
-          'must be the Entra ID key ID of the secret, a GUID like 00000000-0000-0000-0000-000000000000; got "k1"',
+          'must be the Entra ID key ID of the secret, a GUID like aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got "k1"',
       },
     ]);
   });

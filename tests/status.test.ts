@@ -366,6 +366,303 @@ describe("optima-csp status against the emulator", () => {
   });
 });
 
+/** The key Optima holds, as the emulator's directory stores it (to give Graph odd answers). */
+function optimaKey(w: World): { endDateTime: unknown } {
+  const app = emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
+  return app.passwords.find((p) => p.keyId === w.optimaKeyId)! as unknown as { endDateTime: unknown };
+}
+
+/** What a stack deployed with a pre-release build exports (CHANGELOG "Changed since the pre-release builds"). */
+function preReleaseOutputs(w: World): Record<string, string> {
+  const {
+    applicationObjectId,
+    activeKeyId,
+    activeKeyExpiresAt,
+    previousKeyId,
+    nextRotationAt,
+    registrationId,
+  } = w.outputs;
+  return {
+    applicationObjectId,
+    activeKeyId,
+    activeKeyExpiresAt,
+    previousKeyId,
+    nextRotationAt,
+    registrationId,
+    activeKeySecret: "[secret]",
+  };
+}
+
+/** An Entra ID client secret's shape (three characters, `8Q~`, 34 more), as Optima might echo one. */
+const ENTRA_SHAPED_SECRET = "Xk28Q~p4mTq7_wLr2V-nX8bYc5Hd3Fg6Jk1Ms0Ne";
+
+describe("status never calls healthy what it did not check (issue 16)", () => {
+  test("a pre-release stack's outputs with --key-id, Optima's key expired 3 days ago: could not check, naming what is missing", async () => {
+    const w = world({ optimaKeyDays: -3 });
+    const result = await status({ ...w, outputs: preReleaseOutputs(w) }, ["--key-id", w.optimaKeyId]);
+    expect(result.exitCode).toBe(3);
+    expect(verdictLine(result)).toMatch(/^UNKNOWN \(could not check\) \(exit 3\): /);
+    expect(result.stdout).not.toContain("HEALTHY");
+    expect(result.stdout).toMatch(/entra-app +UNKNOWN .*webAppClientId.*--client-id/);
+    expect(result.stdout).toMatch(/optima-registration +UNKNOWN .*optimaOrgId.*--org-id/);
+    // With the client ID given, the expired key is found: critical.
+    const withClient = await status({ ...w, outputs: preReleaseOutputs(w) }, [
+      "--key-id",
+      w.optimaKeyId,
+      "--client-id",
+      CLIENT_ID,
+    ]);
+    expect(withClient.exitCode).toBe(2);
+    expect(verdictLine(withClient)).toContain("expired on 2026-11-28, 3 days ago");
+  });
+
+  test.each([
+    ["missing", undefined],
+    ["a secret output", "[secret]"],
+  ])("webAppClientId %s: could not check, naming webAppClientId and --client-id", async (_what, value) => {
+    const w = world();
+    const outputs = { ...w.outputs };
+    if (value === undefined) {
+      delete (outputs as Record<string, string | undefined>).webAppClientId;
+    } else {
+      outputs.webAppClientId = value;
+    }
+    const result = await status({ ...w, outputs });
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).toMatch(
+      /entra-app +UNKNOWN .*webAppClientId is missing or a secret shown as \[secret\], and no --client-id was given/,
+    );
+    expect(result.stdout).toMatch(/optima-registration +UNKNOWN .*client ID it should carry is not known/);
+  });
+
+  test("optimaOrgId missing: could not check, naming optimaOrgId and --org-id", async () => {
+    const w = world();
+    const outputs: Record<string, string | undefined> = { ...w.outputs, optimaOrgId: undefined };
+    const result = await status({
+      ...w,
+      outputs: JSON.parse(JSON.stringify(outputs)) as Record<string, string>,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(verdictLine(result)).toBe(
+      "UNKNOWN (could not check) (exit 3): Optima's registration could not be read: the Flexera org ID is not known (the stack's output optimaOrgId is missing or a secret shown as [secret], and no --org-id was given).",
+    );
+  });
+
+  test.each([
+    ["not-a-date", '"not-a-date"'],
+    ["", '""'],
+    [null, undefined],
+    [1_767_225_600_000, undefined],
+    ["1767225600000", '"1767225600000"'],
+    ["2026-13-45T00:00:00Z", '"2026-13-45T00:00:00Z"'],
+    ["2027-05-20", '"2027-05-20"'],
+  ])("an unreadable endDateTime (%p) is unknown, never 'no expiry'", async (endDateTime, shown) => {
+    const w = world();
+    optimaKey(w).endDateTime = endDateTime;
+    const result = await status(w);
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).not.toContain("has no expiry date");
+    expect(result.stdout).toMatch(
+      shown === undefined
+        ? /optima-key +UNKNOWN .*Graph gave no expiry date \(endDateTime\) for it: how long it lasts is not known\./
+        : new RegExp(
+            `optima-key +UNKNOWN .*cannot be read \\(endDateTime ${shown.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\)`,
+          ),
+    );
+    expect(result.stdout).toMatch(new RegExp(`${w.optimaKeyId} +unknown +- +Optima holds it`));
+  });
+
+  test("an Optima message that repeats a key value is shown redacted", async () => {
+    const w = world({ target: "bill-connect" });
+    emulator.setValidation(w.outputs.registrationId, {
+      valid: false,
+      error: `AADSTS7000215: Invalid client secret provided: ${ENTRA_SHAPED_SECRET} is not the key.`,
+    });
+    for (const extra of [[], ["--json"]]) {
+      const result = await status(w, extra);
+      expect(result.exitCode).toBe(2);
+      expect(result.stdout).not.toContain(ENTRA_SHAPED_SECRET);
+      expect(result.stdout).not.toContain(ENTRA_SHAPED_SECRET.slice(6, 30));
+      expect(result.stdout).toContain("Invalid client secret provided: [REDACTED] is not the key.");
+    }
+  });
+
+  test("a Graph error body that repeats a key value is shown redacted", async () => {
+    const w = world();
+    emulator.inject({
+      path: "/graph/v1.0/applications",
+      status: 400,
+      times: 1,
+      body: JSON.stringify({
+        error: { code: "Request_BadRequest", message: `bad key ${ENTRA_SHAPED_SECRET}` },
+      }),
+    });
+    const result = await status(w);
+    expect(result.exitCode).toBe(3);
+    expect(result.stdout).not.toContain(ENTRA_SHAPED_SECRET);
+    expect(result.stdout).toContain('HTTP 400 Request_BadRequest: "bad key [REDACTED]"');
+  });
+});
+
+describe("--json is valid JSON for every verdict, sign-in failures included (issue 20 item 1)", () => {
+  const cases: [string, () => Promise<StatusResult>, number][] = [
+    ["healthy", () => status(world(), ["--json"]), 0],
+    ["warning", () => status(world({ optimaKeyDays: 20 }), ["--json"]), 1],
+    ["critical", () => status(world({ optimaKeyDays: 5 }), ["--json"]), 2],
+    ["Graph 403", () => status(world({ roles: ["Domain.Read.All"] }), ["--json"]), 3],
+    [
+      "Graph 401 (InvalidAuthenticationToken)",
+      () => status(world(), ["--json"], { OPTIMA_CSP_GRAPH_TOKEN: "expired.or.revoked" }),
+      3,
+    ],
+    [
+      "DefaultAzureCredential fails",
+      async () => {
+        const w = world();
+        const file = path.join(work, "outputs-signin.json");
+        writeFileSync(file, JSON.stringify(w.outputs));
+        const result = await runStatus(
+          ["--outputs", file, "--graph-url", emulator.entra.graphUrl, "--json"],
+          {
+            env: { ...w.env, OPTIMA_CSP_GRAPH_TOKEN: "" },
+            now: () => new Date(NOW),
+            graphToken: async () => {
+              throw Object.assign(
+                new Error(
+                  'DefaultAzureCredential: `az login` failed: InvalidAuthenticationToken: "Access token validation failure." client_secret="s3cr3t-value"',
+                ),
+                { name: "CredentialUnavailableError" },
+              );
+            },
+            http: { sleep: async () => undefined, policy: { timeoutMs: 5_000 } },
+          },
+        );
+        expect(result.stdout).not.toContain("s3cr3t-value");
+        return result;
+      },
+      3,
+    ],
+    [
+      "no Optima credential",
+      () => {
+        const w = world();
+        return status({ ...w, env: { ...w.env, OPTIMA_REFRESH_TOKEN: "" } }, ["--json"]);
+      },
+      3,
+    ],
+  ];
+
+  test.each(cases)("%s", async (_name, run, exitCode) => {
+    const result = await run();
+    expect(result.exitCode).toBe(exitCode);
+    const report = JSON.parse(result.stdout) as {
+      exitCode: number;
+      findings: { check: string; summary: string; action?: string }[];
+    };
+    expect(report.exitCode).toBe(exitCode);
+    // Redaction left the prose as written: the sign-in advice and Graph's quoted words.
+    const text = report.findings.map((f) => `${f.summary} ${f.action ?? ""}`).join("\n");
+    expect(text).not.toMatch(/\[REDACTED\][`"]/);
+    if (report.findings.some((f) => f.summary.startsWith("Could not sign in for Microsoft Graph"))) {
+      expect(text).toContain("Sign in for DefaultAzureCredential: `az login` at a workstation");
+      expect(text).toMatch(/InvalidAuthenticationToken: "Access token validation failure\./);
+    }
+  });
+});
+
+describe("strict flags (issue 16)", () => {
+  test.each([
+    [
+      ["--grace-hours", ""],
+      "--grace-hours is given without a value: give a whole number of hours, 0 or more, such as 48, or leave the flag out.",
+    ],
+    [
+      ["--client-id", " "],
+      "--client-id is given without a value: give the Web App's Application (client) ID, a GUID such as aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, or leave the flag out.",
+    ],
+    [
+      ["--graph-url", ""],
+      "--graph-url is given without a value: give an absolute https:// URL, such as https://graph.microsoft.us/v1.0, or leave the flag out.",
+    ],
+    [
+      ["--next-rotation-at", "1"],
+      '--next-rotation-at must be an ISO 8601 date-time with Z or an offset, such as 2026-12-21T00:00:00Z; got "1".',
+    ],
+    [
+      ["--next-rotation-at", "1767225600000"],
+      '--next-rotation-at must be an ISO 8601 date-time with Z or an offset, such as 2026-12-21T00:00:00Z; got "1767225600000".',
+    ],
+    [
+      ["--next-rotation-at", "2026-12-21"],
+      '--next-rotation-at must be an ISO 8601 date-time with Z or an offset, such as 2026-12-21T00:00:00Z; got "2026-12-21".',
+    ],
+    [["--warn-days", "-1"], '--warn-days must be a whole number of days, 0 or more, such as 30; got "-1".'],
+    [["--warn-days=-1"], '--warn-days must be a whole number of days, 0 or more, such as 30; got "-1".'],
+    [
+      ["--critical-days", "1.5"],
+      '--critical-days must be a whole number of days, 0 or more, such as 7; got "1.5".',
+    ],
+    [
+      ["--grace-hours", "-0.5"],
+      '--grace-hours must be a whole number of hours, 0 or more, such as 48; got "-0.5".',
+    ],
+    [["--warn-days", "10", "--warn-days", "20"], "--warn-days is given more than once: give it once."],
+    [
+      ["--client-id", "00000000-0000-0000-0000-000000000000"],
+      "--client-id must be a GUID such as aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got the nil GUID 00000000-0000-0000-0000-000000000000, a placeholder Entra ID never assigns.",
+    ],
+    [
+      ["--mpn-id", "0"],
+      '--mpn-id must be the partner\'s MPN ID, a number from 1 up; got "0", a placeholder.',
+    ],
+    [
+      ["--org-id", "000"],
+      '--org-id must be the Flexera organization ID, a number from 1 up; got "000", a placeholder.',
+    ],
+    [
+      ["--domain", "contoso"],
+      '--domain must be the partner tenant\'s default domain, a DNS name such as contoso.onmicrosoft.com; got "contoso".',
+    ],
+  ])("%p is refused: %s", async (argv, message) => {
+    expect(() => parseStatusArgs(argv)).toThrow(new StatusUsageError(message));
+    const result = await runStatus(argv, { env: {}, now: () => new Date(NOW) });
+    expect(result).toEqual({ exitCode: 3, stdout: "", stderr: `optima-csp status: ${message}\n` });
+  });
+
+  test("a missing value is refused with the form the flag accepts, other mistakes with one full stop; outputs are held to the same forms", () => {
+    expect(() => parseStatusArgs(["--outputs", "--json"])).toThrow(
+      "--outputs is given without a value: give the path of a file holding the JSON of `pulumi stack output --json`, or leave the flag out.",
+    );
+    expect(() => parseStatusArgs(["--key-id"])).toThrow(
+      "--key-id is given without a value: give an Entra ID key ID, a GUID such as aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, or leave the flag out.",
+    );
+    expect(() => parseStatusArgs(["--nope"])).toThrow(
+      /^Unknown option '--nope'[^.]*\. Run optima-csp status --help for the flags\.$/,
+    );
+    expect(() =>
+      parseStackOutputs(JSON.stringify({ nextRotationAt: "1", webAppClientId: CLIENT_ID }), "f.json"),
+    ).toThrow(
+      'f.json: output nextRotationAt must be an ISO 8601 date-time with Z or an offset, such as 2026-12-21T00:00:00Z; got "1".',
+    );
+    expect(() => parseStackOutputs(JSON.stringify({ optimaOrgId: 4242 }), "f.json")).toThrow(
+      "f.json: output optimaOrgId must be a string, as `pulumi stack output --json` prints it; got a number.",
+    );
+    expect(() => parseStackOutputs(JSON.stringify({ optimaMpnId: "0" }), "f.json")).toThrow(
+      'f.json: output optimaMpnId must be the partner\'s MPN ID, a number from 1 up; got "0", a placeholder.',
+    );
+    expect(
+      parseStatusArgs(["--warn-days", "0", "--critical-days", "0", "--grace-hours", "0"]).thresholds,
+    ).toEqual({
+      warnDays: 0,
+      criticalDays: 0,
+      graceHours: 0,
+    });
+    expect(parseStatusArgs(["--next-rotation-at", "2026-12-21T01:00:00+01:00"]).flags.nextRotationAt).toBe(
+      "2026-12-21T01:00:00+01:00",
+    );
+  });
+});
+
 describe("status rules (pure)", () => {
   const now = new Date(NOW);
   test("keys: Optima's, this deployment's (by display name), another deployment's, by hand", () => {
@@ -399,7 +696,7 @@ describe("status rules (pure)", () => {
     ]);
   });
 
-  test("critical outranks could-not-check, which outranks warning", () => {
+  test("critical outranks could-not-check, which outranks warning; healthy only when every check passed", () => {
     const f = (level: "ok" | "warning" | "critical" | "unknown" | "skipped") => ({
       check: "schedule" as const,
       level,
@@ -408,10 +705,14 @@ describe("status rules (pure)", () => {
     expect(verdictOf([f("warning"), f("unknown")])).toBe("unknown");
     expect(verdictOf([f("critical"), f("unknown")])).toBe("critical");
     expect(verdictOf([f("skipped")])).toBe("unknown");
-    expect(verdictOf([f("ok"), f("skipped")])).toBe("healthy");
+    // A check that did not run is never healthy (issue 16).
+    expect(verdictOf([f("ok"), f("skipped")])).toBe("unknown");
+    expect(verdictOf([f("warning"), f("skipped")])).toBe("unknown");
+    expect(verdictOf([])).toBe("unknown");
+    expect(verdictOf([f("ok"), f("ok")])).toBe("healthy");
   });
 
-  test("flags alone: what can be checked is checked, the rest is skipped", () => {
+  test("flags alone: what can be checked is checked; every check without its input is unknown, naming it", () => {
     const report = judge(
       { nextRotationAt: "2026-12-20T00:00:00Z" },
       undefined,
@@ -420,12 +721,19 @@ describe("status rules (pure)", () => {
       now,
     );
     expect(report.findings.map((f) => [f.check, f.level])).toEqual([
-      ["entra-app", "skipped"],
+      ["entra-app", "unknown"],
       ["optima-key", "unknown"],
+      ["hand-off", "unknown"],
       ["schedule", "ok"],
-      ["optima-registration", "skipped"],
+      ["optima-registration", "unknown"],
     ]);
     expect(report.exitCode).toBe(3);
+    const summary = (check: string) => report.findings.find((f) => f.check === check)?.summary;
+    expect(summary("entra-app")).toContain("webAppClientId");
+    expect(summary("entra-app")).toContain("--client-id");
+    expect(summary("hand-off")).toContain("--active-key-id");
+    expect(summary("optima-registration")).toContain("--org-id");
+    expect(report.findings.every((f) => f.level === "ok" || f.action !== undefined)).toBe(true);
   });
 
   test("outputs: secret outputs and unknown names are ignored; wrong forms are refused with the output's name", () => {
@@ -438,7 +746,9 @@ describe("status rules (pure)", () => {
       clientId: CLIENT_ID,
     });
     expect(() => parseStackOutputs(JSON.stringify({ optimaOrgId: "org-1" }), "f.json")).toThrow(
-      new StatusUsageError('f.json: output optimaOrgId must be digits only; got "org-1".'),
+      new StatusUsageError(
+        'f.json: output optimaOrgId must be the Flexera organization ID, digits only; got "org-1".',
+      ),
     );
     expect(() => parseStatusArgs(["--stack", "a", "--outputs", "b"])).toThrow(
       "--stack and --outputs both name where the outputs come from: pass one of them.",

@@ -8,7 +8,7 @@
  * finding `checkKeyVerificationInputs` and `diffKeyVerification` there.
  */
 
-import { isGuid } from "../formats";
+import { isGuid, shownNonGuid } from "../formats";
 import { isLoopbackHost, shownUrl } from "../http/url";
 import { isUnknown } from "../unknown";
 
@@ -69,7 +69,7 @@ export function checkKeyVerificationInputs(news: Partial<Record<keyof KeyVerific
     if (known(value) && !isGuid(value)) {
       failures.push({
         property: field,
-        reason: `${field} must be a GUID; got ${JSON.stringify(value ?? null)}.`,
+        reason: `${field} must be a GUID; got ${shownNonGuid(value)}.`,
       });
     }
   }

@@ -29,7 +29,7 @@
 
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
-import { isGuid } from "../formats";
+import { EXAMPLE_GUID, isGuid, shownNonGuid } from "../formats";
 
 export interface WebAppArgs {
   /**
@@ -100,7 +100,7 @@ export function clientIdProblem(clientId: unknown): string | undefined {
   return isGuid(clientId)
     ? undefined
     : `webApp.clientId must be the Partner Center Web App's Application (client) ID, a GUID such as ` +
-        `00000000-0000-0000-0000-000000000000; got ${JSON.stringify(clientId ?? null)}.`;
+        `${EXAMPLE_GUID}; got ${shownNonGuid(clientId)}.`;
 }
 
 /** Whether a value is only known later (an Output or a promise), so that it is checked then. */
@@ -128,7 +128,7 @@ export function validateWebAppArgs(webApp: WebAppArgs | undefined): void {
   if (webApp.objectId !== undefined && !isGuid(webApp.objectId)) {
     throw new Error(
       `webApp.objectId must be the app registration's Object ID, a GUID (Entra ID → App registrations → ` +
-        `the Web App → Overview → Object ID); got ${JSON.stringify(webApp.objectId)}.`,
+        `the Web App → Overview → Object ID); got ${shownNonGuid(webApp.objectId)}.`,
     );
   }
   if (webApp.adopt && webApp.objectId === undefined) {

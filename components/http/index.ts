@@ -31,5 +31,5 @@ export {
   serverErrorDetails,
 } from "./errors";
 export type { HttpErrorDetails, HttpFailureKind } from "./errors";
-export { REDACTED, isSecretFieldName, redact, secretForms } from "./redact";
+export { REDACTED, isSecretFieldName, redact, redactValue, secretForms } from "./redact";
 export { isLoopbackHost, shownUrl } from "./url";

@@ -8,10 +8,16 @@
  * space), JSON-escaped (once, or twice when an escaped echo is quoted again), hex, and base64 and
  * base64url, both on their own and inside a longer encoded value (a Basic header `id:secret`, a
  * JWT), where the encoding of the secret depends on its offset, so all three alignments are
- * masked. It also masks three shapes of credential it is
- * not told about: `Bearer …`/`Basic …` authorization values, JWT-like strings, and the value of
- * any `key=value`, `key: value` or `"key":"value"` pair whose key names a secret (see
- * {@link isSecretFieldName}). Pure; no I/O.
+ * masked. It also masks four shapes of credential it is
+ * not told about: `Bearer …`/`Basic …` authorization values, JWT-like strings, Entra ID client
+ * secrets (the shape Microsoft's own scanner looks for), and the value of any `key=value`,
+ * `key: value` or `"key":"value"` pair whose key names a secret (see {@link isSecretFieldName}).
+ *
+ * Redaction keeps the structure of what it masks: text that is a JSON document stays valid JSON
+ * (each string in it is masked on its own, and a string under a secret-named key is masked whole),
+ * a mask never cuts into an escape sequence or a quoted phrase, and prose outside a credential
+ * stays as it was (`` `az login` ``, Graph's `InvalidAuthenticationToken: "Access token …"`).
+ * Pure; no I/O.
  */
 
 /** What a masked value is replaced with. */
@@ -47,21 +53,50 @@ export function isSecretFieldName(name: string): boolean {
   return SECRET_FIELD_NAME.test(name);
 }
 
-const PATTERNS: readonly [RegExp, string][] = [
+/**
+ * An Entra ID client secret as Entra ID has issued them since 2021: three URL-unreserved
+ * characters, `7Q~` or `8Q~`, then 31 to 34 more (37 or 40 in all). The shape of Microsoft's
+ * own scanner, microsoft/security-utilities
+ * `src/Microsoft.Security.Utilities.Core/HighConfidenceMicrosoftSecurityModels/SEC101_156_AzureClientAppIdentifiableCredentials.cs`
+ * (SEC101/156, commit 49d44ac). Only URL-unreserved characters are masked, so no structure is.
+ */
+const ENTRA_CLIENT_SECRET = /[A-Za-z0-9_~.-]{3}[78]Q~[A-Za-z0-9_~.-]{31,34}/g;
+
+/**
+ * A Microsoft Graph error code followed by its quoted message, as ./errors writes a failed
+ * request (`HTTP 401 InvalidAuthenticationToken: "Access token validation failure."`): the code
+ * ends in a secret word, but the phrase after it is Graph's message, not a credential.
+ */
+const ERROR_CODE_KEY = /^(?:Invalid|Expired|Missing|Unauthorized)[A-Z][A-Za-z]*$/;
+const QUOTED_PHRASE = /^\\?"[^"]*\s[^"]*\\?"$/;
+
+type Replacer = string | ((match: string, ...groups: string[]) => string);
+
+const PATTERNS: readonly [RegExp, Replacer][] = [
   // "clientSecret": "…" (JSON, possibly with escaped quotes inside the value).
   [new RegExp(`("${SECRET_KEY}"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*(")`, "gi"), `$1${REDACTED}$2`],
   // Authorization: Bearer …  /  Basic …
   [/\b(Bearer|Basic)(\s+)[A-Za-z0-9\-._~+/]+=*/gi, `$1$2${REDACTED}`],
   // JWT-like: three base64url segments, the first one a JSON object ("eyJ" is base64 for '{"').
   [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, REDACTED],
+  [ENTRA_CLIENT_SECRET, REDACTED],
   // refresh_token=…, client_secret: …  (form bodies, query strings, headers, log text).
-  // The value may be quoted; an authorization scheme is left to the Bearer/Basic rule above.
+  // The value may be quoted: "…", '…', \"…\" (inside JSON-escaped text, masked whole so that no
+  // escape is cut), or `…` without white space inside (masked within its backticks: a phrase in
+  // backticks is prose, such as `az login`). An unquoted value ends before white space, a
+  // backslash or punctuation, so it never takes half of an escape. An authorization scheme is
+  // left to the Bearer/Basic rule above.
   [
     new RegExp(
-      `(\\b${SECRET_KEY}\\s*[=:]\\s*)(?:"[^"]*"|'[^']*'|(?!\\s|\\[REDACTED\\]|(?:Bearer|Basic)\\s)[^\\s&"',;)}\\]]+)`,
+      `(\\b(${SECRET_KEY})\\s*[=:]\\s*)(?:("[^"]*"|'[^']*'|\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\")|\`([^\`\\s]+)\`|(?!\\s|\\[REDACTED\\]|(?:Bearer|Basic)\\s)[^\\s&"'\`\\\\,;)}\\]]+)`,
       "gi",
     ),
-    `$1${REDACTED}`,
+    (match, prefix, key, quoted, backticked) => {
+      if (quoted !== undefined && ERROR_CODE_KEY.test(key) && QUOTED_PHRASE.test(quoted)) {
+        return match;
+      }
+      return backticked !== undefined ? `${prefix}\`${REDACTED}\`` : `${prefix}${REDACTED}`;
+    },
   ],
 ];
 
@@ -77,14 +112,76 @@ const MIN_DERIVED_FORM_LENGTH = 6;
  * a secret containing another is masked whole.
  */
 export function redact(text: string, secrets: readonly string[]): string {
+  return redactJsonDocument(text, secrets) ?? redactText(text, secrets);
+}
+
+/**
+ * Returns `value` with every string in it (object keys included) redacted, and every string
+ * under a secret-named key masked whole: for a report that is serialized afterwards, so that the
+ * serialization is valid by construction.
+ */
+export function redactValue<T>(value: T, secrets: readonly string[]): T {
+  const walk = (item: unknown, secretKey: boolean): unknown => {
+    if (typeof item === "string") {
+      return secretKey ? REDACTED : redactText(item, secrets);
+    }
+    if (Array.isArray(item)) {
+      return item.map((element) => walk(element, secretKey));
+    }
+    if (typeof item === "object" && item !== null) {
+      return Object.fromEntries(
+        Object.entries(item).map(([key, element]) => [
+          redactText(key, secrets),
+          walk(element, isSecretFieldName(key)),
+        ]),
+      );
+    }
+    return item;
+  };
+  return walk(value, false) as T;
+}
+
+function redactText(text: string, secrets: readonly string[]): string {
   let result = text;
   for (const form of secretForms(secrets)) {
     result = result.split(form).join(REDACTED);
   }
   for (const [pattern, replacement] of PATTERNS) {
-    result = result.replace(pattern, replacement);
+    result = result.replace(pattern, replacement as (match: string, ...groups: string[]) => string);
   }
   return result;
+}
+
+/** A JSON string literal, optionally followed by the colon that makes it an object key. */
+const JSON_LITERAL = /"(?:[^"\\]|\\.)*"(\s*:)?/g;
+
+/**
+ * `text` redacted string by string when it is a whole JSON object or array, else undefined.
+ * Each literal is decoded, redacted as text and encoded again (unchanged literals are kept as
+ * written); a string value right after a secret-named key is masked whole.
+ */
+function redactJsonDocument(text: string, secrets: readonly string[]): string | undefined {
+  if (!/^\s*[[{]/.test(text)) {
+    return undefined;
+  }
+  try {
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  /** Where the value of a secret-named key starts, when the last literal was one. */
+  let secretValueFrom: number | undefined;
+  return text.replace(JSON_LITERAL, (literal: string, colon: string | undefined, offset: number) => {
+    const quoted = colon === undefined ? literal : literal.slice(0, literal.length - colon.length);
+    const decoded = JSON.parse(quoted) as string;
+    const underSecretKey =
+      colon === undefined &&
+      secretValueFrom !== undefined &&
+      /^\s*$/.test(text.slice(secretValueFrom, offset));
+    secretValueFrom = colon !== undefined && isSecretFieldName(decoded) ? offset + literal.length : undefined;
+    const masked = underSecretKey ? REDACTED : redactText(decoded, secrets);
+    return masked === decoded ? literal : `${JSON.stringify(masked)}${colon ?? ""}`;
+  });
 }
 
 /**

@@ -9,7 +9,7 @@
  * During a preview, inputs that depend on resources not created yet arrive as Pulumi's
  * "unknown" placeholder (../unknown): they are not validated (they are checked again when known).
  */
-import { GUID_PATTERN, isGuid } from "../formats";
+import { EXAMPLE_GUID, GUID_PATTERN, isGuid, shownNonGuid } from "../formats";
 import { isUnknown } from "../unknown";
 import { quotedList, targetMapping, type RegistrationField, type RegistrationInputs } from "./targets";
 import { DEFAULT_TARGET, REGISTRATION_TARGETS, isRegistrationTarget, type RegistrationTarget } from "./types";
@@ -30,14 +30,19 @@ export interface RegistrationCheckResult {
 const MAX_DIGITS = 20;
 const DIGITS = new RegExp(`^[0-9]{1,${MAX_DIGITS}}$`);
 
-/** The rule of an ID made of digits only: `what` names it in the reason. */
+/**
+ * The rule of an ID made of digits only: `what` names it in the reason. Zero (`0`, `000`) is
+ * refused: Flexera numbers orgs and Microsoft numbers partners from 1, so a zero is a placeholder.
+ */
 function digitsRule(what: string): (value: string) => string | undefined {
   return (v) =>
-    DIGITS.test(v)
-      ? undefined
-      : /^[0-9]+$/.test(v)
+    !DIGITS.test(v)
+      ? /^[0-9]+$/.test(v)
         ? `must be ${what}, at most ${MAX_DIGITS} digits; got ${v.length} digits`
-        : `must be ${what}, digits only; got "${v}"`;
+        : `must be ${what}, digits only; got "${v}"`
+      : /^0+$/.test(v)
+        ? `must be ${what}, a number from 1 up; got "${v}", a placeholder`
+        : undefined;
 }
 /** A DNS label: letters, digits and inner hyphens, 1–63 characters. */
 const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -45,8 +50,6 @@ const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const BILLING_ACCOUNT_ID = new RegExp(
   `^${GUID_PATTERN}:${GUID_PATTERN}_[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$`,
 );
-
-const EXAMPLE_GUID = "00000000-0000-0000-0000-000000000000";
 
 /** What each field must look like: a reason when `value` (a non-empty string) is wrong. */
 const FORMAT_RULES: Readonly<Record<RegistrationField, (value: string) => string | undefined>> = {
@@ -59,12 +62,12 @@ const FORMAT_RULES: Readonly<Record<RegistrationField, (value: string) => string
   applicationId: (v) =>
     isGuid(v)
       ? undefined
-      : `must be the Web App's Application (client) ID, a GUID like ${EXAMPLE_GUID}; got "${v}"`,
+      : `must be the Web App's Application (client) ID, a GUID like ${EXAMPLE_GUID}; got ${shownNonGuid(v)}`,
   applicationSecret: () => undefined, // any non-empty string; never quoted
   tenantId: (v) =>
     isGuid(v)
       ? undefined
-      : `must be the partner's Entra ID tenant ID, a GUID like ${EXAMPLE_GUID}; got "${v}"`,
+      : `must be the partner's Entra ID tenant ID, a GUID like ${EXAMPLE_GUID}; got ${shownNonGuid(v)}`,
   billingAccountId: (v) =>
     BILLING_ACCOUNT_ID.test(v)
       ? undefined
@@ -130,7 +133,7 @@ function keyIdProblem(value: unknown): string | undefined {
   }
   return isGuid(value)
     ? undefined
-    : `must be the Entra ID key ID of the secret, a GUID like ${EXAMPLE_GUID}; got "${value}"`;
+    : `must be the Entra ID key ID of the secret, a GUID like ${EXAMPLE_GUID}; got ${shownNonGuid(value)}`;
 }
 
 function fieldFailure(

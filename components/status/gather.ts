@@ -9,7 +9,7 @@
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { isHttpError, redact, sendHttp, type HttpOptions } from "../http";
+import { isHttpError, redact, redactValue, sendHttp, type HttpOptions } from "../http";
 import { configFromRecord, resolveConnection, type OptimaConnection } from "../optima/connection";
 import { OptimaClient } from "../optima/client";
 import { findPartnership, readRegistration, readValidation } from "../optima/registrations";
@@ -79,9 +79,12 @@ export async function runStatus(argv: readonly string[], deps: StatusDeps): Prom
       target.clientId === undefined ? undefined : lookUpWebApp(target.clientId, options, deps, http),
       lookUpRegistration(target, deps, http),
     ]);
-    const report = judge(target, graph, optima, options.thresholds, deps.now());
+    // Every string of the report, Graph's and Optima's words included, is redacted on its own
+    // (known secrets, and shapes of credentials such as Entra client secrets) before it is
+    // rendered: the JSON stays valid and the table readable.
+    const report = redactValue(judge(target, graph, optima, options.thresholds, deps.now()), secrets);
     const stdout = options.json ? renderJson(report) : renderText(report);
-    return { exitCode: report.exitCode, stdout: redact(stdout, secrets), stderr: "" };
+    return { exitCode: report.exitCode, stdout, stderr: "" };
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error), secrets);
     const usage = error instanceof StatusUsageError;

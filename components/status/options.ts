@@ -2,12 +2,18 @@
  * `optima-csp status` flags and the stack outputs they are combined with. Pure: argv and the
  * text of `pulumi stack output --json` in, {@link StatusOptions} out; every mistake is a
  * {@link StatusUsageError} whose message says what to change.
+ *
+ * Strict: a flag given is used or refused, never ignored. An empty value, a value given twice, a
+ * negative or fractional number, a number where a date-time belongs: each is refused with the
+ * form the flag accepts ({@link FLAG_FORMS}). Identifiers follow the provider's own rules
+ * (../formats, ../optima/validation), so status accepts what the stack accepts.
  */
 import { parseArgs } from "node:util";
-import { isGuid } from "../formats";
+import { EXAMPLE_GUID, ISO_DATE_TIME_FORM, isGuid, parseIsoDateTime, shownNonGuid } from "../formats";
 import { completeError } from "../serialization";
 import { isLoopbackHost } from "../http/url";
 import { quotedList } from "../optima/targets";
+import { registrationFieldProblem } from "../optima/validation";
 import { REGISTRATION_TARGETS, isRegistrationTarget } from "../optima/types";
 import { DEFAULT_THRESHOLDS, thresholdsProblem, type StatusTarget, type Thresholds } from "./verdict";
 
@@ -91,7 +97,30 @@ the Web App with Application.ReadWrite.OwnedBy); Optima with OPTIMA_REFRESH_TOKE
 OPTIMA_SERVICE_ACCOUNT_ID/SECRET (a read role is enough), OPTIMA_REGION and the other OPTIMA_* URLs.
 Tests only: ${GRAPH_TOKEN_ENV} is a static Graph token, accepted only with a loopback --graph-url.
 
-Exit codes: 0 healthy, 1 warning, 2 critical, 3 could not check.`;
+Exit codes: 0 healthy, 1 warning, 2 critical, 3 could not check. Healthy means every check ran and
+passed: a check without its input, or whose look-up failed, is UNKNOWN (exit 3) and names what it
+lacked. Every flag given is used or refused (exit 3, with the form it accepts): GUIDs are not the
+nil GUID, DIGITS are not 0, ISO is a date-time with Z or an offset, N is a whole number, 0 or more.`;
+
+/** What each flag that takes a value accepts, in the words of its messages. */
+export const FLAG_FORMS: Readonly<Record<string, string>> = {
+  stack: "a stack name, such as my-org/optima-csp/prod",
+  outputs: "the path of a file holding the JSON of `pulumi stack output --json`",
+  "client-id": `the Web App's Application (client) ID, a GUID such as ${EXAMPLE_GUID}`,
+  "key-id": `an Entra ID key ID, a GUID such as ${EXAMPLE_GUID}`,
+  "active-key-id": `an Entra ID key ID, a GUID such as ${EXAMPLE_GUID}`,
+  "tenant-id": `the partner's Entra ID tenant ID, a GUID such as ${EXAMPLE_GUID}`,
+  "next-rotation-at": ISO_DATE_TIME_FORM,
+  "org-id": "the Flexera org ID, digits only, from 1 up",
+  target: quotedList(REGISTRATION_TARGETS),
+  "registration-id": "Optima's registration ID (the stack's output registrationId)",
+  "mpn-id": "the partner's MPN ID, digits only, from 1 up",
+  domain: "a DNS name such as contoso.onmicrosoft.com",
+  "warn-days": "a whole number of days, 0 or more, such as 30",
+  "critical-days": "a whole number of days, 0 or more, such as 7",
+  "grace-hours": "a whole number of hours, 0 or more, such as 48",
+  "graph-url": "an absolute https:// URL, such as https://graph.microsoft.us/v1.0",
+};
 
 const FLAG_TO_FIELD = {
   "client-id": "clientId",
@@ -108,31 +137,60 @@ const FLAG_TO_FIELD = {
 
 /** Parses the arguments after `status`. */
 export function parseStatusArgs(argv: readonly string[]): StatusOptions {
-  const stringFlags = Object.fromEntries(
-    [
-      ...Object.keys(FLAG_TO_FIELD),
-      "stack",
-      "outputs",
-      "warn-days",
-      "critical-days",
-      "grace-hours",
-      "graph-url",
-    ].map((name) => [name, { type: "string" as const }]),
-  );
-  let values: Record<string, string | boolean | undefined>;
+  const valueFlags = Object.keys(FLAG_FORMS);
+  const options = {
+    ...Object.fromEntries(valueFlags.map((name) => [name, { type: "string" as const }])),
+    json: { type: "boolean" as const },
+    help: { type: "boolean" as const, short: "h" },
+  };
+  let parsed: {
+    values: Record<string, string | boolean | undefined>;
+    tokens: readonly { kind: string; name?: string }[];
+  };
   try {
-    values = parseArgs({
-      args: [...argv],
-      options: { ...stringFlags, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, valueFlags),
+      options,
       strict: true,
       allowPositionals: false,
-    }).values as Record<string, string | boolean | undefined>;
+      tokens: true,
+    });
   } catch (error) {
-    throw new StatusUsageError(`${(error as Error).message}. Run optima-csp status --help for the flags.`);
+    // A flag whose value is missing (or starts with a dash) is told the form it accepts.
+    const flag = /'--([a-z-]+)/.exec((error as Error).message)?.[1];
+    if (
+      (error as { code?: unknown }).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" &&
+      flag !== undefined &&
+      flag in FLAG_FORMS
+    ) {
+      throw new StatusUsageError(
+        `--${flag} is given without a value: give ${FLAG_FORMS[flag]}, or leave the flag out.`,
+      );
+    }
+    const message = (error as Error).message.trim().replace(/\.+$/, "");
+    throw new StatusUsageError(`${message}. Run optima-csp status --help for the flags.`);
+  }
+  const seen: string[] = [];
+  for (const token of parsed.tokens) {
+    if (token.kind === "option" && token.name !== undefined) {
+      if (seen.includes(token.name)) {
+        throw new StatusUsageError(`--${token.name} is given more than once: give it once.`);
+      }
+      seen.push(token.name);
+    }
+  }
+  const values = parsed.values;
+  for (const name of valueFlags) {
+    const value = values[name];
+    if (typeof value === "string" && value.trim() === "") {
+      throw new StatusUsageError(
+        `--${name} is given without a value: give ${FLAG_FORMS[name]}, or leave the flag out.`,
+      );
+    }
   }
   const text = (name: string): string | undefined => {
     const value = values[name];
-    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+    return typeof value === "string" ? value.trim() : undefined;
   };
 
   if (text("stack") !== undefined && text("outputs") !== undefined) {
@@ -156,8 +214,8 @@ export function parseStatusArgs(argv: readonly string[]): StatusOptions {
     if (value === undefined) {
       return fallback;
     }
-    if (!/^\d+$/.test(value)) {
-      throw new StatusUsageError(`--${flag} must be a whole number, 0 or more; got "${value}".`);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+      throw new StatusUsageError(`--${flag} must be ${FLAG_FORMS[flag]}; got "${value}".`);
     }
     return Number(value);
   };
@@ -233,6 +291,11 @@ export function parseStackOutputs(text: string, source: string): StatusTarget {
   const target: Record<string, string> = {};
   for (const [output, field] of Object.entries(STATUS_OUTPUTS)) {
     const value = outputs[output];
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      throw new StatusUsageError(
+        `${source}: output ${output} must be a string, as \`pulumi stack output --json\` prints it; got a ${Array.isArray(value) ? "list" : typeof value}.`,
+      );
+    }
     if (typeof value === "string" && value.trim() !== "" && value !== "[secret]") {
       target[field] = value.trim();
     }
@@ -251,7 +314,35 @@ const FLAG_OF: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(FLAG_TO_FIELD).map(([flag, field]) => [field, flag]),
 );
 
-/** The first value that has the wrong form. Never quotes anything that could be secret (none of these are). */
+/**
+ * `--flag -1` as `--flag=-1`: parseArgs reads a value that starts with a dash as a missing value,
+ * whose message would not say what the flag accepts. Only a value that reads as a negative number
+ * is joined, so that `--outputs --json` is still a missing value.
+ */
+function joinNegativeValues(argv: readonly string[], valueFlags: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (
+      valueFlags.includes(argv[i].replace(/^--/, "")) &&
+      argv[i].startsWith("--") &&
+      next !== undefined &&
+      /^-[\d.]/.test(next)
+    ) {
+      args.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      args.push(argv[i]);
+    }
+  }
+  return args;
+}
+
+/**
+ * The first value that has the wrong form, with the form the flag or output accepts. Never quotes
+ * anything that could be secret (none of these are). Org ID, MPN ID, domain, client and tenant
+ * IDs follow the registration provider's own rules (registrationFieldProblem).
+ */
 function targetProblem(
   values: Record<string, string>,
   prefix: string,
@@ -261,20 +352,21 @@ function targetProblem(
   for (const field of ["clientId", "optimaKeyId", "activeKeyId", "previousKeyId", "tenantId"]) {
     const value = values[field];
     if (value !== undefined && !isGuid(value)) {
-      return `${name(field)} must be a GUID; got "${value}".`;
+      return `${name(field)} must be a GUID such as ${EXAMPLE_GUID}; got ${shownNonGuid(value)}.`;
     }
   }
-  for (const field of ["orgId", "mpnId"]) {
+  for (const field of ["orgId", "mpnId", "domain"] as const) {
     const value = values[field];
-    if (value !== undefined && !/^\d{1,20}$/.test(value)) {
-      return `${name(field)} must be digits only; got "${value}".`;
+    const problem = value === undefined ? undefined : registrationFieldProblem(field, value);
+    if (problem !== undefined) {
+      return `${name(field)} ${problem}.`;
     }
   }
   if (values.target !== undefined && !isRegistrationTarget(values.target)) {
     return `${name("target")} must be ${quotedList(REGISTRATION_TARGETS)}; got "${values.target}".`;
   }
-  if (values.nextRotationAt !== undefined && !Number.isFinite(Date.parse(values.nextRotationAt))) {
-    return `${name("nextRotationAt")} must be an ISO 8601 date-time; got "${values.nextRotationAt}".`;
+  if (values.nextRotationAt !== undefined && parseIsoDateTime(values.nextRotationAt) === undefined) {
+    return `${name("nextRotationAt")} must be ${ISO_DATE_TIME_FORM}; got "${values.nextRotationAt}".`;
   }
   return undefined;
 }

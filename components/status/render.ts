@@ -63,7 +63,8 @@ export function renderText(report: StatusReport): string {
         ["KEY ID", "EXPIRES", "DAYS", "WHAT"],
         ...report.keys.map((k) => [
           k.keyId,
-          (k.endDateTime ?? "never").slice(0, 10),
+          // A date Graph did not give, or gave unreadable, is unknown: never "never".
+          k.daysLeft === undefined ? "unknown" : (k.endDateTime ?? "").slice(0, 10),
           k.daysLeft === undefined ? "-" : String(k.daysLeft),
           keyRole(k),
         ]),

@@ -17,10 +17,18 @@
  * 3 could not check. A critical finding outranks a check that could not run, which outranks a
  * warning: an unknown may hide something worse than a warning, never something better than a
  * critical.
+ *
+ * "Could not check" is never "healthy": every check above is one the verdict depends on, so a
+ * check that did not run (its input missing, a look-up failed, a date unreadable) is `unknown`
+ * and names what it lacked. Healthy means every check ran and passed.
  */
+import { parseIsoDateTime } from "../formats";
 import type { RegistrationTarget } from "../optima/types";
 
-/** How one check came out. `skipped`: not enough input to run it (it does not change the verdict). */
+/**
+ * How one check came out. `skipped` is no longer produced (a check that did not run is `unknown`:
+ * it may hide a fault); the name stays in the type for readers of earlier `--json` documents.
+ */
 export type Level = "ok" | "warning" | "critical" | "unknown" | "skipped";
 
 export type CheckName =
@@ -123,8 +131,9 @@ export type KeyKind = "optima" | "deployment" | "other-deployment" | "hand-made"
 export interface ClassifiedKey {
   readonly keyId: string;
   readonly displayName: string | null;
+  /** As Graph gave it (possibly unreadable: then `daysLeft` is absent). */
   readonly endDateTime?: string;
-  /** Whole days from now to expiry, rounded down; negative once expired. */
+  /** Whole days from now to expiry, rounded down; negative once expired. Absent when Graph gave no readable date. */
   readonly daysLeft?: number;
   readonly kind: KeyKind;
   /** Which output of the stack names it. */
@@ -177,7 +186,7 @@ export function classifyKeys(keys: readonly KeyFact[], target: StatusTarget, now
   )?.name?.[1];
   return parsed.map(({ key, name }) => {
     const end = key.endDateTime ?? undefined;
-    const endMs = end === undefined ? NaN : Date.parse(end);
+    const endMs = parseIsoDateTime(end);
     const stackRole = same(target.activeKeyId, key.keyId)
       ? "active"
       : same(target.previousKeyId, key.keyId)
@@ -196,7 +205,7 @@ export function classifyKeys(keys: readonly KeyFact[], target: StatusTarget, now
       keyId: key.keyId,
       displayName: key.displayName,
       ...(end !== undefined ? { endDateTime: end } : {}),
-      ...(Number.isFinite(endMs) ? { daysLeft: Math.floor((endMs - now.getTime()) / DAY_MS) } : {}),
+      ...(endMs !== undefined ? { daysLeft: Math.floor((endMs - now.getTime()) / DAY_MS) } : {}),
       kind,
       ...(stackRole !== undefined ? { stackRole } : {}),
       ...(name !== null ? { deploymentId: name[1], slot: name[2], window: Number(name[3]) } : {}),
@@ -234,10 +243,7 @@ export function judge(
 
   findings.push(entraFinding(target, graph));
   findings.push(optimaKeyFinding(target, graph, keys, thresholds));
-  const handOff = handOffFinding(target);
-  if (handOff !== undefined) {
-    findings.push(handOff);
-  }
+  findings.push(handOffFinding(target));
   findings.push(scheduleFinding(target, thresholds, now));
   findings.push(...optimaFindings(target, optima));
 
@@ -258,34 +264,33 @@ export function judge(
   };
 }
 
-function levelVerdict(level: Level): Verdict | undefined {
+function levelVerdict(level: Level): Verdict {
   switch (level) {
     case "critical":
       return "critical";
     case "unknown":
+    case "skipped":
       return "unknown";
     case "warning":
       return "warning";
     case "ok":
       return "healthy";
-    case "skipped":
-      return undefined;
   }
 }
 
-/** critical > unknown > warning > healthy; nothing checked at all is unknown. */
+/**
+ * critical > unknown > warning > healthy. Healthy only when every finding is `ok`: a `skipped`
+ * finding (from an earlier build's rules) counts as unknown, and so does no finding at all.
+ */
 export function verdictOf(findings: readonly Finding[]): Verdict {
-  const levels = new Set(findings.map((f) => f.level));
-  if (levels.has("critical")) {
+  const levels = findings.map((f) => f.level);
+  if (levels.includes("critical")) {
     return "critical";
   }
-  if (levels.has("unknown")) {
+  if (levels.includes("unknown") || levels.includes("skipped") || levels.length === 0) {
     return "unknown";
   }
-  if (levels.has("warning")) {
-    return "warning";
-  }
-  return levels.has("ok") ? "healthy" : "unknown";
+  return levels.includes("warning") ? "warning" : "healthy";
 }
 
 const SIGN_IN_ACTION =
@@ -296,12 +301,14 @@ const GRAPH_PERMISSION_ACTION =
 
 function entraFinding(target: StatusTarget, graph: GraphFacts | undefined): Finding {
   const check = "entra-app";
-  if (target.clientId === undefined || graph === undefined) {
-    return {
-      check,
-      level: "skipped",
-      summary: "Entra ID not checked: no Web App client ID (pass --client-id, or the stack's outputs).",
-    };
+  if (target.clientId === undefined) {
+    return missingInput(check, "The Web App could not be read: its client ID is not known", [
+      "webAppClientId",
+      "--client-id",
+    ]);
+  }
+  if (graph === undefined) {
+    return notLookedUp(check, "The Web App");
   }
   if (!graph.ok) {
     return lookupFinding(check, graph, `Microsoft Graph (the Web App ${target.clientId})`, {
@@ -366,8 +373,9 @@ function optimaKeyFinding(
   if (graph === undefined || !graph.ok || !graph.found) {
     return {
       check,
-      level: "skipped",
-      summary: `The key Optima holds (${target.optimaKeyId}) was not checked: the Web App could not be read.`,
+      level: "unknown",
+      summary: `The key Optima holds (${target.optimaKeyId}) was not checked: the Web App could not be read (see the entra-app line).`,
+      action: "Fix what the entra-app line says, then run status again.",
     };
   }
   const key = keys.find((k) => k.kind === "optima");
@@ -381,7 +389,19 @@ function optimaKeyFinding(
     };
   }
   if (key.daysLeft === undefined) {
-    return { check, level: "ok", summary: `${which} has no expiry date.` };
+    // Graph gives every password credential an endDateTime ("passwordCredential resource type",
+    // Graph v1.0): one that is absent or unreadable is a fault of the answer, never "no expiry".
+    const given =
+      key.endDateTime === undefined
+        ? "Graph gave no expiry date (endDateTime) for it"
+        : `Graph gave an expiry date that cannot be read (endDateTime ${JSON.stringify(key.endDateTime.slice(0, 40))})`;
+    return {
+      check,
+      level: "unknown",
+      summary: `${which} is on the Web App, but ${given}: how long it lasts is not known.`,
+      action:
+        "Look at the key's expiry in the Entra admin center (App registrations → the Web App → Certificates & secrets) and run status again; if Graph keeps answering so, report it with this output.",
+    };
   }
   const date = (key.endDateTime ?? "").slice(0, 10);
   const days = key.daysLeft;
@@ -413,13 +433,26 @@ function optimaKeyFinding(
   return { check, level: "ok", summary: `${which} expires on ${date}, ${inDays}.` };
 }
 
-function handOffFinding(target: StatusTarget): Finding | undefined {
-  if (
-    target.optimaKeyId === undefined ||
-    target.activeKeyId === undefined ||
-    target.optimaKeyId.toLowerCase() === target.activeKeyId.toLowerCase()
-  ) {
-    return undefined;
+function handOffFinding(target: StatusTarget): Finding {
+  const check = "hand-off";
+  if (target.activeKeyId === undefined) {
+    return missingInput(
+      check,
+      "Whether the last hand-off finished is not known: the stack's active key is not known",
+      ["activeKeyId", "--active-key-id"],
+    );
+  }
+  if (target.optimaKeyId === undefined) {
+    return {
+      check,
+      level: "unknown",
+      summary:
+        "Whether the last hand-off finished is not known: which key Optima holds is not known (see the optima-key line).",
+      action: "Fix what the optima-key line says, then run status again.",
+    };
+  }
+  if (target.optimaKeyId.toLowerCase() === target.activeKeyId.toLowerCase()) {
+    return { check, level: "ok", summary: `The stack's active key is the key Optima holds.` };
   }
   return {
     check: "hand-off",
@@ -431,12 +464,19 @@ function handOffFinding(target: StatusTarget): Finding | undefined {
 
 function scheduleFinding(target: StatusTarget, t: Thresholds, now: Date): Finding {
   const check = "schedule";
-  const due = target.nextRotationAt === undefined ? NaN : Date.parse(target.nextRotationAt);
-  if (!Number.isFinite(due)) {
+  if (target.nextRotationAt === undefined) {
+    return missingInput(check, "Whether rotations run is not known: when the next one is due is not known", [
+      "nextRotationAt",
+      "--next-rotation-at",
+    ]);
+  }
+  const due = parseIsoDateTime(target.nextRotationAt);
+  if (due === undefined) {
     return {
       check,
-      level: "skipped",
-      summary: "Schedule not checked: no nextRotationAt (pass --next-rotation-at, or the stack's outputs).",
+      level: "unknown",
+      summary: `Whether rotations run is not known: nextRotationAt ${JSON.stringify(target.nextRotationAt.slice(0, 40))} is not an ISO 8601 date-time.`,
+      action: "Pass --next-rotation-at with the stack's nextRotationAt, such as 2026-12-21T00:00:00Z.",
     };
   }
   const late = now.getTime() - due;
@@ -473,16 +513,27 @@ const OPTIMA_ACTIONS: Readonly<Record<LookupFailure["reason"], string>> = {
 function optimaFindings(target: StatusTarget, optima: OptimaFacts | undefined): Finding[] {
   const check = "optima-registration";
   if (optima === undefined) {
-    return [
-      {
-        check,
-        level: "skipped",
-        summary:
-          target.orgId === undefined
-            ? "Optima not checked: no org ID (pass --org-id, or the stack's outputs)."
-            : "Optima not checked: no registration ID, and no MPN ID (csp-partner) or tenant ID (bill-connect) to find it by.",
-      },
-    ];
+    const what = "Optima's registration could not be read";
+    if (target.orgId === undefined) {
+      return [missingInput(check, `${what}: the Flexera org ID is not known`, ["optimaOrgId", "--org-id"])];
+    }
+    if (target.registrationId === undefined) {
+      return [
+        target.target === "bill-connect"
+          ? missingInput(check, `${what}: neither its ID nor the partner tenant is known`, [
+              "registrationId",
+              "--registration-id",
+              "--tenant-id",
+            ])
+          : missingInput(check, `${what}: neither its ID nor the MPN ID is known`, [
+              "registrationId",
+              "--registration-id",
+              "optimaMpnId",
+              "--mpn-id",
+            ]),
+      ];
+    }
+    return [notLookedUp(check, "Optima's registration")];
   }
   if (!optima.ok) {
     return [lookupFinding(check, optima, "Optima", OPTIMA_ACTIONS)];
@@ -506,24 +557,55 @@ function optimaFindings(target: StatusTarget, optima: OptimaFacts | undefined): 
   }
   const findings: Finding[] = [];
   const mismatches: string[] = [];
-  const differs = (actual: string | undefined, expected: string | undefined): boolean =>
-    actual !== undefined &&
-    expected !== undefined &&
-    actual.trim().toLowerCase() !== expected.trim().toLowerCase();
-  if (differs(registration.applicationId, target.clientId)) {
-    mismatches.push(
-      `points at another app: client ID ${registration.applicationId}, not the Web App ${target.clientId}`,
+  /** What could not be compared, each naming why. */
+  const unchecked: string[] = [];
+  const compare = (
+    label: string,
+    actual: string | undefined,
+    expected: string | undefined,
+    inputs: string,
+    mismatch: string,
+  ): void => {
+    if (expected === undefined) {
+      unchecked.push(`the ${label} it should carry is not known (${inputs})`);
+    } else if (actual === undefined) {
+      unchecked.push(`Optima's answer does not carry its ${label}`);
+    } else if (actual.trim().toLowerCase() !== expected.trim().toLowerCase()) {
+      mismatches.push(mismatch);
+    }
+  };
+  compare(
+    "client ID",
+    registration.applicationId,
+    target.clientId,
+    "output webAppClientId, or --client-id",
+    `points at another app: client ID ${registration.applicationId}, not the Web App ${target.clientId}`,
+  );
+  if (target.target !== "bill-connect") {
+    compare(
+      "MPN ID",
+      normalizeDigits(registration.mpnId),
+      normalizeDigits(target.mpnId),
+      "output optimaMpnId, or --mpn-id",
+      `carries MPN ID ${registration.mpnId}, not ${target.mpnId}`,
+    );
+    compare(
+      "domain",
+      registration.domain,
+      target.domain,
+      "output optimaDomain, or --domain",
+      `carries domain ${registration.domain}, not ${target.domain}`,
     );
   }
-  if (target.target !== "bill-connect") {
-    if (differs(normalizeDigits(registration.mpnId), normalizeDigits(target.mpnId))) {
-      mismatches.push(`carries MPN ID ${registration.mpnId}, not ${target.mpnId}`);
-    }
-    if (differs(registration.domain, target.domain)) {
-      mismatches.push(`carries domain ${registration.domain}, not ${target.domain}`);
-    }
-  }
-  if (mismatches.length > 0) {
+  if (mismatches.length === 0 && unchecked.length > 0) {
+    findings.push({
+      check,
+      level: "unknown",
+      summary: `Optima holds the ${noun} ${registration.id}, but it could not be compared with the stack: ${unchecked.join("; ")}.`,
+      action:
+        "Pass the missing values as flags (or --stack/--outputs with the stack's outputs) and run status again.",
+    });
+  } else if (mismatches.length > 0) {
     findings.push({
       check,
       level: "critical",
@@ -552,8 +634,9 @@ function optimaFindings(target: StatusTarget, optima: OptimaFacts | undefined): 
       validation === undefined
         ? {
             check: "optima-validation",
-            level: "ok",
-            summary: `Optima has no validation result for ${registration.id} yet.`,
+            level: "unknown",
+            summary: `Optima has no validation result for ${registration.id} yet: whether it can read bills with the key it holds is not known.`,
+            action: "Optima validates a bill connect after it is made or changed: run status again later.",
           }
         : validation.valid
           ? {
@@ -570,6 +653,43 @@ function optimaFindings(target: StatusTarget, optima: OptimaFacts | undefined): 
     );
   }
   return findings;
+}
+
+/**
+ * A check that could not run for want of an input: `unknown`, naming the stack output and the
+ * flag that would give it (`names`: outputs are bare, flags start with `--`).
+ */
+function missingInput(check: CheckName, what: string, names: readonly string[]): Finding {
+  const outputs = names.filter((n) => !n.startsWith("--"));
+  const flags = names.filter((n) => n.startsWith("--"));
+  const from = [
+    outputs.length > 0
+      ? `the stack's output ${joinOr(outputs)} is missing or a secret shown as [secret]`
+      : undefined,
+    flags.length > 0 ? `no ${joinOr(flags)} was given` : undefined,
+  ].filter((v): v is string => v !== undefined);
+  return {
+    check,
+    level: "unknown",
+    summary: `${what} (${from.join(", and ")}).`,
+    action: `Pass ${joinOr(flags)}, or --stack/--outputs with outputs that carry ${joinOr(outputs)}. Stacks deployed with an earlier build do not export every output: run the rotation once with this version.`,
+  };
+}
+
+/** A check whose look-up was not made (only when judge() is called without the facts). */
+function notLookedUp(check: CheckName, what: string): Finding {
+  return {
+    check,
+    level: "unknown",
+    summary: `${what} was not looked up.`,
+    action: "Run status again; if it keeps saying so, report it with this output.",
+  };
+}
+
+function joinOr(items: readonly string[]): string {
+  return items.length <= 1
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
 }
 
 function normalizeDigits(value: string | undefined): string | undefined {

@@ -102,12 +102,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       directory: state.directory,
       graphUrl: `${url}${GRAPH_PREFIX}`,
       graphToken: (principal) =>
-        state.issueGraphToken({
-          tenantId: principal.tenantId,
-          clientId: principal.clientId ?? DEPLOYER_CLIENT_ID,
-          objectId: principal.objectId ?? DEPLOYER_OBJECT_ID,
-          roles: principal.roles ?? DEFAULT_GRAPH_ROLES,
-        }),
+        state.issueGraphToken(
+          {
+            tenantId: principal.tenantId,
+            clientId: principal.clientId ?? DEPLOYER_CLIENT_ID,
+            objectId: principal.objectId ?? DEPLOYER_OBJECT_ID,
+            roles: principal.roles ?? DEFAULT_GRAPH_ROLES,
+          },
+          principal.token,
+        ),
     },
     clock,
     requests: state.requests,

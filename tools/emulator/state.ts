@@ -346,20 +346,23 @@ export class EmulatorState {
    * A Microsoft Graph access token for a principal of a tenant, in the JWT form Entra ID issues
    * (header.payload.signature, base64url; unsigned here), carrying the claims a client reads from
    * it: `tid`, `oid`, `appid`, `roles`. The Graph routes accept only tokens issued here.
+   * `fixed` issues that value instead (the demo's fixed, non-secret token, ./demo).
    */
-  issueGraphToken(principal: GraphPrincipal): string {
+  issueGraphToken(principal: GraphPrincipal, fixed?: string): string {
     const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
-    const token = [
-      part({ typ: "JWT", alg: "none" }),
-      part({
-        aud: "https://graph.microsoft.com",
-        tid: principal.tenantId,
-        oid: principal.objectId,
-        appid: principal.clientId,
-        roles: [...principal.roles],
-      }),
-      randomBytes(16).toString("base64url"),
-    ].join(".");
+    const token =
+      fixed ??
+      [
+        part({ typ: "JWT", alg: "none" }),
+        part({
+          aud: "https://graph.microsoft.com",
+          tid: principal.tenantId,
+          oid: principal.objectId,
+          appid: principal.clientId,
+          roles: [...principal.roles],
+        }),
+        randomBytes(16).toString("base64url"),
+      ].join(".");
     this.graphTokens.set(token, { ...principal, roles: [...principal.roles] });
     return token;
   }

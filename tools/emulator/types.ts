@@ -139,6 +139,8 @@ export interface EmulatorEntra {
     clientId?: string;
     objectId?: string;
     roles?: readonly string[];
+    /** This value instead of a new random token (the demo's fixed, non-secret token). */
+    token?: string;
   }): string;
 }
 
