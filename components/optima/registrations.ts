@@ -345,15 +345,23 @@ async function adoptRegistration(
         ` Manage it in Flexera One, or remove it there so that this stack can register its own.`,
     );
   }
-  if (
-    mapping.identityFields.includes("billingAccountId") &&
-    (existing.billingAccountId ?? "").toLowerCase() !== (spec.billingAccountId ?? "").toLowerCase()
-  ) {
-    throw new Error(
-      `Could not adopt the ${what}: Optima holds it as ${existing.id} with billing account ${existing.billingAccountId ?? "(none)"},` +
-        ` and a billing account cannot be changed after creation. Set billingAccountId to` +
-        ` ${existing.billingAccountId === undefined ? "nothing" : `"${existing.billingAccountId}"`}, or remove that ${mapping.noun} in Flexera One.`,
-    );
+  // Fixed at creation and not part of what finds the partnership: a difference cannot be PATCHed away.
+  for (const [field, noun] of [
+    ["billingAccountId", "billing account"],
+    ["billingProfileId", "billing profile"],
+  ] as const) {
+    const held = existing[field];
+    const wanted = spec[field];
+    if (
+      mapping.identityFields.includes(field) &&
+      (held ?? "").toLowerCase() !== (wanted ?? "").toLowerCase()
+    ) {
+      throw new Error(
+        `Could not adopt the ${what}: Optima holds it as ${existing.id} with ${noun} ${held ?? "(none)"},` +
+          ` and a ${noun} cannot be changed after creation. Set ${field} to` +
+          ` ${held === undefined ? "nothing" : `"${held}"`}, or remove that ${mapping.noun} in Flexera One.`,
+      );
+    }
   }
   const answered = await updateRegistration(client, mapping, existing.id, spec);
   return {
