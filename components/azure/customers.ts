@@ -152,5 +152,8 @@ function describe(value: unknown): string {
   if (value === null) {
     return "null";
   }
-  return typeof value === "string" ? JSON.stringify(value) : `a ${typeof value}`;
+  if (typeof value === "string") {
+    return JSON.stringify(value);
+  }
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
