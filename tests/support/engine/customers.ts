@@ -10,6 +10,8 @@ export interface WorldCustomer {
   readonly tenantId: string;
   /** Its Flexera child org. */
   readonly orgId: string;
+  /** The entry's retainOnDelete, when the scenario sets one. */
+  readonly retainOnDelete?: boolean;
 }
 
 /** Customer `i` (1-based): a tenant GUID and an org of its own, 20001, 20002, … */
@@ -26,7 +28,13 @@ export function customers(from: number, to: number): WorldCustomer[] {
 /** The value of `optima-csp:optimaCustomers` (JSON text, as `pulumi config set` takes it). */
 export function customersConfig(list: readonly WorldCustomer[]): Record<string, string> {
   return {
-    "optima-csp:optimaCustomers": JSON.stringify(list.map((c) => ({ tenantId: c.tenantId, orgId: c.orgId }))),
+    "optima-csp:optimaCustomers": JSON.stringify(
+      list.map((c) => ({
+        tenantId: c.tenantId,
+        orgId: c.orgId,
+        ...(c.retainOnDelete === undefined ? {} : { retainOnDelete: c.retainOnDelete }),
+      })),
+    ),
   };
 }
 
