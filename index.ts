@@ -53,7 +53,10 @@ if (now !== undefined) {
 // optima-csp:optimaCustomers: the CSP customers whose Flexera orgs get a bill connect of their own,
 // a list of {tenantId, orgId, billingProfileId?, billingAccountId?, name?, retainOnDelete?}, as YAML
 // in the stack file or as JSON text. Checked whole here, before any resource or API call.
-const customers = checkCustomers(config.getObject<unknown>("optimaCustomers"), "optima-csp:optimaCustomers");
+const customers = checkCustomers(
+  config.get("optimaCustomers") ? config.getObject<unknown>("optimaCustomers") : undefined,
+  "optima-csp:optimaCustomers",
+);
 
 const connection = new OptimaCspConnection("optima-csp", {
   webApp: {
