@@ -6,7 +6,8 @@
  *
  * Create never duplicates a partnership:
  * 1. It first looks for the partnership (same MPN ID in the org for `csp-partner`, reading each
- *    listed item when the list does not carry the MPN ID; same tenant for `bill-connect`). If
+ *    listed item when the list does not carry the MPN ID; same tenant, and same customer tenant
+ *    for a CSP customer's, for `bill-connect`). If
  *    one exists, made by hand or by anyone else, it is ADOPTED: PATCHed with our values.
  * 2. Otherwise it POSTs, and the client never retries that POST on its own (except after a 429
  *    or a refused connection, which prove the server did not act on it).
