@@ -2,9 +2,14 @@
  * The emulator's CSP customers (docs/optima-api.md §2): a customer's bill connect carries its
  * "Customer Tenant" scope, read back on show and list; the scope is fixed (PATCH refuses it);
  * the 409 rule counts the customer tenant (the emulator's choice, §6). Plain `fetch` only, as in
- * tests/emulator.test.ts: nothing from `components/`.
+ * tests/emulator.test.ts: nothing from `components/`. Then the registration client against it:
+ * a customer's bill connect is made beside the partner's own, and one made by hand is adopted.
  */
-import { startEmulator, type Emulator } from "../tools/emulator/index";
+import { OptimaClient } from "../components/optima/client";
+import { configFromRecord, resolveConnection } from "../components/optima/connection";
+import { createOrAdoptRegistration } from "../components/optima/registrations";
+import { targetMapping } from "../components/optima/targets";
+import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator/index";
 
 const ORG = "20001";
 const TENANT = "11111111-2222-3333-4444-555555555555";
@@ -118,4 +123,65 @@ test.each([
   const refused = await call("POST", `${bills}/azure-csp`, body({ scopeDetails }));
   expect(refused.status).toBe(422);
   expect(emu.billConnects(ORG)).toEqual([]);
+});
+
+describe("a customer's bill connect through the registration client (create-or-adopt)", () => {
+  const customerSpec = {
+    target: "bill-connect",
+    orgId: ORG,
+    applicationId: APP,
+    applicationSecret: SECRET,
+    tenantId: TENANT,
+    customerTenantId: CUSTOMER,
+  } as const;
+
+  function client(): OptimaClient {
+    const connection = resolveConnection(
+      configFromRecord({
+        "optima:refreshToken": DEFAULT_REFRESH_TOKEN,
+        "optima:apiUrl": emu.apiUrl,
+        "optima:flexeraApiUrl": emu.flexeraApiUrl,
+        "optima:authUrl": emu.authUrl,
+      }),
+      {},
+    );
+    return new OptimaClient(connection, { http: { policy: { timeoutMs: 5_000, maxAttempts: 1 } } });
+  }
+
+  test("is made beside the partner's own bill connect in the same org, never adopting it", async () => {
+    const own = emu.seedBillConnect(ORG, { clientId: APP, tenantId: TENANT });
+    const made = await createOrAdoptRegistration(client(), targetMapping("bill-connect"), customerSpec);
+    expect(made.adopted).toBe(false);
+    expect(made.registration.id).not.toBe(own.id);
+    expect(made.registration.customerTenantId).toBe(CUSTOMER);
+    expect(emu.billConnects(ORG).map((b) => b.scopeDetails?.customerDetails?.customerTenantId)).toEqual([
+      undefined,
+      CUSTOMER,
+    ]);
+  });
+
+  test("one made by hand for the customer is adopted and given the key; none is duplicated", async () => {
+    const handMade = emu.seedBillConnect(ORG, {
+      clientId: APP,
+      tenantId: TENANT,
+      clientSecret: "hand-made-old-key",
+      scopeDetails: scope(CUSTOMER.toUpperCase()),
+    });
+    const adopted = await createOrAdoptRegistration(client(), targetMapping("bill-connect"), customerSpec);
+    expect(adopted).toMatchObject({ adopted: true, registration: { id: handMade.id } });
+    expect(emu.billConnects(ORG).map((b) => [b.id, b.clientSecret])).toEqual([[handMade.id, SECRET]]);
+  });
+
+  test("one made by hand with another billing profile is refused with what to change, not duplicated", async () => {
+    emu.seedBillConnect(ORG, { clientId: APP, tenantId: TENANT, scopeDetails: scope(CUSTOMER, "P-OLD") });
+    await expect(
+      createOrAdoptRegistration(client(), targetMapping("bill-connect"), {
+        ...customerSpec,
+        billingProfileId: "P-NEW",
+      }),
+    ).rejects.toThrow(
+      /with billing profile P-OLD, and a billing profile cannot be changed after creation\. Set billingProfileId to "P-OLD"/,
+    );
+    expect(emu.billConnects(ORG)).toHaveLength(1);
+  });
 });
