@@ -18,11 +18,10 @@
  *   ${name}-key-vault-secret  azure-native Key Vault secret with the active key, when keyVault is set
  *
  * Hand-off order. Every holder of the key (the registration and each customer's) takes the
- * active slot's key and depends on that key's verification, so they all get it in the same run,
- * and the replaced key is deleted only at the end of a run in which every one of them succeeded
- * (with `--continue-on-error`, the engine keeps what a failed holder's old state depends on).
- * The registration takes the active slot's key and depends on that key's
- * verification. When a rotation replaces a slot, Pulumi creates the new password, then the
+ * active slot's key and depends on that key's verification, so all get it in the same run, and
+ * the replaced key is deleted only at the end of a run in which every one of them succeeded.
+ * (With `--continue-on-error` the engine keeps a key a failed holder holds only in the run that
+ * replaces its slot, not in later ones: README, "Connecting CSP customers".) When a rotation replaces a slot, Pulumi creates the new password, then the
  * verification, then updates the registration, and deletes the replaced password last: replaced
  * resources are deleted at the end of a run, and only by a run that got that far. In a normal
  * rotation the slot replaced is the one Optima does not hold, so Optima's key is not touched; if
