@@ -9,7 +9,13 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import { DomainSource, OptimaCspConnection, REGISTRATION_TARGETS, RegistrationTarget } from "./components";
+import {
+  DomainSource,
+  OptimaCspConnection,
+  REGISTRATION_TARGETS,
+  RegistrationTarget,
+  checkCustomers,
+} from "./components";
 
 const config = new pulumi.Config();
 
@@ -44,6 +50,14 @@ if (now !== undefined) {
   );
 }
 
+// optima-csp:optimaCustomers: the CSP customers whose Flexera orgs get a bill connect of their own,
+// a list of {tenantId, orgId, billingProfileId?, billingAccountId?, name?, retainOnDelete?}, as YAML
+// in the stack file or as JSON text. Checked whole here, before any resource or API call.
+const customers = checkCustomers(
+  config.get("optimaCustomers") ? config.getObject<unknown>("optimaCustomers") : undefined,
+  "optima-csp:optimaCustomers",
+);
+
 const connection = new OptimaCspConnection("optima-csp", {
   webApp: {
     clientId: config.require("webAppClientId"),
@@ -70,6 +84,7 @@ const connection = new OptimaCspConnection("optima-csp", {
     scope: config.get("verifyScope") || undefined,
   },
   now,
+  customers,
   keyVault:
     keyVaultResourceGroup !== undefined && keyVaultName !== undefined
       ? { resourceGroupName: keyVaultResourceGroup, vaultName: keyVaultName }
@@ -95,3 +110,15 @@ export const optimaOrgId = connection.registration.orgId;
 export const optimaTarget = connection.registration.target;
 export const optimaMpnId = connection.registration.mpnId;
 export const optimaDomain = connection.registration.domain;
+/**
+ * Each CSP customer's bill connect (optima-csp:optimaCustomers), by customer tenant ID: the Flexera
+ * org, the bill connect's ID and the Entra ID key ID it holds, as of its last successful hand-off.
+ */
+export const optimaCustomers = pulumi.all(
+  Object.fromEntries(
+    Object.entries(connection.customerRegistrations).map(([tenantId, registration]) => [
+      tenantId,
+      pulumi.all({ orgId: registration.orgId, registrationId: registration.id, keyId: registration.keyId }),
+    ]),
+  ),
+);

@@ -8,3 +8,5 @@ export * from "./optima/types";
 export * from "./azure/rotation";
 export * from "./azure/keyVerification";
 export * from "./azure/cspConnection";
+export { MAX_CUSTOMERS, checkCustomers, customerResourceName } from "./azure/customers";
+export type { Customer } from "./azure/customers";

@@ -217,7 +217,13 @@ describe("targetMapping", () => {
 
   it("declares which inputs identify, change in place and are required", () => {
     expect(targetMapping("csp-partner").identityFields).toEqual(["orgId", "mpnId"]);
-    expect(targetMapping("bill-connect").identityFields).toEqual(["orgId", "tenantId", "billingAccountId"]);
+    expect(targetMapping("bill-connect").identityFields).toEqual([
+      "orgId",
+      "tenantId",
+      "billingAccountId",
+      "customerTenantId",
+      "billingProfileId",
+    ]);
     expect(targetMapping("csp-partner").requiredFields).toEqual(
       expect.arrayContaining(["mpnId", "domain", "applicationId", "applicationSecret", "orgId"]),
     );

@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import { DEFAULT_KEY_EXPIRES_AFTER_DAYS, DEFAULT_ROTATION_ANCHOR } from "../components/azure/rotation";
 import { DEFAULT_VERIFY_TIMEOUT_SECONDS } from "../components/azure/keyVerification";
 import { OPTIMA_SETTINGS } from "../components/optima/connection";
-import { FIXTURE, FakeEngine, TYPES, azureAdInvokes, unwrapSecrets } from "./support/mocks";
+import { FIXTURE, FakeEngine, TYPES, azureAdInvokes, unwrapSecrets, valueOf } from "./support/mocks";
 
 const ROOT = path.join(__dirname, "..");
 const read = (file: string): string => readFileSync(path.join(ROOT, file), "utf8");
@@ -31,7 +31,8 @@ const project = yaml.load(read("Pulumi.yaml")) as {
 const devStack = yaml.load(read("Pulumi.dev.yaml")) as { config: Record<string, unknown> };
 
 /** The program's keys and their types, as the issue lists them. */
-const KEYS: Record<string, "string" | "integer" | "boolean"> = {
+/** Each key's declared type; undefined: declared without one (a list of objects, read with getObject). */
+const KEYS: Record<string, "string" | "integer" | "boolean" | undefined> = {
   webAppClientId: "string",
   webAppObjectId: "string",
   adoptWebApp: "boolean",
@@ -49,6 +50,7 @@ const KEYS: Record<string, "string" | "integer" | "boolean"> = {
   keyVaultName: "string",
   verifyAuthorityHost: "string",
   verifyScope: "string",
+  optimaCustomers: undefined,
   optimaRetainOnDelete: "boolean",
   clock: "string",
 };
@@ -190,7 +192,15 @@ describe("Pulumi.dev.yaml", () => {
 
 describe("the program under mocks, with the example configuration", () => {
   function configure(values: Record<string, unknown>): void {
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])));
+    // The CLI hands the program structured values (lists, objects) as JSON text.
+    pulumi.runtime.setAllConfig(
+      Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [
+          k,
+          typeof v === "object" && v !== null ? JSON.stringify(v) : String(v),
+        ]),
+      ),
+    );
   }
 
   async function runProgram(values: Record<string, unknown>) {
@@ -235,6 +245,7 @@ describe("the program under mocks, with the example configuration", () => {
         "optimaTarget",
         "optimaMpnId",
         "optimaDomain",
+        "optimaCustomers",
       ].sort(),
     );
     expect(exported).not.toHaveProperty("activeKeySecret");
@@ -274,6 +285,47 @@ describe("the program under mocks, with the example configuration", () => {
     const days = (Date.parse(endDates[0]) - Date.parse(endDates[1])) / 86_400_000;
     expect(Math.abs(days)).toBe(60);
     expect(run.byName("optima-csp-registration").retainOnDelete ?? false).toBe(false);
+  });
+
+  test("optimaCustomers, as YAML gives it (an unquoted org ID too), reaches the component: one bill connect per customer", async () => {
+    const tenants = ["2f0b6a43-5c1e-4f4e-9d8a-0c6b1a2e3f40", "7c9d2e11-8a3b-4c5d-9e0f-1a2b3c4d5e6f"];
+    const { run, thrown, exported } = await runProgram({
+      ...devStack.config,
+      "optima-csp:optimaCustomers": [
+        { tenantId: tenants[0], orgId: 40123 },
+        {
+          tenantId: tenants[1],
+          orgId: "40124",
+          billingProfileId: "ABCD-EFGH-IJK-LMN",
+          retainOnDelete: false,
+        },
+      ],
+    });
+    expect(thrown).toBeUndefined();
+    expect(run.errors).toEqual([]);
+    expect(unwrapSecrets(run.byName(`optima-csp-customer-${tenants[0]}`).inputs)).toMatchObject({
+      target: "bill-connect",
+      orgId: "40123",
+      customerTenantId: tenants[0],
+    });
+    expect(run.byName(`optima-csp-customer-${tenants[1]}`).retainOnDelete).toBe(false);
+    const listed = (await valueOf(exported.optimaCustomers as pulumi.Output<unknown>)) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.keys(listed).sort()).toEqual([...tenants].sort());
+    expect(listed[tenants[0]]).toMatchObject({ orgId: "40123" });
+  });
+
+  test("a wrong optimaCustomers entry is refused by its config key, before anything is registered", async () => {
+    const { run, thrown } = await runProgram({
+      ...devStack.config,
+      "optima-csp:optimaCustomers": [{ tenantId: "contoso", orgId: "1" }],
+    });
+    expect((thrown as Error).message).toMatch(
+      /^optima-csp:optimaCustomers\[0\]\.tenantId must be the CSP customer's/,
+    );
+    expect(run.registrations).toEqual([]);
   });
 
   test("optimaRetainOnDelete and verifyAuthorityHost reach the component", async () => {

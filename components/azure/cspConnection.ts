@@ -12,10 +12,16 @@
  *   ${name}-key-a, -key-b     azuread.ApplicationPassword: two slots used alternately (./rotation)
  *   ${name}-key-verification  KeyVerification of the active key (./keyVerification), unless disabled
  *   ${name}-registration      OptimaRegistration with the active key, after the verification
+ *   ${name}-customer-{tenant} one OptimaRegistration per CSP customer (./customers): a bill connect
+ *                             with scope "Customer Tenant" in the customer's Flexera org, holding the
+ *                             active key like the partnership's, after the same verification
  *   ${name}-key-vault-secret  azure-native Key Vault secret with the active key, when keyVault is set
  *
- * Hand-off order. The registration takes the active slot's key and depends on that key's
- * verification. When a rotation replaces a slot, Pulumi creates the new password, then the
+ * Hand-off order. Every holder of the key (the registration and each customer's) takes the
+ * active slot's key and depends on that key's verification, so all get it in the same run, and
+ * the replaced key is deleted only at the end of a run in which every one of them succeeded.
+ * (With `--continue-on-error` the engine keeps a key a failed holder holds only in the run that
+ * replaces its slot, not in later ones: README, "Connecting CSP customers".) When a rotation replaces a slot, Pulumi creates the new password, then the
  * verification, then updates the registration, and deletes the replaced password last: replaced
  * resources are deleted at the end of a run, and only by a run that got that far. In a normal
  * rotation the slot replaced is the one Optima does not hold, so Optima's key is not touched; if
@@ -42,6 +48,7 @@ import {
 } from "../optima/types";
 import { partnerCenterScopeFor, scopeProblem } from "./clouds";
 import { CSP_CONNECTION_TYPE } from "./connectionType";
+import { type Customer, type CustomerArgs, checkCustomers, customerResourceName } from "./customers";
 import { registrationFieldProblem } from "../optima/validation";
 import { KeyVerification } from "./keyVerification";
 import {
@@ -63,6 +70,7 @@ import {
 } from "./webApp";
 
 export type { WebAppArgs } from "./webApp";
+export type { CustomerArgs } from "./customers";
 
 /** The component's type token (./connectionType, which code reading a state imports alone). */
 export { CSP_CONNECTION_TYPE };
@@ -152,6 +160,13 @@ export interface OptimaCspConnectionArgs {
   readonly verify?: VerifyArgs;
   /** Also keep the active key in Azure Key Vault, with its expiry. Default: not kept. */
   readonly keyVault?: KeyVaultArgs;
+  /**
+   * CSP customers, each connected to the Flexera org that shows its costs by a bill connect of its
+   * own (FinOps Onboarding azure-csp, scope "Customer Tenant") that holds the Web App's key and is
+   * rotated with it. Changing a customer's org, billing profile or billing account replaces its
+   * bill connect. Kept in Flexera when removed or destroyed unless its `retainOnDelete` is false.
+   */
+  readonly customers?: readonly CustomerArgs[];
   /** The clock, for previews of a future date and for tests. Default: the real time. */
   readonly now?: Date;
 }
@@ -184,6 +199,10 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
   /** The verification of the active key, unless verification is disabled. */
   public readonly verification?: KeyVerification;
   public readonly registration: OptimaRegistration;
+  /** Each CSP customer's bill connect, by customer tenant ID (lower case). */
+  public readonly customerRegistrations: Readonly<Record<string, OptimaRegistration>>;
+  /** Each CSP customer's bill connect ID, by customer tenant ID (lower case). */
+  public readonly customerRegistrationIds: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: OptimaCspConnectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super(CSP_CONNECTION_TYPE, name, {}, opts);
@@ -207,6 +226,8 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       : lookUpWebApp(args.webApp, this);
 
     const retain = args.optima.retainOnDelete === true;
+    // The active key outlives the component whenever a registration holding it does.
+    const retainKey = retain || settings.customers.some((customer) => customer.retainOnDelete);
     const passwords = {} as Record<SlotName, azuread.ApplicationPassword>;
     for (const slot of SLOTS) {
       const slotPlan = plan.slots[slot];
@@ -222,7 +243,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
         // holding it. Pulumi decides retention from the state of the resource being deleted, so the
         // slot a normal rotation replaces (retained: false while it was the previous key) is still
         // deleted.
-        { parent: this, ...(retain ? { retainOnDelete: slot === plan.activeSlot } : {}) },
+        { parent: this, ...(retainKey ? { retainOnDelete: slot === plan.activeSlot } : {}) },
       );
     }
     const active = passwords[plan.activeSlot];
@@ -271,6 +292,19 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       { parent: this, dependsOn: afterVerification, ...(retain ? { retainOnDelete: true } : {}) },
     );
 
+    // Each customer's bill connect holds the same key, after the same verification: a rotation hands
+    // the new key to every holder before the replaced one can be deleted.
+    const customerRegistrations: Record<string, OptimaRegistration> = {};
+    for (const customer of settings.customers) {
+      customerRegistrations[customer.tenantId] = customerRegistration(name, customer, {
+        applicationId: webApp.clientId,
+        applicationSecret: active.value,
+        keyId: active.keyId,
+        tenantId: tenant(),
+        opts: { parent: this, dependsOn: afterVerification },
+      });
+    }
+
     if (args.keyVault && keyVaultModule) {
       new keyVaultModule.Secret(
         `${name}-key-vault-secret`,
@@ -293,6 +327,10 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     this.passwords = passwords;
     this.verification = verification;
     this.registration = registration;
+    this.customerRegistrations = customerRegistrations;
+    this.customerRegistrationIds = pulumi
+      .all(Object.fromEntries(Object.entries(customerRegistrations).map(([t, r]) => [t, r.id])))
+      .apply((ids) => ({ ...ids }));
     this.applicationObjectId = webApp.objectId;
     this.activeKeyId = active.keyId;
     this.activeKeyExpiresAt = pulumi.output(plan.activeKeyExpiresAt);
@@ -311,8 +349,39 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       registrationId: this.registrationId,
       activeKeySecret: this.activeKeySecret,
       activeKeyUrn: this.activeKeyUrn,
+      customerRegistrationIds: this.customerRegistrationIds,
     });
   }
+}
+
+/** One CSP customer's bill connect: a `bill-connect` registration scoped to the customer tenant. */
+function customerRegistration(
+  component: string,
+  customer: Customer,
+  holds: {
+    readonly applicationId: pulumi.Input<string>;
+    readonly applicationSecret: pulumi.Input<string>;
+    readonly keyId: pulumi.Input<string>;
+    readonly tenantId: pulumi.Input<string>;
+    readonly opts: pulumi.CustomResourceOptions;
+  },
+): OptimaRegistration {
+  return new OptimaRegistration(
+    customerResourceName(component, customer.tenantId),
+    {
+      target: "bill-connect",
+      orgId: customer.orgId,
+      applicationId: holds.applicationId,
+      applicationSecret: holds.applicationSecret,
+      keyId: holds.keyId,
+      tenantId: holds.tenantId,
+      customerTenantId: customer.tenantId,
+      ...(customer.billingProfileId === undefined ? {} : { billingProfileId: customer.billingProfileId }),
+      ...(customer.billingAccountId === undefined ? {} : { billingAccountId: customer.billingAccountId }),
+    },
+    // Retained by default: deleting a customer's bill connect deletes what its org sees.
+    { ...holds.opts, retainOnDelete: customer.retainOnDelete },
+  );
 }
 
 /** The validated, defaulted settings the constructor needs besides the rotation plan. */
@@ -325,6 +394,7 @@ interface ConnectionSettings {
   };
   readonly keyVaultSecretName?: string;
   readonly domainSource: DomainSource;
+  readonly customers: readonly Customer[];
 }
 
 const KEY_VAULT_SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
@@ -420,7 +490,8 @@ function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSe
       );
     }
   }
-  return { target, verify, keyVaultSecretName, domainSource };
+  const customers = checkCustomers(args.customers, "customers");
+  return { target, verify, keyVaultSecretName, domainSource, customers };
 }
 
 /** `${name}-web-app-key`, with anything a Key Vault secret name cannot hold turned into dashes. */

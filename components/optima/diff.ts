@@ -2,7 +2,8 @@
  * The registration provider's `diff()` rules: pure, no API call.
  *
  * - A different target, or a change to a field that identifies the registration on its target
- *   (org and MPN ID for `csp-partner`; org, tenant and billing account for `bill-connect`), is a
+ *   (org and MPN ID for `csp-partner`; org, tenant, billing account and a customer's scope,
+ *   customer tenant and billing profile, for `bill-connect`), is a
  *   REPLACEMENT, done delete-before-replace: the new registration is for a different
  *   partnership, and deleting first means a `create` that adopts the very same registration is
  *   never followed by a delete of it.
@@ -48,6 +49,8 @@ const NORMALIZE: Readonly<Record<RegistrationField, (value: string) => string>> 
   applicationSecret: (v) => v,
   tenantId: normalizeGuid,
   billingAccountId: normalizeGuid,
+  customerTenantId: normalizeGuid,
+  billingProfileId: (v) => v.trim().toLowerCase(),
 };
 
 /** Whether two values of `field` are the same to Optima. Unknown new values are never the same. */

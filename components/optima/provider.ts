@@ -11,7 +11,7 @@
  *
  * Lifecycle (details in ./runtime): `configure` keeps stack config `optima:*` for the host
  * process; `check` validates with no API call; `diff` replaces (delete first) on a different
- * target, org, MPN ID, tenant or billing account, and updates in place on a new secret,
+ * target, org, MPN ID, tenant, billing account, customer tenant or billing profile, and updates in place on a new secret,
  * application ID or domain; `create` registers or adopts; `read` reports what Optima holds;
  * `update` PATCHes; `delete` removes (404 is success).
  *
@@ -66,6 +66,13 @@ export interface OptimaRegistrationArgs {
   /** `bill-connect` only, optional: MCA billing account `GUID:GUID_YYYY-MM-DD`. Changing it replaces the registration. */
   readonly billingAccountId?: pulumi.Input<string>;
   /**
+   * `bill-connect` only: a CSP customer's Entra ID tenant ID. Makes this a customer's bill connect
+   * (`scopeDetails` "Customer Tenant"); changing it replaces the registration.
+   */
+  readonly customerTenantId?: pulumi.Input<string>;
+  /** With `customerTenantId`, optional: the customer's billing profile. Changing it replaces the registration. */
+  readonly billingProfileId?: pulumi.Input<string>;
+  /**
    * The Entra ID key ID of `applicationSecret`. Recorded in state only, never sent to Optima, so
    * that `optima-csp status` knows which key Optima holds; a change updates state in place.
    */
@@ -88,6 +95,8 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
   declare readonly applicationSecret: pulumi.Output<string>;
   declare readonly tenantId: pulumi.Output<string | undefined>;
   declare readonly billingAccountId: pulumi.Output<string | undefined>;
+  declare readonly customerTenantId: pulumi.Output<string | undefined>;
+  declare readonly billingProfileId: pulumi.Output<string | undefined>;
   /** The Entra ID key ID of the secret Optima holds, as of the last successful hand-off. */
   declare readonly keyId: pulumi.Output<string | undefined>;
   /** Optima's link to the registration, when it gives one. */
@@ -112,6 +121,8 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
         applicationSecret: pulumi.secret(args.applicationSecret),
         tenantId: args.tenantId,
         billingAccountId: args.billingAccountId,
+        customerTenantId: args.customerTenantId,
+        billingProfileId: args.billingProfileId,
         keyId: args.keyId,
         // Outputs: listed so that the resource exposes them.
         href: undefined,

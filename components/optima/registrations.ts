@@ -6,7 +6,8 @@
  *
  * Create never duplicates a partnership:
  * 1. It first looks for the partnership (same MPN ID in the org for `csp-partner`, reading each
- *    listed item when the list does not carry the MPN ID; same tenant for `bill-connect`). If
+ *    listed item when the list does not carry the MPN ID; same tenant, and same customer tenant
+ *    for a CSP customer's, for `bill-connect`). If
  *    one exists, made by hand or by anyone else, it is ADOPTED: PATCHed with our values.
  * 2. Otherwise it POSTs, and the client never retries that POST on its own (except after a 429
  *    or a refused connection, which prove the server did not act on it).
@@ -345,15 +346,23 @@ async function adoptRegistration(
         ` Manage it in Flexera One, or remove it there so that this stack can register its own.`,
     );
   }
-  if (
-    mapping.identityFields.includes("billingAccountId") &&
-    (existing.billingAccountId ?? "").toLowerCase() !== (spec.billingAccountId ?? "").toLowerCase()
-  ) {
-    throw new Error(
-      `Could not adopt the ${what}: Optima holds it as ${existing.id} with billing account ${existing.billingAccountId ?? "(none)"},` +
-        ` and a billing account cannot be changed after creation. Set billingAccountId to` +
-        ` ${existing.billingAccountId === undefined ? "nothing" : `"${existing.billingAccountId}"`}, or remove that ${mapping.noun} in Flexera One.`,
-    );
+  // Fixed at creation and not part of what finds the partnership: a difference cannot be PATCHed away.
+  for (const [field, noun] of [
+    ["billingAccountId", "billing account"],
+    ["billingProfileId", "billing profile"],
+  ] as const) {
+    const held = existing[field];
+    const wanted = spec[field];
+    if (
+      mapping.identityFields.includes(field) &&
+      (held ?? "").toLowerCase() !== (wanted ?? "").toLowerCase()
+    ) {
+      throw new Error(
+        `Could not adopt the ${what}: Optima holds it as ${existing.id} with ${noun} ${held ?? "(none)"},` +
+          ` and a ${noun} cannot be changed after creation. Set ${field} to` +
+          ` ${held === undefined ? "nothing" : `"${held}"`}, or remove that ${mapping.noun} in Flexera One.`,
+      );
+    }
   }
   const answered = await updateRegistration(client, mapping, existing.id, spec);
   return {

@@ -14,6 +14,10 @@
  *   `clientId`, `clientSecret`, `tenantId`, optional `billingAccountId` (published OpenAPI spec).
  *   A bill connect is identified by its tenant ID within the org; `billingAccountId` cannot be
  *   changed after creation, and bill connects made by the Flexera platform are read-only.
+ *   A CSP customer's bill connect is the same registration with `scopeDetails` "Customer Tenant"
+ *   (`customerTenantId`, optional `billingProfileId`): identified by tenant AND customer tenant,
+ *   so that it and the partnership's own bill connect never adopt each other, and fixed after
+ *   creation (PATCH has no `scopeDetails`; docs/optima-api.md §2).
  *
  * Pure: no I/O, no clock. Parsers report what was missing from an answer, never the answer.
  */
@@ -46,6 +50,14 @@ export interface RegistrationInputs {
   tenantId?: string;
   /** `bill-connect` only, optional: the MCA billing account, `GUID:GUID_YYYY-MM-DD`. Fixed after creation. */
   billingAccountId?: string;
+  /**
+   * `bill-connect` only: a CSP customer's Entra ID tenant ID (Partner Center's "Microsoft ID"), a
+   * GUID. When set, the bill connect is that customer's (`scopeDetails` "Customer Tenant") and is
+   * identified by it together with `tenantId`. Fixed after creation.
+   */
+  customerTenantId?: string;
+  /** With `customerTenantId`, optional: the customer's billing profile. Fixed after creation. */
+  billingProfileId?: string;
   /**
    * The Entra ID key ID (a GUID) of `applicationSecret`: which of the Web App's keys Optima holds.
    * Recorded in state only (`optima-csp status` reads it), never sent to Optima; a change updates
@@ -84,6 +96,8 @@ export const REGISTRATION_FIELDS = [
   "applicationSecret",
   "tenantId",
   "billingAccountId",
+  "customerTenantId",
+  "billingProfileId",
 ] as const;
 
 /** One of {@link REGISTRATION_FIELDS}. */
@@ -98,6 +112,8 @@ export interface RemoteRegistration {
   readonly applicationId?: string;
   readonly tenantId?: string;
   readonly billingAccountId?: string;
+  readonly customerTenantId?: string;
+  readonly billingProfileId?: string;
   readonly createdAt?: string;
   readonly updatedAt?: string;
   /** True when Optima refuses to change or delete it (bill connects made by the Flexera platform). */
@@ -171,6 +187,19 @@ export const BILL_CONNECT_WIRE = {
   billingAccountId: "billingAccountId",
 } as const;
 
+/**
+ * Wire names and the scope type of a CSP customer's bill connect (published FinOps Onboarding
+ * spec, docs/optima-api.md §2: `scopeDetails.scopeType` "Customer Tenant", `customerDetails`).
+ */
+export const BILL_CONNECT_SCOPE_WIRE = {
+  scopeDetails: "scopeDetails",
+  scopeType: "scopeType",
+  customerDetails: "customerDetails",
+  customerTenantId: "customerTenantId",
+  billingProfileId: "billingProfileId",
+} as const;
+export const CUSTOMER_TENANT_SCOPE = "Customer Tenant";
+
 /** The `kind` of an azure-csp bill connect, and the prefix of its ID, in FinOps Onboarding answers. */
 export const BILL_CONNECT_KIND = "finops:bill-connect-cbi-oi-azure-csp";
 export const BILL_CONNECT_ID_PREFIX = "cbi-oi-azure-csp-";
@@ -193,13 +222,18 @@ export function normalizeDomain(value: string): string {
 /** The value that identifies a partnership on a target, normalized; undefined when not known. */
 export function partnershipKey(
   mapping: TargetMapping,
-  values: { readonly mpnId?: string; readonly tenantId?: string },
+  values: { readonly mpnId?: string; readonly tenantId?: string; readonly customerTenantId?: string },
 ): string | undefined {
   const value = values[mapping.partnershipField];
   if (value === undefined || value.trim() === "") {
     return undefined;
   }
-  return mapping.partnershipField === "mpnId" ? normalizeMpnId(value) : normalizeGuid(value);
+  if (mapping.partnershipField === "mpnId") {
+    return normalizeMpnId(value);
+  }
+  // A customer's bill connect is another registration than the partnership's own, on the same tenant.
+  const customer = values.customerTenantId?.trim() ? normalizeGuid(values.customerTenantId) : "";
+  return `${normalizeGuid(value)}/${customer}`;
 }
 
 /** Whether a registration Optima holds is the partnership `spec` describes (same org assumed). */
@@ -214,7 +248,12 @@ export function isSamePartnership(
 
 /** "MPN ID 1234567 in Flexera org 42" / "tenant 0000… in Flexera org 42", for messages. */
 export function describePartnership(mapping: TargetMapping, spec: RegistrationInputs): string {
-  const what = mapping.partnershipField === "mpnId" ? `MPN ID ${spec.mpnId}` : `tenant ${spec.tenantId}`;
+  const what =
+    mapping.partnershipField === "mpnId"
+      ? `MPN ID ${spec.mpnId}`
+      : spec.customerTenantId
+        ? `customer tenant ${spec.customerTenantId} (partner tenant ${spec.tenantId})`
+        : `tenant ${spec.tenantId}`;
   return `${mapping.noun} for ${what} in Flexera org ${spec.orgId}`;
 }
 
@@ -282,10 +321,10 @@ const BILL_CONNECT: TargetMapping = {
   host: "flexera",
   noun: "azure-csp bill connect",
   partnershipField: "tenantId",
-  identityFields: ["orgId", "tenantId", "billingAccountId"],
+  identityFields: ["orgId", "tenantId", "billingAccountId", "customerTenantId", "billingProfileId"],
   mutableFields: ["applicationId", "applicationSecret"],
   requiredFields: ["orgId", "tenantId", "applicationId", "applicationSecret"],
-  observedFields: ["applicationId", "tenantId", "billingAccountId"],
+  observedFields: ["applicationId", "tenantId", "billingAccountId", "customerTenantId", "billingProfileId"],
   // Confirmed by the published FinOps Onboarding spec (docs/optima-api.md §1C, S9):
   // POST answers 201, PATCH and DELETE answer 204.
   writeStatuses: { create: [201], update: [204], remove: [204] },
@@ -302,6 +341,9 @@ const BILL_CONNECT: TargetMapping = {
     ...(spec.billingAccountId === undefined
       ? {}
       : { [BILL_CONNECT_WIRE.billingAccountId]: spec.billingAccountId }),
+    ...(spec.customerTenantId === undefined
+      ? {}
+      : { [BILL_CONNECT_SCOPE_WIRE.scopeDetails]: customerScope(spec) }),
   }),
   // PATCH takes the create body minus scopeDetails; billingAccountId cannot be updated, so it is
   // never sent. The tenant ID is sent unchanged (a different tenant is a replacement).
@@ -330,6 +372,35 @@ const BILL_CONNECT: TargetMapping = {
   },
 };
 
+/** `scopeDetails` of a CSP customer's bill connect. */
+function customerScope(spec: RegistrationInputs): Record<string, unknown> {
+  const W = BILL_CONNECT_SCOPE_WIRE;
+  return {
+    [W.scopeType]: CUSTOMER_TENANT_SCOPE,
+    [W.customerDetails]: {
+      [W.customerTenantId]: spec.customerTenantId,
+      ...(spec.billingProfileId === undefined ? {} : { [W.billingProfileId]: spec.billingProfileId }),
+    },
+  };
+}
+
+/** The customer a bill connect's `scopeDetails` names, when its scope is "Customer Tenant". */
+function customerOf(azureCsp: Record<string, unknown>): {
+  customerTenantId?: string;
+  billingProfileId?: string;
+} {
+  const W = BILL_CONNECT_SCOPE_WIRE;
+  const scope = objectOf(azureCsp[W.scopeDetails]);
+  if (scope[W.scopeType] !== CUSTOMER_TENANT_SCOPE) {
+    return {};
+  }
+  const details = objectOf(scope[W.customerDetails]);
+  return {
+    customerTenantId: optionalText(details[W.customerTenantId]),
+    billingProfileId: optionalText(details[W.billingProfileId]),
+  };
+}
+
 function isAzureCspBillConnect(fields: Record<string, unknown>): boolean {
   if (fields.kind !== undefined) {
     return fields.kind === BILL_CONNECT_KIND;
@@ -338,9 +409,12 @@ function isAzureCspBillConnect(fields: Record<string, unknown>): boolean {
 }
 
 function azureCspOf(fields: Record<string, unknown>): Record<string, unknown> {
-  const nested = fields.azureCsp;
-  return typeof nested === "object" && nested !== null && !Array.isArray(nested)
-    ? (nested as Record<string, unknown>)
+  return objectOf(fields.azureCsp);
+}
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
     : {};
 }
 
@@ -352,6 +426,7 @@ function parseBillConnect(fields: Record<string, unknown>, context: string): Rem
     applicationId: optionalText(azureCsp[BILL_CONNECT_WIRE.applicationId]),
     tenantId: optionalText(azureCsp[BILL_CONNECT_WIRE.tenantId]),
     billingAccountId: optionalText(azureCsp[BILL_CONNECT_WIRE.billingAccountId]),
+    ...definedOnly(customerOf(azureCsp)),
     createdAt: optionalText(fields.createdAt),
     updatedAt: optionalText(fields.updatedAt),
     readOnly: azureCsp.onboardingOrigin === "platform",
@@ -471,6 +546,10 @@ export function nextPageOf(
     }
   }
   return undefined;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function record(value: unknown, context: string, expected: string): Record<string, unknown> {

@@ -51,6 +51,13 @@ const BILLING_ACCOUNT_ID = new RegExp(
   `^${GUID_PATTERN}:${GUID_PATTERN}_[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$`,
 );
 
+/**
+ * A billing profile ID: the FinOps Onboarding spec gives no pattern for it; this is the pattern
+ * it gives `customerTenantId` beside it (`^[a-zA-Z\d-_]{1,128}$`, docs/optima-api.md §2), which
+ * MCA billing profile IDs (`ABCD-EFGH-IJK-LMN`) match.
+ */
+const BILLING_PROFILE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
 /** What each field must look like: a reason when `value` (a non-empty string) is wrong. */
 const FORMAT_RULES: Readonly<Record<RegistrationField, (value: string) => string | undefined>> = {
   orgId: digitsRule("the Flexera organization ID"),
@@ -72,7 +79,18 @@ const FORMAT_RULES: Readonly<Record<RegistrationField, (value: string) => string
     BILLING_ACCOUNT_ID.test(v)
       ? undefined
       : `must be an MCA billing account ID of the form GUID:GUID_YYYY-MM-DD; got "${v}"`,
+  customerTenantId: (v) =>
+    isGuid(v)
+      ? undefined
+      : `must be the CSP customer's Entra ID tenant ID (Partner Center's Microsoft ID), a GUID like ${EXAMPLE_GUID}; got ${shownNonGuid(v)}`,
+  billingProfileId: (v) =>
+    BILLING_PROFILE_ID.test(v)
+      ? undefined
+      : `must be a billing profile ID: 1 to 128 letters, digits, "-" and "_"; got "${v}"`,
 };
+
+/** The customer fields, which make a `bill-connect` a CSP customer's (scopeDetails "Customer Tenant"). */
+const CUSTOMER_FIELDS = ["customerTenantId", "billingProfileId"] as const;
 
 const FIELDS = Object.keys(FORMAT_RULES) as RegistrationField[];
 
@@ -120,7 +138,29 @@ export function checkRegistration(news: Record<string, unknown>): RegistrationCh
   if (keyIdReason !== undefined) {
     failures.push({ property: "keyId", reason: keyIdReason });
   }
+  failures.push(...customerFailures(news, target));
   return { inputs, failures };
+}
+
+/** The customer fields belong to a `bill-connect`, and a billing profile to a customer. */
+function customerFailures(news: Record<string, unknown>, target: unknown): RegistrationCheckFailure[] {
+  const given = (field: string): boolean => news[field] !== undefined && news[field] !== null;
+  const failures: RegistrationCheckFailure[] = [];
+  if (!isUnknown(target) && target !== "bill-connect") {
+    for (const field of CUSTOMER_FIELDS.filter(given)) {
+      failures.push({
+        property: field,
+        reason: 'applies only to target "bill-connect" (a CSP customer\'s bill connect)',
+      });
+    }
+  }
+  if (given("billingProfileId") && !given("customerTenantId")) {
+    failures.push({
+      property: "billingProfileId",
+      reason: "needs customerTenantId: a billing profile scopes a CSP customer's bill connect",
+    });
+  }
+  return failures;
 }
 
 /** Why a `keyId` input is refused: optional, state only, but when given the GUID Entra ID gave the key. */

@@ -7,6 +7,7 @@
  * a test cannot change Optima's state by mutating a returned object.
  */
 import { randomBytes } from "node:crypto";
+import { cloudAccountKey } from "./customers";
 import { Directory, type SecretState } from "./directory";
 import type { EmulatorFault, EmulatorRequest, StoredBillConnect, StoredCspPartner } from "./types";
 import {
@@ -205,17 +206,23 @@ export class EmulatorState {
   // --- azure-csp bill connects (FinOps Onboarding) -------------------------------------------
 
   billConnects(orgId: string): StoredBillConnect[] {
-    return [...this.bills.values()].filter((b) => b.orgId === orgId).map((b) => ({ ...b }));
+    return [...this.bills.values()].filter((b) => b.orgId === orgId).map((b) => structuredClone(b));
   }
 
   billConnect(orgId: string, id: string): StoredBillConnect | undefined {
     const b = this.bills.get(id);
-    return b !== undefined && b.orgId === orgId ? { ...b } : undefined;
+    return b !== undefined && b.orgId === orgId ? structuredClone(b) : undefined;
   }
 
-  private tenantConflict(orgId: string, tenantId: string, exceptId?: string): Rejection | undefined {
+  /** The 409 rule: one bill connect per cloud account in an org (./customers, `cloudAccountKey`). */
+  private tenantConflict(
+    orgId: string,
+    account: Pick<StoredBillConnect, "tenantId" | "scopeDetails">,
+    exceptId?: string,
+  ): Rejection | undefined {
+    const key = cloudAccountKey(account);
     const existing = [...this.bills.values()].find(
-      (b) => b.orgId === orgId && b.tenantId === tenantId && b.id !== exceptId,
+      (b) => b.orgId === orgId && cloudAccountKey(b) === key && b.id !== exceptId,
     );
     return existing === undefined
       ? undefined
@@ -230,14 +237,14 @@ export class EmulatorState {
     fields: BillConnectFields,
     onboardingOrigin: StoredBillConnect["onboardingOrigin"] = "finops",
   ): Result<StoredBillConnect> {
-    const conflict = this.tenantConflict(orgId, fields.tenantId);
+    const conflict = this.tenantConflict(orgId, fields);
     if (conflict !== undefined) {
       return { ok: false, rejection: conflict };
     }
-    // The ID is a hash of org and tenant; a tenant moved by PATCH keeps its ID, so salt on clash.
-    let id = billConnectId(orgId, fields.tenantId, 0);
+    // The ID is a hash of org and cloud account; a tenant moved by PATCH keeps its ID, so salt on clash.
+    let id = billConnectId(orgId, cloudAccountKey(fields), 0);
     while (this.bills.has(id)) {
-      id = billConnectId(orgId, fields.tenantId, ++this.billSalt);
+      id = billConnectId(orgId, cloudAccountKey(fields), ++this.billSalt);
     }
     const now = this.nowIso();
     const stored: StoredBillConnect = {
@@ -247,6 +254,7 @@ export class EmulatorState {
       clientSecret: fields.clientSecret,
       tenantId: fields.tenantId,
       ...(fields.billingAccountId === undefined ? {} : { billingAccountId: fields.billingAccountId }),
+      ...(fields.scopeDetails === undefined ? {} : { scopeDetails: structuredClone(fields.scopeDetails) }),
       onboardingOrigin,
       createdAt: now,
       updatedAt: now,
@@ -265,7 +273,11 @@ export class EmulatorState {
       return undefined;
     }
     if (patch.tenantId !== undefined) {
-      const conflict = this.tenantConflict(orgId, patch.tenantId, id);
+      const conflict = this.tenantConflict(
+        orgId,
+        { tenantId: patch.tenantId, scopeDetails: b.scopeDetails },
+        id,
+      );
       if (conflict !== undefined) {
         return { ok: false, rejection: conflict };
       }

@@ -105,9 +105,17 @@ export interface StoredBillConnect {
   clientSecret: string;
   tenantId: string;
   billingAccountId?: string;
+  /** A CSP customer's bill connect has a "Customer Tenant" scope; fixed at creation (./customers). */
+  scopeDetails?: StoredScopeDetails;
   onboardingOrigin: "finops" | "platform";
   createdAt: string;
   updatedAt: string;
+}
+
+/** `scopeDetails` of a bill connect (docs/optima-api.md §2). */
+export interface StoredScopeDetails {
+  scopeType: string;
+  customerDetails?: { customerTenantId: string; billingProfileId?: string };
 }
 
 /** The simulated Entra ID token endpoint: `POST {authorityHost}/{tenant}/oauth2/v2.0/token`. */
@@ -186,6 +194,8 @@ export interface Emulator {
       tenantId: string;
       clientSecret?: string;
       billingAccountId?: string;
+      /** A CSP customer's bill connect, as a partner makes one by hand in Flexera One. */
+      scopeDetails?: StoredScopeDetails;
       onboardingOrigin?: "finops" | "platform";
     },
   ): StoredBillConnect;

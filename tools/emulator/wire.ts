@@ -8,7 +8,8 @@
  * (docs/optima-api.md), never the client's own mapping module.
  */
 import { createHash } from "node:crypto";
-import type { EmulatorFault, StoredBillConnect, StoredCspPartner } from "./types";
+import { parseScopeDetails, scopeDetailsResource } from "./customers";
+import type { EmulatorFault, StoredBillConnect, StoredCspPartner, StoredScopeDetails } from "./types";
 
 /** Content type of Goa error bodies. */
 export const GOA_ERROR_CONTENT_TYPE = "application/vnd.goa.error";
@@ -147,14 +148,15 @@ export function billConnectResource(b: StoredBillConnect): Record<string, unknow
       clientId: b.clientId,
       tenantId: b.tenantId,
       ...(b.billingAccountId === undefined ? {} : { billingAccountId: b.billingAccountId }),
+      ...scopeDetailsResource(b.scopeDetails),
       onboardingOrigin: b.onboardingOrigin,
     },
   };
 }
 
-/** `cbi-oi-azure-csp-<sha256 hex>`: a stable hash of the org, the tenant and a salt. */
-export function billConnectId(orgId: string, tenantId: string, salt: number): string {
-  const hash = createHash("sha256").update(`${orgId}/${tenantId}/${salt}`).digest("hex");
+/** `cbi-oi-azure-csp-<sha256 hex>`: a stable hash of the org, the cloud account (./customers) and a salt. */
+export function billConnectId(orgId: string, account: string, salt: number): string {
+  const hash = createHash("sha256").update(`${orgId}/${account}/${salt}`).digest("hex");
   return `${BILL_CONNECT_ID_PREFIX}${hash}`;
 }
 
@@ -249,6 +251,7 @@ export interface BillConnectFields {
   clientSecret: string;
   tenantId: string;
   billingAccountId?: string;
+  scopeDetails?: StoredScopeDetails;
 }
 
 export function validateBillConnectCreate(body: unknown): Validated<BillConnectFields> {
@@ -272,6 +275,13 @@ export function validateBillConnectCreate(body: unknown): Validated<BillConnectF
   }
   if (out.billingAccountId !== undefined && !BILLING_ACCOUNT_ID.test(out.billingAccountId)) {
     return reject(422, `attribute "billingAccountId" must match GUID:GUID_YYYY-MM-DD`);
+  }
+  const scope = parseScopeDetails(body.scopeDetails);
+  if (!scope.ok) {
+    return reject(scope.status, scope.message);
+  }
+  if (scope.value !== undefined) {
+    out.scopeDetails = scope.value;
   }
   return { ok: true, value: out as BillConnectFields };
 }

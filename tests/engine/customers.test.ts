@@ -1,0 +1,224 @@
+/**
+ * Engine scenarios: a partnership and 20 CSP customers, each customer's bill connect a holder of
+ * the Web App's key like the partnership's registration, rotated together under the real Pulumi
+ * engine. Keys live 3 days and rotate daily (anchor 2026-01-01), so a few simulated days cover
+ * more than a whole window.
+ *
+ * After every command the scenarios read every holder from the emulator (which bill connect
+ * holds which secret) and ask Entra ID whether it accepts that key.
+ *
+ * What the engine does with a holder whose hand-off fails (seen here, Pulumi v3.274.1):
+ * - a plain run fails and deletes nothing (deployment_executor.go: deletes are generated only
+ *   after the program's steps; failures.test.ts shows it for the partnership);
+ * - with `--continue-on-error`, deletes run except for resources that an errored step's old or
+ *   new state depends on (deployment_executor.go `performPostSteps`, `erroredDeps`): the first
+ *   such run after a rotation keeps the replaced key the failing holder still holds;
+ * - but that key is then a pending delete, and an errored step's old state resolves its
+ *   dependency on the slot's URN to the slot's NEW key (pkg/resource/graph/dependency_graph.go
+ *   `TransitiveDependenciesOf`: "if we are new, we take the new ones"), so the next
+ *   `--continue-on-error` run deletes the key the failing holder holds. The README says not to
+ *   rotate with `--continue-on-error` for that reason; the first test shows both runs.
+ */
+import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice, waitUntil } from "../support/engine/scenario";
+import {
+  brokenHolders,
+  customer,
+  customerConnects,
+  customers,
+  customersConfig,
+  heldWindows,
+  keyWindows,
+  windowOf,
+  type WorldCustomer,
+} from "../support/engine/customers";
+import { CLIENT_ID, TENANT } from "../support/engine/world";
+
+const cli = cliOrNotice();
+const describeEngine = cli ? describe : describe.skip;
+jest.setTimeout(SCENARIO_TIMEOUT_MS);
+
+const TWENTY = customers(1, 20);
+/** The customer whose bill connect refuses the hand-off. */
+const FAILING = customer(7);
+const patchOf = (c: WorldCustomer) =>
+  ({ method: "PATCH", path: `/finops-onboarding/v1/orgs/${c.orgId}/bill-connects/azure-csp/` }) as const;
+
+/** The holders whose window is not `window`, the failing customer left out. */
+function othersNotAt(
+  s: Scenario,
+  list: readonly WorldCustomer[],
+  window: number,
+  except?: WorldCustomer,
+): string[] {
+  return Object.entries(heldWindows(s.world, list))
+    .filter(([who, w]) => w !== window && (except === undefined || !who.includes(except.tenantId)))
+    .map(([who]) => who);
+}
+
+function windowHeldBy(s: Scenario, c: WorldCustomer): number {
+  return windowOf(s.world, customerConnects(s.world, c)[0]?.clientSecret);
+}
+
+function deletes(run: { steps: readonly string[] }): string[] {
+  return run.steps.filter((step) => step.startsWith("delete"));
+}
+
+describeEngine("a partnership and 20 CSP customers rotated together (real engine)", () => {
+  let s: Scenario;
+  afterEach(async () => {
+    if (s) {
+      await s.assertNoPlainSecret();
+      await s.close();
+    }
+  });
+
+  test("one customer's hand-off refused (403, 5xx, an HTML page) for more than a window: plain runs and the first --continue-on-error run keep the key it holds; a second --continue-on-error run deletes it; the next good run hands over to all", async () => {
+    s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z", config: customersConfig(TWENTY) }); // window 59
+    const first = s.expectOk(await s.scheduledRun());
+    expect(first.steps.filter((step) => step.startsWith("create optima-csp-customer-"))).toHaveLength(20);
+    expect(othersNotAt(s, TWENTY, 59)).toEqual([]);
+    expect(TWENTY.map((c) => customerConnects(s.world, c).length)).toEqual(TWENTY.map(() => 1));
+    expect(brokenHolders(s.world, TWENTY)).toEqual([]);
+
+    // Window 60, the scheduled run: the failing customer's PATCH is refused with 403. The run
+    // fails; the holders updated before the failure hold window 60, the others still 59; nothing
+    // is deleted, so every one of them works.
+    s.world.emulator.inject({ ...patchOf(FAILING), status: 403, times: 1000 });
+    s.advance(1);
+    const refused = await s.scheduledRun();
+    expect(refused.code).not.toBe(0);
+    expect(refused.failed).toContain(`update optima-csp-customer-${FAILING.tenantId}`);
+    expect(refused.output).toContain("HTTP 403");
+    expect(deletes(refused)).toEqual([]);
+    expect(windowHeldBy(s, FAILING)).toBe(59);
+    expect(keyWindows(s.world)).toEqual([58, 59, 60]);
+    expect(brokenHolders(s.world, TWENTY)).toEqual([]);
+
+    // Window 61, --continue-on-error, the PATCH now fails with 502: slot b (window 59, the key the
+    // failing customer holds) is replaced. Every other holder gets window 61; the engine deletes
+    // window 58 (held by nobody) but keeps 59, which the failed step's old state depends on.
+    s.world.emulator.clearFaults();
+    s.world.emulator.inject({ ...patchOf(FAILING), status: 502, times: 1000 });
+    s.advance(1);
+    const serverError = await s.scheduledRun(["--continue-on-error"]);
+    expect(serverError.code).not.toBe(0);
+    expect(serverError.failed).toEqual([`update optima-csp-customer-${FAILING.tenantId}`]);
+    expect(othersNotAt(s, TWENTY, 61, FAILING)).toEqual([]);
+    expect(windowHeldBy(s, FAILING)).toBe(59);
+    expect(keyWindows(s.world)).toEqual([59, 60, 61]);
+    expect(brokenHolders(s.world, TWENTY)).toEqual([]);
+
+    // Still window 61, the scheduled run (no --continue-on-error), an HTML page answers instead of
+    // Optima: the run fails and deletes nothing; key 59 still works for the failing customer.
+    s.world.emulator.clearFaults();
+    s.world.emulator.inject({
+      ...patchOf(FAILING),
+      status: 503,
+      body: "<html><body><h1>503 Service Unavailable</h1></body></html>",
+      times: 1000,
+    });
+    s.advance(0, 3);
+    const html = await s.scheduledRun();
+    expect(html.code).not.toBe(0);
+    expect(html.failed).toEqual([`update optima-csp-customer-${FAILING.tenantId}`]);
+    expect(deletes(html)).toEqual([]);
+    expect(keyWindows(s.world)).toEqual([59, 60, 61]);
+    expect(brokenHolders(s.world, TWENTY)).toEqual([]);
+
+    // The hazard: a second --continue-on-error run deletes the pending key 59, which the failing
+    // customer still holds (see the head of this file). Only that customer is left without a key.
+    s.advance(0, 3);
+    const again = await s.scheduledRun(["--continue-on-error"]);
+    expect(again.code).not.toBe(0);
+    expect(deletes(again)).toContain("delete-replaced optima-csp-key-b");
+    expect(keyWindows(s.world)).toEqual([60, 61]);
+    expect(brokenHolders(s.world, TWENTY)).toEqual([`customer ${FAILING.tenantId} (org ${FAILING.orgId})`]);
+
+    // Optima answers again: the next scheduled run hands window 61 to the failing customer too.
+    s.world.emulator.clearFaults();
+    s.advance(0, 3);
+    const recovered = s.expectOk(await s.scheduledRun());
+    expect(recovered.steps).toContain(`update optima-csp-customer-${FAILING.tenantId}`);
+    expect(othersNotAt(s, TWENTY, 61)).toEqual([]);
+    expect(brokenHolders(s.world, TWENTY)).toEqual([]);
+    expect(keyWindows(s.world)).toEqual([60, 61]);
+  });
+
+  test("a customer added with a bill connect made by hand, one removed (retained by default), one removed with retainOnDelete false, in a rotating run: the hand-made one is adopted, not duplicated; every holder works", async () => {
+    const REMOVED_RETAINED = customer(1);
+    const REMOVED_DELETED = { ...customer(2), retainOnDelete: false };
+    const ADDED = customer(21);
+    const before = [REMOVED_RETAINED, REMOVED_DELETED, ...customers(3, 20)];
+    s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z", config: customersConfig(before) }); // window 59
+    s.expectOk(await s.scheduledRun());
+    expect(brokenHolders(s.world, before)).toEqual([]);
+
+    // The partner made customer 21's bill connect by hand, on the same Web App, with a key of its own.
+    s.world.emulator.entra.addSecret(TENANT, CLIENT_ID, "hand-made-customer-key-0001");
+    const handMade = s.world.emulator.seedBillConnect(ADDED.orgId, {
+      clientId: CLIENT_ID,
+      tenantId: TENANT,
+      clientSecret: "hand-made-customer-key-0001",
+      scopeDetails: { scopeType: "Customer Tenant", customerDetails: { customerTenantId: ADDED.tenantId } },
+    });
+
+    const after = [...customers(3, 20), ADDED];
+    await s.ws.setConfig({ plain: customersConfig(after) });
+    s.advance(1); // window 60: the same run rotates
+    const run = s.expectOk(await s.scheduledRun());
+    expect(run.steps).toContain(`create optima-csp-customer-${ADDED.tenantId}`);
+
+    // Adopted: one bill connect for customer 21, the hand-made one, now holding window 60.
+    expect(customerConnects(s.world, ADDED).map((b) => b.id)).toEqual([handMade.id]);
+    expect(windowHeldBy(s, ADDED)).toBe(60);
+    expect(othersNotAt(s, after, 60)).toEqual([]);
+    expect(brokenHolders(s.world, after)).toEqual([]);
+    // Removed: customer 1's bill connect stays in its org (retained), with window 59, still valid;
+    // customer 2's (retainOnDelete false) is deleted.
+    expect(windowHeldBy(s, REMOVED_RETAINED)).toBe(59);
+    expect(brokenHolders(s.world, [REMOVED_RETAINED])).toEqual([]);
+    expect(customerConnects(s.world, REMOVED_DELETED)).toEqual([]);
+    expect(keyWindows(s.world)).toEqual([59, 60]);
+
+    s.advance(0, 1);
+    s.expectOk(await s.quietPreview());
+  });
+
+  test("a run killed during the hand-off to the customers: every holder keeps a working key; the CI sequence finishes the hand-off and the cleanup", async () => {
+    s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z", config: customersConfig(TWENTY) });
+    s.expectOk(await s.scheduledRun());
+    s.advance(1); // window 60
+
+    // Hold one customer's PATCH so that the kill lands in the middle of the fan-out.
+    const held = customer(12);
+    const emulator = s.world.emulator;
+    emulator.inject({ ...patchOf(held), delayMs: 4_000, times: 1 });
+    const mark = emulator.requests.length;
+    const running = s.startScheduledRun();
+    const heldSeen = (): boolean =>
+      emulator.requests
+        .slice(mark)
+        .some((r) => r.method === "PATCH" && r.path.includes(`/orgs/${held.orgId}/`));
+    await waitUntil("the held customer PATCH arrives", heldSeen, 4 * 60_000).catch(async (error: Error) => {
+      await running.kill();
+      throw new Error(`${error.message}; the run printed:\n${running.output().slice(-3000)}`);
+    });
+    const killed = await running.kill();
+    expect(killed.killed).toBe(true);
+
+    // Nothing was deleted: each holder holds window 59 or 60, and both keys work.
+    const windows = Object.values(heldWindows(s.world, TWENTY));
+    expect(windows.every((w) => w === 59 || w === 60)).toBe(true);
+    expect(brokenHolders(s.world, TWENTY)).toEqual([]);
+
+    // The CI sequence (examples/ci): cancel the dead run's lock, drop pending creates, rotate.
+    await s.ws.run(["cancel", "--yes", "--stack", s.ws.stack]);
+    s.expectOk(await s.pulumi(["refresh", "--clear-pending-creates", "--yes", "--stack", s.ws.stack]));
+    s.advance(0, 1);
+    s.expectOk(await s.scheduledRun());
+    expect(othersNotAt(s, TWENTY, 60)).toEqual([]);
+    expect(brokenHolders(s.world, TWENTY)).toEqual([]);
+    expect(keyWindows(s.world)).toEqual([59, 60]);
+    expect(TWENTY.map((c) => customerConnects(s.world, c).length)).toEqual(TWENTY.map(() => 1));
+  });
+});
