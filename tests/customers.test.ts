@@ -118,7 +118,7 @@ describe("the customers argument is checked before anything is registered or loo
     [
       "a tenant that is not a GUID",
       [{ tenantId: "contoso", orgId: "1" }],
-      `customers[0].tenantId must be the CSP customer's Entra ID tenant ID (Partner Center's Microsoft ID), a GUID like 00000000-0000-0000-0000-000000000000; got "contoso".`,
+      `customers[0].tenantId must be the CSP customer's Entra ID tenant ID (Partner Center's Microsoft ID), a GUID like aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee; got "contoso".`,
     ],
     [
       "no tenant",
