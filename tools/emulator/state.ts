@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Directory, type SecretState } from "./directory";
+import { PartnerCenter, type EntraTokenClaims } from "./partnerCenter";
 import type { EmulatorFault, EmulatorRequest, StoredBillConnect, StoredCspPartner } from "./types";
 import {
   billConnectId,
@@ -45,6 +46,12 @@ export class EmulatorState {
   readonly directory: Directory;
   /** Graph access tokens → the tenant and principal they were issued for. */
   private readonly graphTokens = new Map<string, GraphPrincipal>();
+  /** Access tokens of the Entra ID token endpoint → who they were issued to, for which audience. */
+  private readonly entraTokens = new Map<string, EntraTokenClaims>();
+  /** Partner Center: partners, their Web Apps and customers (./partnerCenter). */
+  readonly partnerCenter = new PartnerCenter();
+  /** Legacy `AzureCSPCustomers` items per partnership ID, as seeded (their field names are unknown). */
+  private readonly legacyCustomerItems = new Map<string, unknown[]>();
   private readonly faults: { fault: EmulatorFault; remaining: number }[] = [];
   /** Never reset, so IDs are not reused after `reset()`. */
   private partnerCounter = 100_000;
@@ -213,9 +220,24 @@ export class EmulatorState {
     return b !== undefined && b.orgId === orgId ? { ...b } : undefined;
   }
 
-  private tenantConflict(orgId: string, tenantId: string, exceptId?: string): Rejection | undefined {
+  /**
+   * A bill connect for the same tenant and the same customer tenant (none for other scopes) in
+   * the org. Whether a customer scope makes "the same cloud account" different is unknown
+   * (docs/optima-api.md §1C): the emulator lets one org hold one per customer tenant.
+   */
+  private tenantConflict(
+    orgId: string,
+    tenantId: string,
+    exceptId?: string,
+    customerTenantId?: string,
+  ): Rejection | undefined {
     const existing = [...this.bills.values()].find(
-      (b) => b.orgId === orgId && b.tenantId === tenantId && b.id !== exceptId,
+      (b) =>
+        b.orgId === orgId &&
+        b.tenantId === tenantId &&
+        b.id !== exceptId &&
+        (b.scopeDetails?.customerDetails?.customerTenantId ?? "").toLowerCase() ===
+          (customerTenantId ?? "").toLowerCase(),
     );
     return existing === undefined
       ? undefined
@@ -230,14 +252,17 @@ export class EmulatorState {
     fields: BillConnectFields,
     onboardingOrigin: StoredBillConnect["onboardingOrigin"] = "finops",
   ): Result<StoredBillConnect> {
-    const conflict = this.tenantConflict(orgId, fields.tenantId);
+    const customerTenantId = fields.scopeDetails?.customerDetails?.customerTenantId;
+    const conflict = this.tenantConflict(orgId, fields.tenantId, undefined, customerTenantId);
     if (conflict !== undefined) {
       return { ok: false, rejection: conflict };
     }
-    // The ID is a hash of org and tenant; a tenant moved by PATCH keeps its ID, so salt on clash.
-    let id = billConnectId(orgId, fields.tenantId, 0);
+    // The ID is a hash of org and tenant (and customer tenant); a tenant moved by PATCH keeps its
+    // ID, so salt on clash.
+    const idKey = customerTenantId === undefined ? fields.tenantId : `${fields.tenantId}/${customerTenantId}`;
+    let id = billConnectId(orgId, idKey, 0);
     while (this.bills.has(id)) {
-      id = billConnectId(orgId, fields.tenantId, ++this.billSalt);
+      id = billConnectId(orgId, idKey, ++this.billSalt);
     }
     const now = this.nowIso();
     const stored: StoredBillConnect = {
@@ -248,6 +273,7 @@ export class EmulatorState {
       tenantId: fields.tenantId,
       ...(fields.billingAccountId === undefined ? {} : { billingAccountId: fields.billingAccountId }),
       onboardingOrigin,
+      ...(fields.scopeDetails === undefined ? {} : { scopeDetails: fields.scopeDetails }),
       createdAt: now,
       updatedAt: now,
     };
@@ -265,7 +291,12 @@ export class EmulatorState {
       return undefined;
     }
     if (patch.tenantId !== undefined) {
-      const conflict = this.tenantConflict(orgId, patch.tenantId, id);
+      const conflict = this.tenantConflict(
+        orgId,
+        patch.tenantId,
+        id,
+        b.scopeDetails?.customerDetails?.customerTenantId,
+      );
       if (conflict !== undefined) {
         return { ok: false, rejection: conflict };
       }
@@ -368,6 +399,37 @@ export class EmulatorState {
     return this.graphTokens.get(token);
   }
 
+  /** An access token from the Entra ID token endpoint, remembered with its claims (at most {@link MAX_LIVE_TOKENS}). */
+  issueEntraToken(claims: EntraTokenClaims): string {
+    const token = `emu-entra-${randomBytes(18).toString("base64url")}`;
+    this.entraTokens.set(token, { ...claims });
+    if (this.entraTokens.size > MAX_LIVE_TOKENS) {
+      const oldest = this.entraTokens.keys().next().value;
+      if (oldest !== undefined) {
+        this.entraTokens.delete(oldest);
+      }
+    }
+    return token;
+  }
+
+  entraTokenClaims(token: string): EntraTokenClaims | undefined {
+    return this.entraTokens.get(token);
+  }
+
+  // --- legacy AzureCSPCustomers (read-only listing) ------------------------------------------
+
+  /** Seeds the raw items `GET …/azure_csp_partners/{id}/customers` answers (any JSON: the names are unknown). */
+  seedLegacyCustomers(orgId: string, partnerId: string, items: readonly unknown[]): void {
+    if (this.cspPartner(orgId, partnerId) === undefined) {
+      throw new Error(`seedLegacyCustomers: no Azure CSP partner ${partnerId} in org ${orgId}`);
+    }
+    this.legacyCustomerItems.set(partnerId, JSON.parse(JSON.stringify(items)) as unknown[]);
+  }
+
+  legacyCustomers(partnerId: string): unknown[] {
+    return JSON.parse(JSON.stringify(this.legacyCustomerItems.get(partnerId) ?? [])) as unknown[];
+  }
+
   // --- reset ---------------------------------------------------------------------------------
 
   reset(): void {
@@ -378,6 +440,9 @@ export class EmulatorState {
     this.validations.clear();
     this.directory.reset();
     this.graphTokens.clear();
+    this.entraTokens.clear();
+    this.partnerCenter.reset();
+    this.legacyCustomerItems.clear();
     this.faults.length = 0;
   }
 

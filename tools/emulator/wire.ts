@@ -148,6 +148,7 @@ export function billConnectResource(b: StoredBillConnect): Record<string, unknow
       tenantId: b.tenantId,
       ...(b.billingAccountId === undefined ? {} : { billingAccountId: b.billingAccountId }),
       onboardingOrigin: b.onboardingOrigin,
+      ...(b.scopeDetails === undefined ? {} : { scopeDetails: b.scopeDetails }),
     },
   };
 }
@@ -249,6 +250,60 @@ export interface BillConnectFields {
   clientSecret: string;
   tenantId: string;
   billingAccountId?: string;
+  scopeDetails?: BillConnectScope;
+}
+
+/**
+ * `scopeDetails` of an azure-csp bill connect (docs/optima-api.md §1C; S9 l.748, l.2193): a free
+ * `scopeType` string ("Billing Account", "Billing Profile", "Customer Tenant", "Subscription"; no
+ * enum) and, for a customer tenant, `customerDetails` with a required `customerTenantId`
+ * (pattern `^[a-zA-Z\d-_]{1,128}$`) and an optional `billingProfileId`.
+ */
+export interface BillConnectScope {
+  scopeType: string;
+  customerDetails?: { customerTenantId: string; billingProfileId?: string };
+}
+
+const CUSTOMER_TENANT_ID = /^[a-zA-Z\d\-_]{1,128}$/;
+
+function validateScopeDetails(value: unknown): Validated<BillConnectScope> {
+  if (!isObject(value)) {
+    return reject(422, `attribute "scopeDetails" must be an object`);
+  }
+  const scopeType = stringField(value, "scopeType", true);
+  if (!scopeType.ok) {
+    return reject(422, `attribute "scopeDetails.scopeType" must be a non-empty string`);
+  }
+  if (value.customerDetails === undefined) {
+    return { ok: true, value: { scopeType: scopeType.value! } };
+  }
+  if (!isObject(value.customerDetails)) {
+    return reject(422, `attribute "scopeDetails.customerDetails" must be an object`);
+  }
+  const tenant = stringField(value.customerDetails, "customerTenantId", true);
+  if (!tenant.ok || !CUSTOMER_TENANT_ID.test(tenant.value!)) {
+    return reject(
+      422,
+      `attribute "scopeDetails.customerDetails.customerTenantId" must match ^[a-zA-Z\\d-_]{1,128}$`,
+    );
+  }
+  const profile = stringField(value.customerDetails, "billingProfileId", false);
+  if (!profile.ok) {
+    return reject(
+      422,
+      `attribute "scopeDetails.customerDetails.billingProfileId" must be a non-empty string`,
+    );
+  }
+  return {
+    ok: true,
+    value: {
+      scopeType: scopeType.value!,
+      customerDetails: {
+        customerTenantId: tenant.value!,
+        ...(profile.value === undefined ? {} : { billingProfileId: profile.value }),
+      },
+    },
+  };
 }
 
 export function validateBillConnectCreate(body: unknown): Validated<BillConnectFields> {
@@ -272,6 +327,13 @@ export function validateBillConnectCreate(body: unknown): Validated<BillConnectF
   }
   if (out.billingAccountId !== undefined && !BILLING_ACCOUNT_ID.test(out.billingAccountId)) {
     return reject(422, `attribute "billingAccountId" must match GUID:GUID_YYYY-MM-DD`);
+  }
+  if (body.scopeDetails !== undefined && body.scopeDetails !== null) {
+    const scope = validateScopeDetails(body.scopeDetails);
+    if (!scope.ok) {
+      return scope;
+    }
+    out.scopeDetails = scope.value;
   }
   return { ok: true, value: out as BillConnectFields };
 }
