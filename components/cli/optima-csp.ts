@@ -1,22 +1,31 @@
 #!/usr/bin/env node
 /**
- * The `optima-csp` command (package.json `bin`). One subcommand today: `status`
- * (components/status). Exit codes: 0 healthy, 1 warning, 2 critical, 3 could not check (and
- * usage mistakes, so that monitoring never reads a typo as healthy).
+ * The `optima-csp` command (package.json `bin`). Subcommands: `status` (components/status) and
+ * `customers` (components/customers). Exit codes: 0 healthy, 1 warning, 2 critical, 3 could not
+ * check (and usage mistakes, so that monitoring never reads a typo as healthy).
  */
+import { runCustomers } from "../customers/run";
 import { runStatus } from "../status/gather";
 
 const USAGE = `Usage: optima-csp <command>
 
 Commands:
   status    check the Optima connection's key, rotation schedule and registration (read-only)
+  customers list the Partner Center customers and whether Optima knows each (read-only),
+            the legacy AzureCSPCustomers (--legacy), or propose optimaCustomers (--sync)
 
-Run optima-csp status --help for its flags.`;
+Run optima-csp <command> --help for its flags.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "status") {
     const result = await runStatus(rest, { env: process.env, now: () => new Date() });
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
+  }
+  if (command === "customers") {
+    const result = await runCustomers(rest, { env: process.env });
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     return result.exitCode;
@@ -34,7 +43,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    // runStatus never throws; this is a last line of defence, and never prints a stack trace.
+    // runStatus and runCustomers never throw; this is a last line of defence, and never prints a stack trace.
     process.stderr.write(`optima-csp: ${error instanceof Error ? error.name : "error"}\n`);
     process.exitCode = 3;
   },

@@ -47,6 +47,16 @@ export interface RegistrationInputs {
   /** `bill-connect` only, optional: the MCA billing account, `GUID:GUID_YYYY-MM-DD`. Fixed after creation. */
   billingAccountId?: string;
   /**
+   * `bill-connect` only, optional: the CSP customer's tenant this bill connect is scoped to, sent
+   * as `scopeDetails` `{scopeType: "Customer Tenant", customerDetails: {customerTenantId}}`
+   * (docs/optima-api.md §1C). Without it the bill connect has the billing account scope. Fixed
+   * after creation: PATCH cannot send `scopeDetails`. Identifies the bill connect together with
+   * `tenantId`.
+   */
+  customerTenantId?: string;
+  /** `bill-connect` with `customerTenantId` only, optional: `scopeDetails.customerDetails.billingProfileId`. */
+  billingProfileId?: string;
+  /**
    * The Entra ID key ID (a GUID) of `applicationSecret`: which of the Web App's keys Optima holds.
    * Recorded in state only (`optima-csp status` reads it), never sent to Optima; a change updates
    * state in place and never replaces the registration.
@@ -98,6 +108,8 @@ export interface RemoteRegistration {
   readonly applicationId?: string;
   readonly tenantId?: string;
   readonly billingAccountId?: string;
+  /** `bill-connect`: `scopeDetails.customerDetails.customerTenantId`, when the bill connect is scoped to a customer. */
+  readonly customerTenantId?: string;
   readonly createdAt?: string;
   readonly updatedAt?: string;
   /** True when Optima refuses to change or delete it (bill connects made by the Flexera platform). */
@@ -171,6 +183,9 @@ export const BILL_CONNECT_WIRE = {
   billingAccountId: "billingAccountId",
 } as const;
 
+/** `scopeDetails.scopeType` of a bill connect scoped to one CSP customer (published spec: a documented value of a free string). */
+export const CUSTOMER_TENANT_SCOPE = "Customer Tenant";
+
 /** The `kind` of an azure-csp bill connect, and the prefix of its ID, in FinOps Onboarding answers. */
 export const BILL_CONNECT_KIND = "finops:bill-connect-cbi-oi-azure-csp";
 export const BILL_CONNECT_ID_PREFIX = "cbi-oi-azure-csp-";
@@ -202,14 +217,24 @@ export function partnershipKey(
   return mapping.partnershipField === "mpnId" ? normalizeMpnId(value) : normalizeGuid(value);
 }
 
-/** Whether a registration Optima holds is the partnership `spec` describes (same org assumed). */
+/**
+ * Whether a registration Optima holds is the partnership `spec` describes (same org assumed). A
+ * bill connect scoped to a customer tenant is another registration than the partner's own, or
+ * another customer's, with the same tenant ID.
+ */
 export function isSamePartnership(
   mapping: TargetMapping,
   spec: RegistrationInputs,
   remote: RemoteRegistration,
 ): boolean {
   const wanted = partnershipKey(mapping, spec);
-  return wanted !== undefined && wanted === partnershipKey(mapping, remote);
+  const customer = (value: string | undefined): string => (value === undefined ? "" : normalizeGuid(value));
+  return (
+    wanted !== undefined &&
+    wanted === partnershipKey(mapping, remote) &&
+    (mapping.target !== "bill-connect" ||
+      customer(spec.customerTenantId) === customer(remote.customerTenantId))
+  );
 }
 
 /** "MPN ID 1234567 in Flexera org 42" / "tenant 0000… in Flexera org 42", for messages. */
@@ -302,6 +327,7 @@ const BILL_CONNECT: TargetMapping = {
     ...(spec.billingAccountId === undefined
       ? {}
       : { [BILL_CONNECT_WIRE.billingAccountId]: spec.billingAccountId }),
+    ...(spec.customerTenantId === undefined ? {} : { scopeDetails: customerScope(spec) }),
   }),
   // PATCH takes the create body minus scopeDetails; billingAccountId cannot be updated, so it is
   // never sent. The tenant ID is sent unchanged (a different tenant is a replacement).
@@ -330,6 +356,30 @@ const BILL_CONNECT: TargetMapping = {
   },
 };
 
+/** `scopeDetails` of a bill connect scoped to one customer tenant (docs/optima-api.md §1C). */
+function customerScope(spec: RegistrationInputs): Record<string, unknown> {
+  return {
+    scopeType: CUSTOMER_TENANT_SCOPE,
+    customerDetails: {
+      customerTenantId: spec.customerTenantId,
+      ...(spec.billingProfileId === undefined ? {} : { billingProfileId: spec.billingProfileId }),
+    },
+  };
+}
+
+/** `scopeDetails.customerDetails.customerTenantId` of a bill connect's `azureCsp` object, if any. */
+function customerTenantOf(azureCsp: Record<string, unknown>): string | undefined {
+  const scope = azureCsp.scopeDetails;
+  if (typeof scope !== "object" || scope === null || Array.isArray(scope)) {
+    return undefined;
+  }
+  const details = (scope as Record<string, unknown>).customerDetails;
+  if (typeof details !== "object" || details === null || Array.isArray(details)) {
+    return undefined;
+  }
+  return optionalText((details as Record<string, unknown>).customerTenantId);
+}
+
 function isAzureCspBillConnect(fields: Record<string, unknown>): boolean {
   if (fields.kind !== undefined) {
     return fields.kind === BILL_CONNECT_KIND;
@@ -352,6 +402,7 @@ function parseBillConnect(fields: Record<string, unknown>, context: string): Rem
     applicationId: optionalText(azureCsp[BILL_CONNECT_WIRE.applicationId]),
     tenantId: optionalText(azureCsp[BILL_CONNECT_WIRE.tenantId]),
     billingAccountId: optionalText(azureCsp[BILL_CONNECT_WIRE.billingAccountId]),
+    customerTenantId: customerTenantOf(azureCsp),
     createdAt: optionalText(fields.createdAt),
     updatedAt: optionalText(fields.updatedAt),
     readOnly: azureCsp.onboardingOrigin === "platform",
