@@ -218,6 +218,7 @@ export function proposeSync(
 // Output
 
 /** Characters never printed as they are: C0/C1 controls, DEL, zero-width and bidirectional marks, separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g;
 
 /** Text from a remote service, safe for a terminal: unsafe characters as `\u{XXXX}`. */
