@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { isHttpError, redact, sendHttp, type HttpOptions } from "../http";
 import { completeError } from "../serialization";
+import { CUSTOMERS_ENV } from "./options";
 import {
   DEFAULT_PAGE_SIZE,
   MAX_PAGES,
@@ -137,7 +138,7 @@ function tokenError(error: unknown, credentials: WebAppCredentials, secrets: rea
       redact(
         `Entra ID refused the Web App's credentials (POST ${error.path}: HTTP ${error.status}${code}). ` +
           `Check the partner tenant ID (${credentials.tenantId}), the Web App's client ID (${credentials.clientId}) ` +
-          `and its key (OPTIMA_CSP_WEB_APP_SECRET or --client-secret-file): it must be a current key of that app.${said}`,
+          `and its key (${CUSTOMERS_ENV.clientSecret} or --client-secret-file): it must be a current key of that app.${said}`,
         secrets,
       ),
       "Entra ID",

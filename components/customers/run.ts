@@ -63,6 +63,9 @@ export interface CustomersResult {
 /** Retries for a listing: fewer and shorter than a deployment's, so an operator gets an answer. */
 const CUSTOMERS_HTTP_POLICY = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 5_000, timeoutMs: 30_000 };
 
+/** Orgs looked in at the same time. */
+const ORG_LOOKUPS_AT_ONCE = 8;
+
 /** Most pages of one org's bill-connect list followed. */
 const MAX_BILL_CONNECT_PAGES = 50;
 
@@ -226,8 +229,8 @@ async function lookInOptima(
     http: { ...http, secrets: [...(http.secrets ?? []), ...credentialValues(connection)] },
   });
   const mapping = targetMapping("bill-connect");
-  const connects: CustomerConnect[] = [];
-  for (const orgId of orgs) {
+  const perOrg: CustomerConnect[][] = orgs.map(() => []);
+  const lookIn = async (orgId: string, found: CustomerConnect[]): Promise<void> => {
     const listPath = mapping.listPath(orgId);
     const visited: string[] = [];
     let next = listPath;
@@ -236,12 +239,12 @@ async function lookInOptima(
       for (const item of mapping.parseList(response.data, `GET ${listPath}`)) {
         const registration = item.registration ?? (await readRegistration(client, mapping, orgId, item.id));
         if (registration?.customerTenantId !== undefined) {
-          connects.push({ orgId, id: registration.id, customerTenantId: registration.customerTenantId });
+          found.push({ orgId, id: registration.id, customerTenantId: registration.customerTenantId });
         }
       }
       const reference = nextPageOf(response.data, response.headers);
       if (reference === undefined) {
-        break;
+        return;
       }
       const url = nextPageUrl(reference, response.url, listPath);
       if (page >= MAX_BILL_CONNECT_PAGES || visited.includes(url)) {
@@ -252,7 +255,17 @@ async function lookInOptima(
       visited.push(url);
       next = url;
     }
-  }
+  };
+  // A few orgs at a time: a partner with a thousand customers has a thousand orgs to look in.
+  let nextOrg = 0;
+  const worker = async (): Promise<void> => {
+    while (nextOrg < orgs.length) {
+      const index = nextOrg++;
+      await lookIn(orgs[index], perOrg[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ORG_LOOKUPS_AT_ONCE, orgs.length) }, worker));
+  const connects = perOrg.flat();
   return { orgs, connects };
 }
 
