@@ -17,6 +17,7 @@ import {
 import { parseCustomerPage } from "../components/customers/partnerCenter";
 import { escapeText, proposeSync, safeJson } from "../components/customers/report";
 import { sendHttp } from "../components/http";
+import { isSamePartnership, targetMapping, type RegistrationInputs } from "../components/optima/targets";
 
 const PARTNER_TENANT = "11111111-2222-4333-8444-555555555555";
 const WEB_APP = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -446,6 +447,30 @@ describe("pure parts", () => {
       "f: optimaCustomers[0].tenantId must be the customer's tenant ID, a GUID.",
     );
     expect(() => parseCustomersArgs(["--org-for", "nope"], {})).toThrow(CustomersUsageError);
+  });
+
+  it("a bill connect for a customer is sent with its scope, and is another registration than the partner's own", () => {
+    const mapping = targetMapping("bill-connect");
+    const spec: RegistrationInputs = {
+      target: "bill-connect",
+      orgId: "5001",
+      tenantId: PARTNER_TENANT,
+      applicationId: WEB_APP,
+      applicationSecret: "s",
+      customerTenantId: customer(1),
+    };
+    expect(mapping.createBody(spec).scopeDetails).toEqual({
+      scopeType: "Customer Tenant",
+      customerDetails: { customerTenantId: customer(1) },
+    });
+    expect(mapping.updateBody(spec)).not.toHaveProperty("scopeDetails");
+    const remote = { id: "b", tenantId: PARTNER_TENANT, readOnly: false };
+    expect(isSamePartnership(mapping, spec, remote)).toBe(false);
+    expect(isSamePartnership(mapping, spec, { ...remote, customerTenantId: customer(1).toUpperCase() })).toBe(
+      true,
+    );
+    expect(isSamePartnership(mapping, spec, { ...remote, customerTenantId: customer(2) })).toBe(false);
+    expect(isSamePartnership(mapping, { ...spec, customerTenantId: undefined }, remote)).toBe(true);
   });
 
   it("escapeText and safeJson leave plain text alone", () => {
