@@ -19,7 +19,10 @@
  *
  * Usage: npm run bench -- [--count N] [--target all|csp-partner|bill-connect] [--csp-list both|lean|full]
  *                         [--timeout SECONDS]
- * Environment: BENCH_COUNT, BENCH_TARGET, BENCH_CSP_LIST, BENCH_TIMEOUT (flags win).
+ *        npm run bench -- --customers N[,N…] [--parallel P]   (./bench-customers: a rotation's
+ *                         fan-out to N CSP customers, without and with 429s)
+ * Environment: BENCH_COUNT, BENCH_TARGET, BENCH_CSP_LIST, BENCH_TIMEOUT, BENCH_CUSTOMERS,
+ * BENCH_PARALLEL (flags win).
  *
  * Pure parts (argument parsing, request classification, summaries, the table) are separate from
  * the run itself (`runBenchScenario`), which tests call with a small count.
@@ -51,6 +54,14 @@ import {
   withDeadline,
 } from "../tests/support/host-env";
 import { parseFlags } from "./cli";
+import {
+  DEFAULT_PARALLEL,
+  MAX_CUSTOMERS,
+  customersNotes,
+  formatCustomersTable,
+  runCustomersBench,
+  type CustomersBenchResult,
+} from "./bench-customers";
 
 export const DEFAULT_COUNT = 50;
 /**
@@ -518,13 +529,19 @@ export interface BenchCli {
   readonly count: number;
   readonly scenarios: readonly BenchScenario[];
   readonly timeoutMs: number;
+  /** `--customers N[,N…]`: run the customers fan-out (./bench-customers) for each N instead of the scenarios. */
+  readonly customers?: readonly number[];
+  /** `--parallel P`: operations at a time in the customers fan-out. */
+  readonly parallel: number;
 }
 
 const USAGE = `Usage: npm run bench -- [--count N] [--target all|csp-partner|bill-connect] [--csp-list both|lean|full] [--timeout SECONDS]
   --count N        registrations created, then updated, concurrently (default ${DEFAULT_COUNT}, at most ${MAX_COUNT}; env BENCH_COUNT)
   --target T       which registration target(s) to run (default all; env BENCH_TARGET)
   --csp-list L     csp-partner list items: lean (only id/href/dates, the emulator's default), full (with mpn_id), or both (default; env BENCH_CSP_LIST)
-  --timeout S      deadline of each scenario in seconds (default ${DEFAULT_TIMEOUT_SECONDS}; env BENCH_TIMEOUT)`;
+  --timeout S      deadline of each scenario in seconds (default ${DEFAULT_TIMEOUT_SECONDS}; env BENCH_TIMEOUT)
+  --customers N,…  instead: a rotation's fan-out to N CSP customers (1 to ${MAX_CUSTOMERS} each), without and with 429s (env BENCH_CUSTOMERS)
+  --parallel P     --customers: operations at a time, 1 to 64 (default ${DEFAULT_PARALLEL}, the engine's --parallel here; env BENCH_PARALLEL)`;
 
 /** Parses flags (which win) and environment into the scenarios to run; throws with the usage text. */
 export function parseBenchCli(
@@ -538,6 +555,8 @@ export function parseBenchCli(
       target: { type: "string" },
       "csp-list": { type: "string" },
       timeout: { type: "string" },
+      customers: { type: "string" },
+      parallel: { type: "string" },
     },
     USAGE,
   );
@@ -580,7 +599,22 @@ export function parseBenchCli(
   if (target !== "csp-partner") {
     scenarios.push({ target: "bill-connect" });
   }
-  return { count, scenarios, timeoutMs: timeoutSeconds * 1000 };
+  const customersText = values.customers ?? env.BENCH_CUSTOMERS;
+  const customers = customersText
+    ?.split(",")
+    .map((n) => wholeNumber("--customers/BENCH_CUSTOMERS", n.trim(), MAX_CUSTOMERS));
+  const parallel = wholeNumber(
+    "--parallel/BENCH_PARALLEL",
+    values.parallel ?? env.BENCH_PARALLEL ?? String(DEFAULT_PARALLEL),
+    64,
+  );
+  return {
+    count,
+    scenarios,
+    timeoutMs: timeoutSeconds * 1000,
+    ...(customers === undefined ? {} : { customers }),
+    parallel,
+  };
 }
 
 /** Notes printed under the table: what the figures mean. */
@@ -619,6 +653,9 @@ async function main(): Promise<number> {
     console.error((err as Error).message);
     return 2;
   }
+  if (cli.customers !== undefined) {
+    return customersMain(cli, cli.customers);
+  }
   console.log(
     `optima-csp benchmark: ${cli.count} registrations created, then updated, concurrently, through one real ` +
       `dynamic-provider host against the local Optima emulator (Node ${process.version}).`,
@@ -638,6 +675,37 @@ async function main(): Promise<number> {
     return 1;
   }
   console.log("\nAll goals met: exactly 1 token request per run, every operation succeeded.");
+  return 0;
+}
+
+async function customersMain(cli: BenchCli, counts: readonly number[]): Promise<number> {
+  console.log(
+    `optima-csp benchmark: a rotation's fan-out to ${counts.join(", ")} CSP customers, at most ${cli.parallel} at a time, ` +
+      `through real dynamic-provider hosts against the local emulator (Node ${process.version}).`,
+  );
+  const results: CustomersBenchResult[] = [];
+  for (const customers of counts) {
+    for (const throttle of [false, true]) {
+      console.log(`running: ${customers} customers${throttle ? ", with 429s" : ""} …`);
+      results.push(
+        await runCustomersBench({ customers, parallel: cli.parallel, throttle, timeoutMs: cli.timeoutMs }),
+      );
+    }
+  }
+  console.log("");
+  console.log(formatCustomersTable(results));
+  console.log("");
+  console.log(customersNotes(cli.parallel).join("\n"));
+  const problems = results.flatMap((r) =>
+    r.problems.map((p) => `${r.customers} customers${r.throttled > 0 ? ", with 429s" : ""}: ${p}`),
+  );
+  if (problems.length > 0) {
+    console.error(`\nFAILED (${problems.length}):\n${problems.map((p) => `- ${p}`).join("\n")}`);
+    return 1;
+  }
+  console.log(
+    "\nAll goals met: per rotation 1 token request, 1 PATCH per holder (+1 per 429), no holder skipped.",
+  );
   return 0;
 }
 

@@ -3,6 +3,7 @@
  * The `optima-csp` command (package.json `bin`). Subcommands:
  * - `status` (components/status): exit codes 0 healthy, 1 warning, 2 critical, 3 could not check
  *   (and usage mistakes, so that monitoring never reads a typo as healthy);
+ * - `customers` (components/customers): the same exit codes as `status`;
  * - `untracked-keys` (components/untracked): 0 done, 1 failed, 2 refused (nothing removed).
  * Each subcommand is loaded only when asked for.
  */
@@ -11,6 +12,8 @@ const USAGE = `Usage: optima-csp <command>
 
 Commands:
   status          check the Optima connection's key, rotation schedule and registration (read-only)
+  customers       list the Partner Center customers and whether Optima knows each (read-only),
+                  the legacy AzureCSPCustomers (--legacy), or propose optimaCustomers (--sync)
   untracked-keys  find, and with --remove remove, keys a killed run left untracked
 
 Run optima-csp <command> --help for its flags.`;
@@ -20,6 +23,13 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === "status") {
     const { runStatus } = await import("../status/gather");
     const result = await runStatus(rest, { env: process.env, now: () => new Date() });
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    return result.exitCode;
+  }
+  if (command === "customers") {
+    const { runCustomers } = await import("../customers/run");
+    const result = await runCustomers(rest, { env: process.env });
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     return result.exitCode;
@@ -44,7 +54,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    // Both subcommands never throw; this is a last line of defence, and never prints a stack trace.
+    // No subcommand throws; this is a last line of defence, and never prints a stack trace.
     process.stderr.write(`optima-csp: ${error instanceof Error ? error.name : "error"}\n`);
     process.exitCode = 3;
   },

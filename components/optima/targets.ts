@@ -236,14 +236,24 @@ export function partnershipKey(
   return `${normalizeGuid(value)}/${customer}`;
 }
 
-/** Whether a registration Optima holds is the partnership `spec` describes (same org assumed). */
+/**
+ * Whether a registration Optima holds is the partnership `spec` describes (same org assumed). A
+ * bill connect scoped to a customer tenant is another registration than the partner's own, or
+ * another customer's, with the same tenant ID.
+ */
 export function isSamePartnership(
   mapping: TargetMapping,
   spec: RegistrationInputs,
   remote: RemoteRegistration,
 ): boolean {
   const wanted = partnershipKey(mapping, spec);
-  return wanted !== undefined && wanted === partnershipKey(mapping, remote);
+  const customer = (value: string | undefined): string => (value === undefined ? "" : normalizeGuid(value));
+  return (
+    wanted !== undefined &&
+    wanted === partnershipKey(mapping, remote) &&
+    (mapping.target !== "bill-connect" ||
+      customer(spec.customerTenantId) === customer(remote.customerTenantId))
+  );
 }
 
 /** "MPN ID 1234567 in Flexera org 42" / "tenant 0000… in Flexera org 42", for messages. */

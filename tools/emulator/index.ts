@@ -10,6 +10,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SimulatedClock } from "./clock";
 import { GRAPH_PREFIX } from "./graph";
+import { PARTNER_CENTER_AUDIENCE, PARTNER_CENTER_PREFIX } from "./partnerCenter";
 import { createListener, type ServerConfig } from "./server";
 import { EmulatorState } from "./state";
 import type { Emulator, EmulatorOptions, StoredBillConnect, StoredCspPartner } from "./types";
@@ -146,6 +147,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       return created.value;
     },
+    partnerCenter: {
+      url: `${url}${PARTNER_CENTER_PREFIX}`,
+      audience: PARTNER_CENTER_AUDIENCE,
+      registerPartner: (tenantId, clientId) => state.partnerCenter.registerPartner(tenantId, clientId),
+      addCustomer: (partnerTenantId, customer) => state.partnerCenter.addCustomer(partnerTenantId, customer),
+      removeCustomer: (partnerTenantId, customerTenantId) =>
+        state.partnerCenter.removeCustomer(partnerTenantId, customerTenantId),
+    },
+    seedLegacyCustomers: (orgId, partnerId, items) => state.seedLegacyCustomers(orgId, partnerId, items),
     cspPartners: (orgId) => state.cspPartners(orgId),
     billConnects: (orgId) => state.billConnects(orgId),
     setValidation: (billId, result) => state.setValidation(billId, result),

@@ -6,9 +6,12 @@
  *   POST /oidc/token                                              Flexera One token endpoint
  *   POST /api/oauth2                                              legacy RightScale token endpoint
  *   POST /entra/{tenant}/oauth2/v2.0/token                        Entra ID client-credentials
+ *   POST /entra/{tenant}/oauth2/token                             the same, v1 (`resource`, not `scope`)
  *   /graph/v1.0/…                                                 Microsoft Graph (./graph)
+ *   GET  /partnercenter/v1/customers                              Partner Center (./partnerCenter)
  *   GET|POST /analytics/orgs/{org}/azure_csp_partners             Cost Management CSP partners
  *   GET|PATCH|DELETE /analytics/orgs/{org}/azure_csp_partners/{id}
+ *   GET  /analytics/orgs/{org}/azure_csp_partners/{id}/customers  legacy AzureCSPCustomers (as seeded)
  *   GET  /finops-onboarding/v1/orgs/{org}/bill-connects           FinOps Onboarding
  *   POST /finops-onboarding/v1/orgs/{org}/bill-connects/azure-csp
  *   GET|PATCH|DELETE …/bill-connects/azure-csp/{id}
@@ -20,6 +23,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { GRAPH_PREFIX, handleGraph } from "./graph";
+import { PARTNER_CENTER_PREFIX } from "./partnerCenter";
 import { EmulatorState } from "./state";
 import type { EmulatorFault, EmulatorRequest } from "./types";
 import {
@@ -290,7 +294,12 @@ function legacyToken(ex: Exchange, state: EmulatorState, config: ServerConfig): 
   );
 }
 
-function entraToken(ex: Exchange, state: EmulatorState, tenant: string): void {
+/**
+ * `version` v2 takes `scope` (the audience + `/.default`), v1 takes `resource` (the audience):
+ * Partner Center's own pages show the v1 form [C docs/partner-center.md N11]. Each token is
+ * remembered with its tenant, app and audience, which Partner Center checks.
+ */
+function entraToken(ex: Exchange, state: EmulatorState, tenant: string, version: "v1" | "v2"): void {
   if (ex.method !== "POST") {
     return methodNotAllowed(ex, "oauth", ["POST"]);
   }
@@ -311,7 +320,7 @@ function entraToken(ex: Exchange, state: EmulatorState, tenant: string): void {
   if (p.grant_type !== "client_credentials") {
     return fail(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
   }
-  for (const name of ["client_id", "scope"]) {
+  for (const name of ["client_id", version === "v1" ? "resource" : "scope"]) {
     if (!p[name]) {
       return fail(
         400,
@@ -362,7 +371,12 @@ function entraToken(ex: Exchange, state: EmulatorState, tenant: string): void {
       token_type: "Bearer",
       expires_in: ENTRA_TOKEN_TTL_SECONDS,
       ext_expires_in: ENTRA_TOKEN_TTL_SECONDS,
-      access_token: `emu-entra-${EmulatorState.opaqueId()}${EmulatorState.opaqueId()}`,
+      access_token: state.issueEntraToken({
+        tenantId: tenant,
+        clientId: p.client_id,
+        audience: version === "v1" ? p.resource : p.scope.replace(/\/\.default$/, ""),
+        appOnly: true,
+      }),
     },
     { "Cache-Control": "no-store" },
   );
@@ -470,6 +484,36 @@ function cspPartners(
   }
 }
 
+/**
+ * `GET …/azure_csp_partners/{id}/customers`: the legacy `AzureCSPCustomers` index (Index is
+ * confirmed, the path is C-weak and the item fields are unknown: docs/optima-api.md §2). The
+ * emulator answers the items a test seeded, as they were seeded; it has no write.
+ */
+function legacyCspCustomers(
+  ex: Exchange,
+  state: EmulatorState,
+  config: ServerConfig,
+  orgId: string,
+  partnerId: string,
+): void {
+  if (!authorized(ex, state)) {
+    return;
+  }
+  if (ex.headers["api-version"] !== "1.0") {
+    return goa(ex, 400, "missing or unsupported Api-Version header; this API requires Api-Version: 1.0");
+  }
+  if (!permitted(ex, config, orgId)) {
+    return;
+  }
+  if (ex.method !== "GET") {
+    return methodNotAllowed(ex, "goa", ["GET"]);
+  }
+  if (state.cspPartner(orgId, partnerId) === undefined) {
+    return goa(ex, 404, `Azure CSP partner ${partnerId} not found in org ${orgId}`);
+  }
+  return json(ex, 200, state.legacyCustomers(partnerId));
+}
+
 // ---------------------------------------------------------------------------------------------
 // FinOps Onboarding: bill-connects / azure-csp
 
@@ -567,7 +611,8 @@ function billConnects(
 
 const CSP_ROUTE = /^\/analytics\/orgs\/([^/]+)\/azure_csp_partners(?:\/([^/]+))?\/?$/;
 const FINOPS_ROUTE = /^\/finops-onboarding\/v1\/orgs\/([^/]+)\/bill-connects(\/.*)?$/;
-const ENTRA_ROUTE = /^\/entra\/([^/]+)\/oauth2\/v2\.0\/token\/?$/;
+const ENTRA_ROUTE = /^\/entra\/([^/]+)\/oauth2(\/v2\.0)?\/token\/?$/;
+const LEGACY_CUSTOMERS_ROUTE = /^\/analytics\/orgs\/([^/]+)\/azure_csp_partners\/([^/]+)\/customers\/?$/;
 
 function familyOf(path: string): Family {
   return path === "/oidc/token" || path === "/api/oauth2" || ENTRA_ROUTE.test(path) ? "oauth" : "goa";
@@ -583,7 +628,28 @@ function route(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
   }
   const entra = ENTRA_ROUTE.exec(path);
   if (entra !== null) {
-    return entraToken(ex, state, decodeURIComponent(entra[1]));
+    return entraToken(ex, state, decodeURIComponent(entra[1]), entra[2] === undefined ? "v1" : "v2");
+  }
+  if (path.startsWith(`${PARTNER_CENTER_PREFIX}/`)) {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(ex.headers.authorization ?? "");
+    const reply = state.partnerCenter.handle({
+      method: ex.method,
+      path: path.slice(PARTNER_CENTER_PREFIX.length),
+      query: ex.record.query,
+      headers: ex.headers,
+      claims: bearer === null ? undefined : state.entraTokenClaims(bearer[1]),
+    });
+    return json(ex, reply.status, reply.body);
+  }
+  const legacyCustomers = LEGACY_CUSTOMERS_ROUTE.exec(path);
+  if (legacyCustomers !== null) {
+    return legacyCspCustomers(
+      ex,
+      state,
+      config,
+      decodeURIComponent(legacyCustomers[1]),
+      decodeURIComponent(legacyCustomers[2]),
+    );
   }
   if (path.startsWith(`${GRAPH_PREFIX}/`)) {
     const reply = handleGraph(state, {

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { cloudAccountKey } from "./customers";
 import { Directory, type SecretState } from "./directory";
+import { PartnerCenter, type EntraTokenClaims } from "./partnerCenter";
 import type { EmulatorFault, EmulatorRequest, StoredBillConnect, StoredCspPartner } from "./types";
 import {
   billConnectId,
@@ -46,6 +47,12 @@ export class EmulatorState {
   readonly directory: Directory;
   /** Graph access tokens → the tenant and principal they were issued for. */
   private readonly graphTokens = new Map<string, GraphPrincipal>();
+  /** Access tokens of the Entra ID token endpoint → who they were issued to, for which audience. */
+  private readonly entraTokens = new Map<string, EntraTokenClaims>();
+  /** Partner Center: partners, their Web Apps and customers (./partnerCenter). */
+  readonly partnerCenter = new PartnerCenter();
+  /** Legacy `AzureCSPCustomers` items per partnership ID, as seeded (their field names are unknown). */
+  private readonly legacyCustomerItems = new Map<string, unknown[]>();
   private readonly faults: { fault: EmulatorFault; remaining: number }[] = [];
   /** Never reset, so IDs are not reused after `reset()`. */
   private partnerCounter = 100_000;
@@ -383,6 +390,37 @@ export class EmulatorState {
     return this.graphTokens.get(token);
   }
 
+  /** An access token from the Entra ID token endpoint, remembered with its claims (at most {@link MAX_LIVE_TOKENS}). */
+  issueEntraToken(claims: EntraTokenClaims): string {
+    const token = `emu-entra-${randomBytes(18).toString("base64url")}`;
+    this.entraTokens.set(token, { ...claims });
+    if (this.entraTokens.size > MAX_LIVE_TOKENS) {
+      const oldest = this.entraTokens.keys().next().value;
+      if (oldest !== undefined) {
+        this.entraTokens.delete(oldest);
+      }
+    }
+    return token;
+  }
+
+  entraTokenClaims(token: string): EntraTokenClaims | undefined {
+    return this.entraTokens.get(token);
+  }
+
+  // --- legacy AzureCSPCustomers (read-only listing) ------------------------------------------
+
+  /** Seeds the raw items `GET …/azure_csp_partners/{id}/customers` answers (any JSON: the names are unknown). */
+  seedLegacyCustomers(orgId: string, partnerId: string, items: readonly unknown[]): void {
+    if (this.cspPartner(orgId, partnerId) === undefined) {
+      throw new Error(`seedLegacyCustomers: no Azure CSP partner ${partnerId} in org ${orgId}`);
+    }
+    this.legacyCustomerItems.set(partnerId, JSON.parse(JSON.stringify(items)) as unknown[]);
+  }
+
+  legacyCustomers(partnerId: string): unknown[] {
+    return JSON.parse(JSON.stringify(this.legacyCustomerItems.get(partnerId) ?? [])) as unknown[];
+  }
+
   // --- reset ---------------------------------------------------------------------------------
 
   reset(): void {
@@ -393,6 +431,9 @@ export class EmulatorState {
     this.validations.clear();
     this.directory.reset();
     this.graphTokens.clear();
+    this.entraTokens.clear();
+    this.partnerCenter.reset();
+    this.legacyCustomerItems.clear();
     this.faults.length = 0;
   }
 

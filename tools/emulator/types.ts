@@ -152,6 +152,22 @@ export interface EmulatorEntra {
   }): string;
 }
 
+/** The simulated Partner Center (./partnerCenter): partners, their registered Web Apps and customers. */
+export interface EmulatorPartnerCenter {
+  /** The Partner Center API base, `{url}/partnercenter` (stands for `https://api.partnercenter.microsoft.com`). */
+  readonly url: string;
+  /** The audience a Partner Center token must carry: `https://api.partnercenter.microsoft.com`. */
+  readonly audience: string;
+  /** Registers a partner tenant and the Web App it registered for API access (only that app's app-only tokens are accepted). */
+  registerPartner(tenantId: string, webAppClientId: string): void;
+  addCustomer(
+    partnerTenantId: string,
+    customer: { tenantId: string; domain: string; companyName: string; relationshipToPartner?: string },
+  ): void;
+  /** The customer left the partner: it is no longer listed. */
+  removeCustomer(partnerTenantId: string, customerTenantId: string): void;
+}
+
 export interface Emulator {
   /** Base URL, `http://127.0.0.1:PORT`. */
   readonly url: string;
@@ -202,6 +218,13 @@ export interface Emulator {
   /** What Optima holds now, secrets included (for assertions only). */
   cspPartners(orgId: string): StoredCspPartner[];
   billConnects(orgId: string): StoredBillConnect[];
+  /** Partner Center's customer list (./partnerCenter). */
+  readonly partnerCenter: EmulatorPartnerCenter;
+  /**
+   * Seeds what the legacy `GET …/azure_csp_partners/{id}/customers` answers: any JSON items, as
+   * given, because their field names are unknown (docs/optima-api.md §2). The partnership must exist.
+   */
+  seedLegacyCustomers(orgId: string, partnerId: string, items: readonly unknown[]): void;
   /** Forces the validation result of a bill connect (default: computed from `entra`). */
   setValidation(billId: string, result: { valid: boolean; error?: string } | undefined): void;
   /** Clears stored registrations, the directory, requests, faults and tokens, and resets the clock (options are kept). */

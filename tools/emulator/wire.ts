@@ -150,6 +150,7 @@ export function billConnectResource(b: StoredBillConnect): Record<string, unknow
       ...(b.billingAccountId === undefined ? {} : { billingAccountId: b.billingAccountId }),
       ...scopeDetailsResource(b.scopeDetails),
       onboardingOrigin: b.onboardingOrigin,
+      ...(b.scopeDetails === undefined ? {} : { scopeDetails: b.scopeDetails }),
     },
   };
 }

@@ -1,0 +1,394 @@
+/**
+ * `optima-csp customers`: what the facts mean, and how they are shown. Pure.
+ *
+ * - {@link buildReport} joins Partner Center's customers with the bill connects Optima holds and
+ *   the `optimaCustomers` config: which customer Optima knows, and in which org; which configured
+ *   customer is gone from Partner Center; the exit code.
+ * - {@link proposeSync} is `--sync`: the config value with every configured customer kept (one gone
+ *   from Partner Center is reported, never removed), and new customers added only with the org
+ *   `--org-for` gives them; plus the `pulumi config set --path` commands that add them.
+ * - {@link renderText}, {@link renderJson}, {@link renderLegacy}: output. Every value from Partner
+ *   Center or Optima (names, domains, raw items) is escaped: control, bidirectional and invisible
+ *   characters are shown as `\u{…}` in text and `\u…` in JSON, so that a company name cannot
+ *   rewrite the terminal or hide text. Nothing here can hold a key or a token.
+ */
+import type { PartnerCenterCustomer } from "./partnerCenter";
+import { CUSTOMERS_CONFIG_KEY, type CustomerEntry } from "./options";
+
+/** An azure-csp bill connect scoped to a customer tenant, found in an org. */
+export interface CustomerConnect {
+  readonly orgId: string;
+  readonly id: string;
+  readonly customerTenantId: string;
+}
+
+/** What was looked up in Optima; undefined when no org was named. */
+export interface OptimaLookup {
+  /** The orgs whose bill connects were listed, in order. */
+  readonly orgs: readonly string[];
+  readonly connects: readonly CustomerConnect[];
+}
+
+export interface CustomerRow {
+  readonly tenantId: string;
+  readonly domain: string;
+  readonly companyName: string;
+  readonly relationshipToPartner?: string;
+  /** `known`: a bill connect in one of the orgs looked in is scoped to it; `not-checked`: no org was looked in. */
+  readonly optima: "known" | "unknown" | "not-checked";
+  /** The orgs whose bill connect is scoped to it. */
+  readonly optimaOrgs: readonly string[];
+  /** The org `optimaCustomers` connects it in, when configured. */
+  readonly configuredOrgId?: string;
+}
+
+/** A customer the config or Optima has and Partner Center no longer lists. */
+export interface GoneCustomer {
+  readonly tenantId: string;
+  readonly configuredOrgId?: string;
+  readonly optimaOrgs: readonly string[];
+}
+
+export interface SyncProposal {
+  /** The whole proposed `optimaCustomers` value: the current entries in order, then the added ones. */
+  readonly entries: readonly CustomerEntry[];
+  readonly added: readonly CustomerEntry[];
+  /** Configured customers Partner Center no longer lists: kept in `entries`. */
+  readonly keptGone: readonly string[];
+  /** New Partner Center customers without an `--org-for`: not added. */
+  readonly unassigned: readonly string[];
+  /** `--org-for` pairs not used, and why. */
+  readonly ignored: readonly { readonly tenantId: string; readonly reason: string }[];
+  /** The commands that add `added`, one per field, in order. */
+  readonly commands: readonly (readonly string[])[];
+  /** Whether `--write` ran them. */
+  readonly written: boolean;
+}
+
+export interface CustomersReport {
+  readonly partnerCenter: { readonly customers: number; readonly pages: number };
+  /** The orgs looked in and what was looked for; `lookedIn` empty when Optima was not looked in. */
+  readonly optima: { readonly lookedIn: readonly string[]; readonly lookedFor: string };
+  readonly customers: readonly CustomerRow[];
+  readonly gone: readonly GoneCustomer[];
+  readonly sync?: SyncProposal;
+  readonly verdict: "ok" | "warning";
+  readonly exitCode: 0 | 1;
+  readonly headline: string;
+}
+
+export const LOOKED_FOR =
+  "azure-csp bill connects (GET /finops-onboarding/v1/orgs/{org}/bill-connects) whose " +
+  "scopeDetails.customerDetails.customerTenantId is the customer's tenant ID";
+
+const key = (tenantId: string): string => tenantId.trim().toLowerCase();
+
+/** Joins the three sources; `sync` is {@link proposeSync}'s result when `--sync` was given. */
+export function buildReport(
+  customers: readonly PartnerCenterCustomer[],
+  pages: number,
+  optima: OptimaLookup | undefined,
+  configured: readonly CustomerEntry[] | undefined,
+  sync?: SyncProposal,
+): CustomersReport {
+  const listed = customers.map((c) => key(c.tenantId));
+  const orgsOf = (tenantId: string): string[] =>
+    unique(
+      (optima?.connects ?? []).filter((c) => key(c.customerTenantId) === key(tenantId)).map((c) => c.orgId),
+    );
+  const configuredOrg = (tenantId: string): string | undefined =>
+    configured?.find((e) => key(e.tenantId) === key(tenantId))?.orgId;
+
+  const rows: CustomerRow[] = customers.map((c) => {
+    const orgs = orgsOf(c.tenantId);
+    const org = configuredOrg(c.tenantId);
+    return {
+      tenantId: c.tenantId,
+      domain: c.domain,
+      companyName: c.companyName,
+      ...(c.relationshipToPartner === undefined ? {} : { relationshipToPartner: c.relationshipToPartner }),
+      optima: optima === undefined ? "not-checked" : orgs.length > 0 ? "known" : "unknown",
+      optimaOrgs: orgs,
+      ...(org === undefined ? {} : { configuredOrgId: org }),
+    };
+  });
+
+  const goneTenants = unique([
+    ...(configured ?? []).map((e) => e.tenantId).filter((t) => !listed.includes(key(t))),
+    ...(optima?.connects ?? []).map((c) => c.customerTenantId).filter((t) => !listed.includes(key(t))),
+  ]);
+  const gone: GoneCustomer[] = goneTenants.map((tenantId) => {
+    const org = configuredOrg(tenantId);
+    return { tenantId, ...(org === undefined ? {} : { configuredOrgId: org }), optimaOrgs: orgsOf(tenantId) };
+  });
+
+  const unknown = rows.filter((r) => r.optima === "unknown").length;
+  const pending = sync !== undefined && !sync.written && sync.added.length > 0;
+  const unassigned = sync?.unassigned.length ?? 0;
+  const problems = [
+    unknown > 0 ? `${unknown} customer${unknown === 1 ? "" : "s"} Optima does not know` : undefined,
+    gone.length > 0 ? `${gone.length} gone from Partner Center` : undefined,
+    pending ? `${sync.added.length} to add to ${CUSTOMERS_CONFIG_KEY} (not written)` : undefined,
+    unassigned > 0 ? `${unassigned} new without an org (--org-for)` : undefined,
+  ].filter((p): p is string => p !== undefined);
+  const summary = `${customers.length} Partner Center customer${customers.length === 1 ? "" : "s"}`;
+  return {
+    partnerCenter: { customers: customers.length, pages },
+    optima: { lookedIn: optima?.orgs ?? [], lookedFor: LOOKED_FOR },
+    customers: rows,
+    gone,
+    ...(sync === undefined ? {} : { sync }),
+    verdict: problems.length > 0 ? "warning" : "ok",
+    exitCode: problems.length > 0 ? 1 : 0,
+    headline:
+      problems.length > 0
+        ? `${summary}: ${problems.join("; ")}.`
+        : optima === undefined
+          ? `${summary}; Optima was not looked in.`
+          : `${summary}, every one known to Optima.`,
+  };
+}
+
+/**
+ * `--sync`: the proposed `optimaCustomers` value and the commands that make it. Never removes an
+ * entry; never guesses an org. `orgFor` keys are lower-cased tenant IDs.
+ */
+export function proposeSync(
+  customers: readonly PartnerCenterCustomer[],
+  configured: readonly CustomerEntry[],
+  orgFor: Readonly<Record<string, string>>,
+  stack: string | undefined,
+): SyncProposal {
+  const listed = customers.map((c) => key(c.tenantId));
+  const configuredKeys = configured.map((e) => key(e.tenantId));
+  const added: CustomerEntry[] = [];
+  const unassigned: string[] = [];
+  for (const customer of customers) {
+    if (configuredKeys.includes(key(customer.tenantId))) {
+      continue;
+    }
+    const org = orgFor[key(customer.tenantId)];
+    if (org === undefined) {
+      unassigned.push(customer.tenantId);
+    } else {
+      added.push({ tenantId: customer.tenantId, orgId: org });
+    }
+  }
+  const ignored = Object.entries(orgFor)
+    .filter(([tenant]) => configuredKeys.includes(tenant) || !listed.includes(tenant))
+    .map(([tenant, org]) => {
+      const entry = configured.find((e) => key(e.tenantId) === tenant);
+      return {
+        tenantId: tenant,
+        reason:
+          entry !== undefined
+            ? entry.orgId === org
+              ? `already in ${CUSTOMERS_CONFIG_KEY} with org ${org}`
+              : `already in ${CUSTOMERS_CONFIG_KEY} with org ${entry.orgId}: moving a customer to org ${org} replaces its bill connect; change it yourself with pulumi config set --path`
+            : "not a Partner Center customer of this partner",
+      };
+    });
+  const commands = added.flatMap((entry, i) => {
+    const index = configured.length + i;
+    const set = (field: string, value: string): string[] => [
+      "pulumi",
+      "config",
+      "set",
+      "--path",
+      `${CUSTOMERS_CONFIG_KEY}[${index}].${field}`,
+      value,
+      "--type",
+      "string",
+      ...(stack === undefined ? [] : ["--stack", stack]),
+    ];
+    return [set("tenantId", entry.tenantId), set("orgId", entry.orgId)];
+  });
+  return {
+    entries: [...configured, ...added],
+    added,
+    keptGone: configured.filter((e) => !listed.includes(key(e.tenantId))).map((e) => e.tenantId),
+    unassigned,
+    ignored,
+    commands,
+    written: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/** Characters never printed as they are: C0/C1 controls, DEL, zero-width and bidirectional marks, separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/** Text from a remote service, safe for a terminal: unsafe characters as `\u{XXXX}`. */
+export function escapeText(value: string): string {
+  return value.replace(UNSAFE, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}}`);
+}
+
+/** {@link UNSAFE} without C0 controls, which JSON.stringify escapes itself (the raw ones left are its line breaks). */
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/** JSON whose strings hold no unsafe character (each is a `\uXXXX` escape): still valid JSON. */
+export function safeJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+}
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+function optimaCell(row: CustomerRow): string {
+  switch (row.optima) {
+    case "known":
+      return `known (org ${row.optimaOrgs.join(", ")})`;
+    case "unknown":
+      return "NOT KNOWN";
+    case "not-checked":
+      return "not checked";
+  }
+}
+
+/** The human output: the customers, what is gone, the sync proposal, what was looked in, and the verdict last. */
+export function renderText(report: CustomersReport): string {
+  const lines: string[] = [];
+  lines.push(
+    ...table([
+      ["TENANT ID", "DOMAIN", "COMPANY", "OPTIMA", "CONFIG"],
+      ...report.customers.map((r) => [
+        r.tenantId,
+        escapeText(r.domain) || "-",
+        escapeText(r.companyName) || "-",
+        optimaCell(r),
+        r.configuredOrgId === undefined ? "-" : `org ${r.configuredOrgId}`,
+      ]),
+    ]),
+  );
+  if (report.gone.length > 0) {
+    lines.push("", "Gone from Partner Center (kept; nothing is removed for you):");
+    for (const g of report.gone) {
+      const where = [
+        g.configuredOrgId === undefined
+          ? undefined
+          : `in ${CUSTOMERS_CONFIG_KEY} for org ${g.configuredOrgId}`,
+        g.optimaOrgs.length > 0
+          ? `Optima holds its bill connect in org ${g.optimaOrgs.join(", ")}`
+          : undefined,
+      ].filter((w) => w !== undefined);
+      lines.push(`- ${escapeText(g.tenantId)}: ${where.join("; ")}`);
+    }
+    lines.push(
+      `  If the customer really left, remove its entry with \`pulumi config rm --path '${CUSTOMERS_CONFIG_KEY}[N]'\` and review \`pulumi preview\`.`,
+    );
+  }
+  if (report.sync !== undefined) {
+    lines.push("", ...syncLines(report.sync));
+  }
+  lines.push("");
+  lines.push(
+    report.optima.lookedIn.length > 0
+      ? `Optima: looked in org ${report.optima.lookedIn.join(", ")} for ${report.optima.lookedFor}.`
+      : "Optima: not looked in (no --org, no optimaOrgId output, no configured customer names an org).",
+  );
+  lines.push(
+    `Partner Center: ${report.partnerCenter.customers} customers in ${report.partnerCenter.pages} page(s).`,
+  );
+  lines.push("");
+  lines.push(`${report.verdict === "ok" ? "OK" : "WARNING"} (exit ${report.exitCode}): ${report.headline}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function syncLines(sync: SyncProposal): string[] {
+  const lines = [`Proposed ${CUSTOMERS_CONFIG_KEY} (${sync.entries.length} entries; nothing removed):`];
+  for (const entry of sync.added) {
+    lines.push(`+ ${entry.tenantId} in org ${entry.orgId}`);
+  }
+  for (const tenant of sync.keptGone) {
+    lines.push(`= ${tenant} kept, although Partner Center no longer lists it`);
+  }
+  for (const tenant of sync.unassigned) {
+    lines.push(`? ${tenant} is new in Partner Center: not added; give --org-for ${tenant}=ORG`);
+  }
+  for (const item of sync.ignored) {
+    lines.push(`! --org-for ${item.tenantId} not used: ${item.reason}`);
+  }
+  if (sync.added.length === 0) {
+    lines.push("No entry to add.");
+  } else if (sync.written) {
+    lines.push(
+      "Written to the stack's config. Review with `pulumi preview`: it shows one bill connect per added customer.",
+    );
+  } else {
+    lines.push("To add them (then review with `pulumi preview`), run, or re-run with --write:");
+    lines.push(...sync.commands.map((command) => `  ${command.map(shellWord).join(" ")}`));
+  }
+  lines.push(`Value: ${JSON.stringify(sync.entries)}`);
+  return lines;
+}
+
+/** A word for a POSIX shell: quoted unless it is plain. (Values here are GUIDs, digits and fixed words.) */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/** The machine output. */
+export function renderJson(report: CustomersReport): string {
+  return safeJson(report);
+}
+
+/** `--legacy`: the items as Optima returned them, escaped, and the field names they use. */
+export interface LegacyListing {
+  readonly orgId: string;
+  readonly partnerId: string;
+  readonly path: string;
+  readonly fieldNames: readonly string[];
+  readonly items: unknown;
+}
+
+/** The field names of a list of objects (first level), sorted; none when the answer is not an array of objects. */
+export function fieldNamesOf(items: unknown): string[] {
+  if (!Array.isArray(items)) {
+    return [];
+  }
+  const names: string[] = [];
+  for (const item of items) {
+    if (typeof item === "object" && item !== null && !Array.isArray(item)) {
+      for (const name of Object.keys(item)) {
+        if (!names.includes(name)) {
+          names.push(name);
+        }
+      }
+    }
+  }
+  return names.sort();
+}
+
+export function renderLegacy(listing: LegacyListing, json: boolean): string {
+  if (json) {
+    return safeJson(listing);
+  }
+  const count = Array.isArray(listing.items) ? `${listing.items.length} item(s)` : "not a JSON array";
+  return [
+    `Legacy AzureCSPCustomers of partnership ${listing.partnerId} in org ${listing.orgId} (GET ${listing.path}; the path is inferred): ${count}.`,
+    `Field names: ${listing.fieldNames.length > 0 ? listing.fieldNames.map(escapeText).join(", ") : "(none)"}`,
+    "As Optima returned them (escaped):",
+    safeJson(listing.items).trimEnd(),
+    "",
+  ].join("\n");
+}
+
+function unique(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    if (!out.some((v) => key(v) === key(value))) {
+      out.push(value);
+    }
+  }
+  return out;
+}
