@@ -508,12 +508,23 @@ function writeLaunchers(bin: string): void {
   );
 }
 
-/** `ts-node tests/support/engine/workspace.ts` (npm run test:engine): says which Pulumi CLI the scenarios use. */
+/**
+ * `ts-node tests/support/engine/workspace.ts` (npm run test:engine): says which Pulumi CLI the
+ * scenarios use; exits 1 when there is none and `OPTIMA_CSP_REQUIRE_ENGINE=1` (CI).
+ */
 if (require.main === module) {
   const cli = findPulumi();
-  console.log(
-    cli
-      ? `Engine scenarios: Pulumi CLI ${cli.version} (${cli.source}: ${cli.path})`
-      : "Engine scenarios: no Pulumi CLI found; they will be skipped (see tests/support/engine/scenario.ts).",
-  );
+  if (cli) {
+    console.log(`Engine scenarios: Pulumi CLI ${cli.version} (${cli.source}: ${cli.path})`);
+  } else if (process.env.OPTIMA_CSP_REQUIRE_ENGINE === "1") {
+    console.error(
+      "Engine scenarios: no Pulumi CLI found and OPTIMA_CSP_REQUIRE_ENGINE=1: run " +
+        "`bash tools/engine/build-pulumi.sh` (needs Go), set OPTIMA_CSP_PULUMI, or put a pulumi ≥ 3.142 on PATH.",
+    );
+    process.exitCode = 1;
+  } else {
+    console.log(
+      "Engine scenarios: no Pulumi CLI found; they will be skipped (see tests/support/engine/scenario.ts).",
+    );
+  }
 }
