@@ -9,7 +9,7 @@
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
-import { isolatedHostEnv } from "./support/host-env";
+import { emulatorStackConfig, failureMessage, isolatedHostEnv } from "./support/host-env";
 
 const REFRESH_TOKEN = "answers-host-refresh-token-71c4";
 const SECRET = "answers-host-app-secret-3e9a";
@@ -33,15 +33,8 @@ let host: DynamicHost;
 const hosts: DynamicHost[] = [];
 const messages: string[] = [];
 
-async function failure(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    messages.push((error as Error).message);
-    return (error as Error).message;
-  }
-  throw new Error("expected the call to fail");
-}
+/** Runs a call that must fail; records and returns its message. */
+const failure = (run: () => Promise<unknown>): Promise<string> => failureMessage(run, messages);
 
 async function newHost(env: Record<string, string | undefined> = {}): Promise<DynamicHost> {
   const started = await startHost({ providerText, cwd: process.cwd(), env: { ...NO_OPTIMA_ENV, ...env } });
@@ -49,14 +42,7 @@ async function newHost(env: Record<string, string | undefined> = {}): Promise<Dy
   return started;
 }
 
-function settings(target: Emulator): Record<string, string> {
-  return {
-    "optima:refreshToken": REFRESH_TOKEN,
-    "optima:apiUrl": target.apiUrl,
-    "optima:flexeraApiUrl": target.flexeraApiUrl,
-    "optima:authUrl": target.authUrl,
-  };
-}
+const settings = (target: Emulator): Record<string, string> => emulatorStackConfig(target, REFRESH_TOKEN);
 
 const posts = () => emulator.requests.filter((r) => r.method === "POST" && r.path !== "/oidc/token").length;
 

@@ -8,7 +8,7 @@
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
-import { isolatedHostEnv } from "./support/host-env";
+import { failureMessage, isolatedHostEnv } from "./support/host-env";
 
 const REFRESH_TOKEN = "host-test-refresh-token-c7e2";
 /** Present in this process's environment while the provider is serialized: must not be captured. */
@@ -33,15 +33,8 @@ const messages: string[] = [];
 /** Token requests this file made itself (as "someone" using the API by hand). */
 let manualTokenRequests = 0;
 
-async function failure(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    messages.push((error as Error).message);
-    return (error as Error).message;
-  }
-  throw new Error("expected the call to fail");
-}
+/** Runs a call that must fail; records and returns its message. */
+const failure = (run: () => Promise<unknown>): Promise<string> => failureMessage(run, messages);
 
 async function newHost(): Promise<DynamicHost> {
   const started = await startHost({ providerText, cwd: process.cwd(), env: NO_OPTIMA_ENV });

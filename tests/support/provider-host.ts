@@ -114,6 +114,14 @@ export function urnFor(type: string, name: string, stack = "test", project = "op
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
 
+/** What a Diff and an Update request share (pulumi/proto provider.proto: id, urn, olds, news). */
+interface ChangeRequest {
+  setId(id: string): void;
+  setUrn(urn: string): void;
+  setOlds(olds: Struct): void;
+  setNews(news: Struct): void;
+}
+
 /** Plain JSON data only: `Struct.fromJavaScript` rejects `undefined` and class instances. */
 function toStruct(value: Record<string, unknown>): Struct {
   return Struct.fromJavaScript(JSON.parse(JSON.stringify(value)) as Record<string, never>);
@@ -355,6 +363,21 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
   const withProvider = (props: Record<string, unknown>): Struct =>
     toStruct({ ...props, [PROVIDER_KEY]: options.providerText });
 
+  /** A Diff or Update request: the resource and its old and new inputs. */
+  const change = <R extends ChangeRequest>(
+    req: R,
+    id: string,
+    urn: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): R => {
+    req.setId(id);
+    req.setUrn(urn);
+    req.setOlds(withProvider(olds));
+    req.setNews(withProvider(news));
+    return req;
+  };
+
   return {
     get pid(): number {
       return child.pid ?? -1;
@@ -385,12 +408,7 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
       };
     },
     async diff(id, urn, olds, news) {
-      const req = new provproto.DiffRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setOlds(withProvider(olds));
-      req.setNews(withProvider(news));
-      const res = await call("Diff", rpc.diff, req);
+      const res = await call("Diff", rpc.diff, change(new provproto.DiffRequest(), id, urn, olds, news));
       const kind = diffKind(res.getChanges());
       return {
         changes: kind === "some",
@@ -421,12 +439,11 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
       };
     },
     async update(id, urn, olds, news) {
-      const req = new provproto.UpdateRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setOlds(withProvider(olds));
-      req.setNews(withProvider(news));
-      const res = await call("Update", rpc.update, req);
+      const res = await call(
+        "Update",
+        rpc.update,
+        change(new provproto.UpdateRequest(), id, urn, olds, news),
+      );
       return { properties: withoutProvider(res.getProperties()?.toJavaScript()) };
     },
     async delete(id, urn, props) {

@@ -10,6 +10,8 @@
  *   dropped; automatic plugin downloads are off (the Node.js host reports every installed
  *   `@pulumi/*` package, `@pulumi/azure-native` included, and the engine would try to fetch its
  *   plugin). Nothing is written into the working tree, and no stack is called `dev`.
+ * - The program's TypeScript: transpiled once per file content for all runs (./program-transpile,
+ *   through the language host) unless `programTranspile: "ts-node"` or `OPTIMA_CSP_ENGINE_TS_NODE=1`.
  * - Plugins, on PATH (ambient plugins win while `PULUMI_IGNORE_AMBIENT_PLUGINS` is unset):
  *   `pulumi-language-nodejs` (./language-host), `pulumi-resource-azuread` and
  *   `pulumi-resource-random` (./doubles), transpiled once to JavaScript, and
@@ -134,7 +136,17 @@ export interface WorkspaceOptions {
   readonly projectSource?: string;
   /** The stack name. Default `scenario` (never `dev`). */
   readonly stack?: string;
+  /**
+   * How the program process loads the program's TypeScript: `cached` (the default) through
+   * ./program-transpile, each file transpiled once per content for every run; `ts-node` in each
+   * program process, as the Go language host makes the SDK do. `OPTIMA_CSP_ENGINE_TS_NODE=1` makes
+   * `ts-node` the default.
+   */
+  readonly programTranspile?: "cached" | "ts-node";
 }
+
+/** Where ./program-transpile keeps the program's JavaScript, by content (shared by every run). */
+export const PROGRAM_TRANSPILE_CACHE = path.join(tmpdir(), "optima-csp-engine-program");
 
 const PASSPHRASE = "optima-csp engine scenarios (not a secret)";
 const PROJECT_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components"];
@@ -186,6 +198,11 @@ export class EngineWorkspace {
       OPTIMA_CSP_GRAPH_TOKEN: options.graphToken,
       OPTIMA_CSP_DOUBLES_LOG: this.doublesLog,
     };
+    const transpile =
+      options.programTranspile ?? (process.env.OPTIMA_CSP_ENGINE_TS_NODE === "1" ? "ts-node" : "cached");
+    if (transpile === "cached") {
+      this.env.OPTIMA_CSP_PROGRAM_TRANSPILE_CACHE = PROGRAM_TRANSPILE_CACHE;
+    }
   }
 
   /** Replaces the project copy's code with another checkout's (an upgrade), keeping stack files. */
@@ -449,6 +466,7 @@ function tail(text: string, lines = 60): string {
 /** The TypeScript hosts the launchers start, relative to tests/support/engine. */
 const HOST_SOURCES = [
   "language-host.ts",
+  "program-transpile.ts",
   "doubles/azuread.ts",
   "doubles/random.ts",
   "doubles/common.ts",
