@@ -20,8 +20,10 @@ import { medianPhases, parseTrace, phasesOf, type Phase } from "./engine/trace";
 import { Scenario } from "../tests/support/engine/scenario";
 import { findPulumi } from "../tests/support/engine/workspace";
 
-const USAGE = `Usage: npm run bench:engine -- [--count N]
-  --count N   quiet runs timed, and as many traced (default 3, at most 20)`;
+const USAGE = `Usage: npm run bench:engine -- [--count N] [--vs-ts-node]
+  --count N      quiet runs timed, and as many traced (default 3, at most 20)
+  --vs-ts-node   also time N quiet runs with the program loaded through ts-node (as the Go language
+                 host does), each paired with one through the transpile cache, in turn`;
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
@@ -47,8 +49,10 @@ export function renderPhases(phases: readonly Phase[]): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   let count: number;
+  let vsTsNode: boolean;
   try {
-    const flags = parseFlags(argv, { count: { type: "string" } }, USAGE);
+    const flags = parseFlags(argv, { count: { type: "string" }, "vs-ts-node": { type: "boolean" } }, USAGE);
+    vsTsNode = flags["vs-ts-node"] ?? false;
     count = Number(flags.count ?? "3");
     if (!Number.isInteger(count) || count < 1 || count > 20) {
       throw new Error(`--count must be a whole number from 1 to 20; got ${flags.count}\n${USAGE}`);
@@ -76,9 +80,9 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const first = s.expectOk(await s.scheduledRun());
     console.log(`first deployment: ${seconds(first.ms)} (${first.steps.length} steps)`);
-    const quiet = async (extra: readonly string[] = []): Promise<number> => {
+    const quiet = async (extra: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<number> => {
       s.advance(0, 1); // an hour later, the same window: nothing to change
-      const run = s.expectOk(await s.scheduledRun(extra));
+      const run = s.expectOk(await s.pulumi(s.scheduledArgs(extra), env));
       if (run.steps.length > 0) {
         throw new Error(`a quiet run changed something: ${run.steps.join(", ")}`);
       }
@@ -87,6 +91,28 @@ async function main(argv: readonly string[]): Promise<number> {
     const walls: number[] = [];
     for (let i = 0; i < count; i++) {
       walls.push(await quiet());
+    }
+    if (vsTsNode) {
+      // The language host loads the program through ts-node when the cache variable is empty.
+      const pairs: { cached: number; tsNode: number }[] = [];
+      const viaTsNode = (): Promise<number> => quiet([], { OPTIMA_CSP_PROGRAM_TRANSPILE_CACHE: "" });
+      for (let i = 0; i < count; i++) {
+        // Each goes first in every other pair, so that neither gains from the other's warm caches.
+        if (i % 2 === 0) {
+          const tsNode = await viaTsNode();
+          pairs.push({ tsNode, cached: await quiet() });
+        } else {
+          const cached = await quiet();
+          pairs.push({ cached, tsNode: await viaTsNode() });
+        }
+      }
+      const ratios = pairs.map((p) => p.cached / p.tsNode);
+      console.log(
+        `\npaired, ${count} each: through ts-node median ${seconds(median(pairs.map((p) => p.tsNode)))}, ` +
+          `through the transpile cache median ${seconds(median(pairs.map((p) => p.cached)))}; ` +
+          `cache/ts-node per pair: median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, ` +
+          `max ${Math.max(...ratios).toFixed(2)})`,
+      );
     }
     const traced: Phase[][] = [];
     for (let i = 0; i < count; i++) {

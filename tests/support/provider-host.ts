@@ -18,6 +18,7 @@ import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { serializeFunction } from "@pulumi/pulumi/runtime/closure/serializeClosure";
 import type { EngineProvider } from "./engine/model";
+import { isolatedHostEnv } from "./host-env";
 
 /** The property under which the engine passes the serialized provider. */
 export const PROVIDER_KEY = "__provider";
@@ -459,4 +460,34 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
     },
     close,
   };
+}
+
+/**
+ * The hosts of one serialized provider that a test file starts, none with an `OPTIMA_*` variable
+ * (settings come from Configure only: ./host-env `isolatedHostEnv`), kept so that the file can
+ * scan their stderr and close them all at its end.
+ */
+export class IsolatedHosts {
+  readonly started: DynamicHost[] = [];
+  providerText = "";
+
+  /** A new host of `providerText`, with these variables added to the isolated environment. */
+  async start(env: Record<string, string | undefined> = {}): Promise<DynamicHost> {
+    const host = await startHost({
+      providerText: this.providerText,
+      cwd: process.cwd(),
+      env: { ...isolatedHostEnv(), ...env },
+    });
+    this.started.push(host);
+    return host;
+  }
+
+  /** What every host wrote to stderr so far. */
+  stderr(): string[] {
+    return this.started.map((h) => h.stderr);
+  }
+
+  closeAll(): Promise<void> {
+    return Promise.all(this.started.map((h) => h.close())).then(() => undefined);
+  }
 }
