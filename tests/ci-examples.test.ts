@@ -149,61 +149,91 @@ function interruptedRunProblems(commands: readonly string[], stack: string | und
   const cancel = find(/\bpulumi\s+cancel\b/);
   const refresh = find(/\bpulumi\s+refresh\b/);
   const sweep = find(/\buntracked-keys\b/);
-  if (cancel < 0) {
-    problems.push(
-      "no `pulumi cancel --yes` before pulumi up: a killed run's lock would fail every later run",
-    );
-  } else {
-    if (!(cancel < up)) {
-      problems.push("pulumi cancel runs after pulumi up");
+  /** Each step: where it is, what its absence means, where it must be, the flags it needs. */
+  const steps: {
+    name: string;
+    at: number;
+    missing: string;
+    misplaced?: string;
+    flags: [flag: string, problem: string][];
+  }[] = [
+    {
+      name: "pulumi cancel",
+      at: cancel,
+      missing: "no `pulumi cancel --yes` before pulumi up: a killed run's lock would fail every later run",
+      misplaced: cancel < up ? undefined : "pulumi cancel runs after pulumi up",
+      flags: [["--yes", "pulumi cancel without --yes waits for a confirmation nobody gives"]],
+    },
+    {
+      name: "pulumi refresh",
+      at: refresh,
+      missing:
+        "no `pulumi refresh --clear-pending-creates --yes` before pulumi up: a killed run's pending create stays",
+      misplaced:
+        refresh < up && cancel < refresh
+          ? undefined
+          : "pulumi refresh must run after pulumi cancel and before pulumi up",
+      flags: [
+        [
+          "--clear-pending-creates",
+          "pulumi refresh without --clear-pending-creates keeps a killed run's pending creates",
+        ],
+        ["--yes", "pulumi refresh without --yes waits for a confirmation nobody gives"],
+      ],
+    },
+    {
+      name: "untracked-keys",
+      at: sweep,
+      missing:
+        "no untracked-keys --remove after pulumi up: a key a killed run made would stay valid, untracked",
+      misplaced:
+        sweep > up
+          ? undefined
+          : "untracked-keys runs before pulumi up; it may remove keys only after a successful run",
+      flags: [["--remove", "untracked-keys without --remove only reports"]],
+    },
+  ];
+  for (const step of steps) {
+    if (step.at < 0) {
+      problems.push(step.missing);
+      continue;
     }
-    if (!words(commands[cancel]).includes("--yes")) {
-      problems.push("pulumi cancel without --yes waits for a confirmation nobody gives");
+    if (step.misplaced !== undefined) {
+      problems.push(step.misplaced);
     }
-    if (stackOf(commands[cancel]) !== stack) {
-      problems.push("pulumi cancel names another stack than pulumi up");
+    const w = words(commands[step.at]);
+    problems.push(...step.flags.filter(([flag]) => !w.includes(flag)).map(([, problem]) => problem));
+    if (stackOf(commands[step.at]) !== stack) {
+      problems.push(`${step.name} names another stack than pulumi up`);
     }
   }
-  if (refresh < 0) {
+  if (sweep >= 0 && !/^npx --no optima-csp untracked-keys\b/.test(words(commands[sweep]).join(" "))) {
     problems.push(
-      "no `pulumi refresh --clear-pending-creates --yes` before pulumi up: a killed run's pending create stays",
+      "untracked-keys must run as the package's bin, never fetched: `npx --no optima-csp untracked-keys …`",
     );
-  } else {
-    const w = words(commands[refresh]);
-    if (!(refresh < up) || !(cancel < refresh)) {
-      problems.push("pulumi refresh must run after pulumi cancel and before pulumi up");
-    }
-    if (!w.includes("--clear-pending-creates")) {
-      problems.push("pulumi refresh without --clear-pending-creates keeps a killed run's pending creates");
-    }
-    if (!w.includes("--yes")) {
-      problems.push("pulumi refresh without --yes waits for a confirmation nobody gives");
-    }
-    if (stackOf(commands[refresh]) !== stack) {
-      problems.push("pulumi refresh names another stack than pulumi up");
-    }
-  }
-  if (sweep < 0) {
-    problems.push(
-      "no untracked-keys --remove after pulumi up: a key a killed run made would stay valid, untracked",
-    );
-  } else {
-    if (!(sweep > up)) {
-      problems.push("untracked-keys runs before pulumi up; it may remove keys only after a successful run");
-    }
-    if (!words(commands[sweep]).includes("--remove")) {
-      problems.push("untracked-keys without --remove only reports");
-    }
-    if (!/^npx --no optima-csp untracked-keys\b/.test(words(commands[sweep]).join(" "))) {
-      problems.push(
-        "untracked-keys must run as the package's bin, never fetched: `npx --no optima-csp untracked-keys …`",
-      );
-    }
-    if (stackOf(commands[sweep]) !== stack) {
-      problems.push("untracked-keys names another stack than pulumi up");
-    }
   }
   return problems;
+}
+
+/**
+ * The index of the first of `steps` that `predicate` matches, a setup step (`what`) that must come
+ * before `pulumi up` (at `upIndex`); adds a problem to `problems` when there is none or it comes
+ * after.
+ */
+function setupStep(
+  steps: readonly Json[],
+  upIndex: number,
+  problems: string[],
+  what: string,
+  predicate: (s: Json) => boolean,
+): number {
+  const i = steps.findIndex(predicate);
+  if (i < 0) {
+    problems.push(`no step ${what}`);
+  } else if (i > upIndex) {
+    problems.push(`step ${what} runs after pulumi up`);
+  }
+  return i;
 }
 
 /** A stack name as the Pulumi CLI takes it: `stack`, `project/stack` or `org/project/stack`. */
@@ -385,15 +415,8 @@ function checkGitHubWorkflow(doc: Json): string[] {
   );
 
   // Setup steps, in order, before the rotation.
-  const indexOf = (what: string, predicate: (s: Json) => boolean): number => {
-    const i = steps.findIndex(predicate);
-    if (i < 0) {
-      problems.push(`no step ${what}`);
-    } else if (i > upIndex) {
-      problems.push(`step ${what} runs after pulumi up`);
-    }
-    return i;
-  };
+  const indexOf = (what: string, predicate: (s: Json) => boolean): number =>
+    setupStep(steps, upIndex, problems, what, predicate);
   const uses = (s: Json, action: string): boolean => (str(s.uses) ?? "").split("@")[0] === action;
   const checkout = indexOf("checks out the repository", (s) => uses(s, "actions/checkout"));
   const node = indexOf(
@@ -672,15 +695,8 @@ function checkAzurePipeline(doc: Json): string[] {
   problems.push(...azureSecretProblems(doc));
 
   // Setup steps, in order, before the rotation.
-  const indexOf = (what: string, predicate: (s: Json) => boolean): number => {
-    const i = steps.findIndex(predicate);
-    if (i < 0) {
-      problems.push(`no step ${what}`);
-    } else if (i > upIndex) {
-      problems.push(`step ${what} runs after pulumi up`);
-    }
-    return i;
-  };
+  const indexOf = (what: string, predicate: (s: Json) => boolean): number =>
+    setupStep(steps, upIndex, problems, what, predicate);
   const node = indexOf("uses Node.js 24", (s) => {
     const task = str(s.task) ?? "";
     const version = str(rec(s.inputs).version) ?? str(rec(s.inputs).versionSpec) ?? "";

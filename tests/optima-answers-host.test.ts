@@ -8,14 +8,12 @@
  */
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { startEmulator, type Emulator } from "../tools/emulator";
-import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
-import { isolatedHostEnv } from "./support/host-env";
+import { IsolatedHosts, serializeProvider, urnFor, type DynamicHost } from "./support/provider-host";
+import { emulatorStackConfig, failureMessage } from "./support/host-env";
+import { APP_ID, ORG, TENANT, billInputs, cspInputs } from "./support/registration-inputs";
 
 const REFRESH_TOKEN = "answers-host-refresh-token-71c4";
 const SECRET = "answers-host-app-secret-3e9a";
-const APP_ID = "11111111-2222-3333-4444-555555555555";
-const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const ORG = "42";
 const TYPE = "pulumi-nodejs:dynamic/optima-csp:Registration";
 const BILLS = `/finops-onboarding/v1/orgs/${ORG}/bill-connects`;
 const AZURE_CSP = `${BILLS}/azure-csp`;
@@ -24,67 +22,31 @@ const HTML = "<!doctype html><html><body><h1>Sign in to continue</h1></body></ht
 const MAY_EXIST =
   " The registration may have been made anyway: running `pulumi up` again adopts it rather than duplicating it.";
 
-/** No OPTIMA_* variable reaches the host: settings come from Configure only. */
-const NO_OPTIMA_ENV = isolatedHostEnv();
-
 let emulator: Emulator;
-let providerText: string;
 let host: DynamicHost;
-const hosts: DynamicHost[] = [];
+/** The hosts this file starts: no OPTIMA_* variable reaches them, settings come from Configure only. */
+const hosts = new IsolatedHosts();
 const messages: string[] = [];
 
-async function failure(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    messages.push((error as Error).message);
-    return (error as Error).message;
-  }
-  throw new Error("expected the call to fail");
-}
+/** Runs a call that must fail; records and returns its message. */
+const failure = (run: () => Promise<unknown>): Promise<string> => failureMessage(run, messages);
 
-async function newHost(env: Record<string, string | undefined> = {}): Promise<DynamicHost> {
-  const started = await startHost({ providerText, cwd: process.cwd(), env: { ...NO_OPTIMA_ENV, ...env } });
-  hosts.push(started);
-  return started;
-}
-
-function settings(target: Emulator): Record<string, string> {
-  return {
-    "optima:refreshToken": REFRESH_TOKEN,
-    "optima:apiUrl": target.apiUrl,
-    "optima:flexeraApiUrl": target.flexeraApiUrl,
-    "optima:authUrl": target.authUrl,
-  };
-}
+const settings = (target: Emulator): Record<string, string> => emulatorStackConfig(target, REFRESH_TOKEN);
 
 const posts = () => emulator.requests.filter((r) => r.method === "POST" && r.path !== "/oidc/token").length;
 
-const bill = {
-  target: "bill-connect",
-  orgId: ORG,
-  applicationId: APP_ID,
-  applicationSecret: SECRET,
-  tenantId: TENANT,
-};
-const csp = {
-  target: "csp-partner",
-  orgId: ORG,
-  mpnId: "1234567",
-  domain: "contoso.onmicrosoft.com",
-  applicationId: APP_ID,
-  applicationSecret: SECRET,
-};
+const bill = { ...billInputs(SECRET) };
+const csp = { ...cspInputs(SECRET) };
 
 beforeAll(async () => {
   emulator = await startEmulator({ refreshTokens: [REFRESH_TOKEN] });
-  providerText = await serializeProvider(optimaRegistrationProvider);
-  host = await newHost();
+  hosts.providerText = await serializeProvider(optimaRegistrationProvider);
+  host = await hosts.start();
   await host.configure(settings(emulator));
 });
 
 afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()));
+  await hosts.closeAll();
   await emulator?.close();
 });
 
@@ -274,7 +236,7 @@ describe("an absurd token lifetime", () => {
   it("is clamped, not a RangeError", async () => {
     const forever = await startEmulator({ refreshTokens: [REFRESH_TOKEN], tokenTtlSeconds: 1e13 });
     try {
-      const other = await newHost();
+      const other = await hosts.start();
       await other.configure(settings(forever));
       const created = await other.create(urnFor(TYPE, "forever"), bill);
       expect(created.id).toMatch(/^cbi-oi-azure-csp-/);
@@ -286,7 +248,7 @@ describe("an absurd token lifetime", () => {
 
 describe("credentials: stack config wins as a whole", () => {
   it("uses the refresh token in stack config over a stray service account in the environment", async () => {
-    const stray = await newHost({
+    const stray = await hosts.start({
       OPTIMA_SERVICE_ACCOUNT_ID: "stray-service-account",
       OPTIMA_SERVICE_ACCOUNT_SECRET: "stray-service-account-secret",
     });
@@ -300,7 +262,7 @@ describe("credentials: stack config wins as a whole", () => {
   });
 
   it("is not blocked by a lone stray service account ID in the environment", async () => {
-    const lone = await newHost({ OPTIMA_SERVICE_ACCOUNT_ID: "stray-service-account" });
+    const lone = await hosts.start({ OPTIMA_SERVICE_ACCOUNT_ID: "stray-service-account" });
     await lone.configure(settings(emulator));
     const created = await lone.create(urnFor(TYPE, "lone"), csp);
     expect(created.properties.adopted).toBe(false);
@@ -310,7 +272,7 @@ describe("credentials: stack config wins as a whole", () => {
 describe("secrets", () => {
   it("appear in no error message and nowhere in the hosts' stderr", () => {
     expect(messages.length).toBeGreaterThanOrEqual(8);
-    for (const text of [...messages, ...hosts.map((h) => h.stderr)]) {
+    for (const text of [...messages, ...hosts.stderr()]) {
       for (const secret of [SECRET, REFRESH_TOKEN, "stray-service-account-secret"]) {
         expect(text).not.toContain(secret);
       }

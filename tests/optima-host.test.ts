@@ -7,8 +7,8 @@
  */
 import { optimaRegistrationProvider } from "../components/optima/provider";
 import { startEmulator, type Emulator } from "../tools/emulator";
-import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
-import { isolatedHostEnv } from "./support/host-env";
+import { IsolatedHosts, serializeProvider, urnFor, type DynamicHost } from "./support/provider-host";
+import { failureMessage } from "./support/host-env";
 
 const REFRESH_TOKEN = "host-test-refresh-token-c7e2";
 /** Present in this process's environment while the provider is serialized: must not be captured. */
@@ -21,33 +21,17 @@ const ORG = "42";
 const FORBIDDEN_ORG = "13";
 const TYPE = "pulumi-nodejs:dynamic/optima-csp:Registration";
 
-/** No OPTIMA_* variable reaches the host: settings come from Configure only. */
-const NO_OPTIMA_ENV = isolatedHostEnv();
-
 let emulator: Emulator;
-let providerText: string;
 let host: DynamicHost;
-const hosts: DynamicHost[] = [];
+/** The hosts this file starts: no OPTIMA_* variable reaches them, settings come from Configure only. */
+const hosts = new IsolatedHosts();
 /** Every error message the host sent back, for the secret scan. */
 const messages: string[] = [];
 /** Token requests this file made itself (as "someone" using the API by hand). */
 let manualTokenRequests = 0;
 
-async function failure(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    messages.push((error as Error).message);
-    return (error as Error).message;
-  }
-  throw new Error("expected the call to fail");
-}
-
-async function newHost(): Promise<DynamicHost> {
-  const started = await startHost({ providerText, cwd: process.cwd(), env: NO_OPTIMA_ENV });
-  hosts.push(started);
-  return started;
-}
+/** Runs a call that must fail; records and returns its message. */
+const failure = (run: () => Promise<unknown>): Promise<string> => failureMessage(run, messages);
 
 function apiRequests(method: string): number[] {
   return emulator.requests
@@ -60,7 +44,7 @@ beforeAll(async () => {
   const saved = process.env.OPTIMA_REFRESH_TOKEN;
   process.env.OPTIMA_REFRESH_TOKEN = ENV_REFRESH_TOKEN;
   try {
-    providerText = await serializeProvider(optimaRegistrationProvider);
+    hosts.providerText = await serializeProvider(optimaRegistrationProvider);
   } finally {
     if (saved === undefined) {
       delete process.env.OPTIMA_REFRESH_TOKEN;
@@ -68,7 +52,7 @@ beforeAll(async () => {
       process.env.OPTIMA_REFRESH_TOKEN = saved;
     }
   }
-  host = await newHost();
+  host = await hosts.start();
   await host.configure({
     "optima:refreshToken": REFRESH_TOKEN,
     "optima:apiUrl": emulator.apiUrl,
@@ -79,19 +63,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()));
+  await hosts.closeAll();
   await emulator?.close();
 });
 
 describe("the serialized provider", () => {
   it("carries no credential and no Optima setting", () => {
     for (const value of [REFRESH_TOKEN, ENV_REFRESH_TOKEN, emulator.url]) {
-      expect(providerText).not.toContain(value);
+      expect(hosts.providerText).not.toContain(value);
     }
   });
 
   it("requires nothing but axios when serialized from this repository", () => {
-    const required = new Set([...providerText.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
+    const required = new Set([...hosts.providerText.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
     expect([...required]).toEqual(["axios"]);
   });
 });
@@ -265,7 +249,7 @@ describe("one host process", () => {
 
 describe("a host configured without credentials", () => {
   it("checks and diffs, and names the keys to set when it must call Optima", async () => {
-    const bare = await newHost();
+    const bare = await hosts.start();
     await bare.configure({ "optima:apiUrl": emulator.apiUrl });
     const urn = urnFor(TYPE, "bare");
     const inputs = {
@@ -290,7 +274,7 @@ describe("secrets", () => {
   it("appear in no error message and nowhere in the hosts' stderr", () => {
     expect(messages.length).toBeGreaterThanOrEqual(4);
     expect(host.stderr).not.toBe("");
-    const texts = [...messages, ...hosts.map((h) => h.stderr)];
+    const texts = [...messages, ...hosts.stderr()];
     for (const text of texts) {
       for (const secret of [SECRET, ROTATED, REFRESH_TOKEN, ENV_REFRESH_TOKEN]) {
         expect(text).not.toContain(secret);

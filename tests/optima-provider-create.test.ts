@@ -13,30 +13,15 @@ import {
   isUnknownPostOutcome,
   type RegistrationClient,
 } from "../components/optima/registrations";
-import { targetMapping, type RegistrationInputs } from "../components/optima/targets";
+import { targetMapping } from "../components/optima/targets";
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
+import { APP_ID, ORG, TENANT, billInputs, cspInputs } from "./support/registration-inputs";
 
-const APP_ID = "11111111-2222-3333-4444-555555555555";
-const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 const SECRET = "create-test-app-secret-31c8";
-const ORG = "42";
 const CSP_PATH = `/analytics/orgs/${ORG}/azure_csp_partners`;
 
-const csp: RegistrationInputs = {
-  target: "csp-partner",
-  orgId: ORG,
-  mpnId: "1234567",
-  domain: "contoso.onmicrosoft.com",
-  applicationId: APP_ID,
-  applicationSecret: SECRET,
-};
-const bill: RegistrationInputs = {
-  target: "bill-connect",
-  orgId: ORG,
-  applicationId: APP_ID,
-  applicationSecret: SECRET,
-  tenantId: TENANT,
-};
+const csp = cspInputs(SECRET);
+const bill = billInputs(SECRET);
 
 let emulator: Emulator;
 

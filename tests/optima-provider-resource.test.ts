@@ -4,6 +4,8 @@
  * (Mocks never call a dynamic provider; the provider itself is tested against the emulator.)
  */
 import * as pulumi from "@pulumi/pulumi";
+// The signature Pulumi uses to mark a secret value in serialized properties.
+import { SECRET_KEY, SECRET_SIG } from "./support/engine/doubles/common";
 
 interface Registered {
   type: string;
@@ -12,10 +14,6 @@ interface Registered {
 }
 
 const registered: Registered[] = [];
-
-/** The signature Pulumi uses to mark a secret value in serialized properties. */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks(
@@ -66,7 +64,7 @@ describe("OptimaRegistration", () => {
     const [ra, rb] = registered;
     expect(ra.type).toBe("pulumi-nodejs:dynamic/optima-csp:Registration");
     expect(ra.inputs.applicationSecret).toEqual({
-      [SPECIAL_SIG_KEY]: SECRET_SIG,
+      [SECRET_KEY]: SECRET_SIG,
       value: "resource-test-secret",
     });
     expect(ra.inputs).toMatchObject({ orgId: "42", mpnId: "1234567", domain: "contoso.onmicrosoft.com" });

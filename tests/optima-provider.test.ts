@@ -10,6 +10,7 @@ import { configFromRecord, resolveConnection } from "../components/optima/connec
 import { optimaRegistrationProvider as provider } from "../components/optima/provider";
 import type { RegistrationInputs, RegistrationOutputs } from "../components/optima/targets";
 import { startEmulator, type Emulator } from "../tools/emulator";
+import { failureMessage } from "./support/host-env";
 
 const REFRESH_TOKEN = "provider-test-refresh-token-4f1c";
 const SECRET = "provider-test-app-secret-9b2e";
@@ -51,17 +52,8 @@ function someoneElse(): OptimaClient {
   return new OptimaClient(resolveConnection(configFromRecord(emulatorConfig()), {}));
 }
 
-/** Runs a provider call that must fail; records and returns its message. */
-async function failure(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    const message = (error as Error).message;
-    messages.push(message);
-    return message;
-  }
-  throw new Error("expected the call to fail");
-}
+/** Runs a call that must fail; records and returns its message. */
+const failure = (run: () => Promise<unknown>): Promise<string> => failureMessage(run, messages);
 
 async function checked(news: Partial<RegistrationInputs>): Promise<RegistrationInputs> {
   const result = await provider.check!({} as RegistrationInputs, news as RegistrationInputs);

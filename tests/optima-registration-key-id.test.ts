@@ -8,20 +8,12 @@ import * as runtime from "../components/optima/runtime";
 import type { RegistrationInputs, RegistrationOutputs } from "../components/optima/targets";
 import { checkRegistration } from "../components/optima/validation";
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
+import { cspInputs } from "./support/registration-inputs";
 
-const APP_ID = "11111111-2222-3333-4444-555555555555";
 const KEY_1 = "aaaaaaaa-0000-4000-8000-000000000001";
 const KEY_2 = "aaaaaaaa-0000-4000-8000-000000000002";
 const SECRET = "key-id-test-secret-5d1e";
-const csp: RegistrationInputs = {
-  target: "csp-partner",
-  orgId: "42",
-  mpnId: "1234567",
-  domain: "contoso.onmicrosoft.com",
-  applicationId: APP_ID,
-  applicationSecret: SECRET,
-  keyId: KEY_1,
-};
+const csp: RegistrationInputs = { ...cspInputs(SECRET), keyId: KEY_1 };
 
 let emulator: Emulator;
 const saved = { ...process.env };

@@ -15,28 +15,12 @@ import {
   targetMapping,
   type RegistrationInputs,
 } from "../components/optima/targets";
+import { APP_ID, TENANT, billInputs, cspInputs } from "./support/registration-inputs";
 
-const APP_ID = "11111111-2222-3333-4444-555555555555";
-const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 const BILLING = `${TENANT}:${APP_ID}_2024-01-31`;
 
-const csp: RegistrationInputs = {
-  target: "csp-partner",
-  orgId: "42",
-  mpnId: "1234567",
-  domain: "contoso.onmicrosoft.com",
-  applicationId: APP_ID,
-  applicationSecret: "not-a-real-secret",
-};
-
-const bill: RegistrationInputs = {
-  target: "bill-connect",
-  orgId: "42",
-  applicationId: APP_ID,
-  applicationSecret: "not-a-real-secret",
-  tenantId: TENANT,
-  billingAccountId: BILLING,
-};
+const csp: RegistrationInputs = cspInputs("not-a-real-secret");
+const bill: RegistrationInputs = { ...billInputs("not-a-real-secret"), billingAccountId: BILLING };
 
 describe("csp-partner mapping", () => {
   const m = targetMapping("csp-partner");

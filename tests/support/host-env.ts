@@ -49,6 +49,21 @@ export function emulatorStackConfig(emulator: Emulator, refreshToken: string): R
   };
 }
 
+/**
+ * Runs a call that must fail and returns its error message, also added to `messages` (what the
+ * test scans for secrets at its end); throws when the call succeeds.
+ */
+export async function failureMessage(run: () => Promise<unknown>, messages: string[]): Promise<string> {
+  try {
+    await run();
+  } catch (error) {
+    const message = (error as Error).message;
+    messages.push(message);
+    return message;
+  }
+  throw new Error("expected the call to fail");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The emulator's request log
 

@@ -33,6 +33,7 @@ import { keyVerificationProvider } from "../../components/azure/keyVerification"
 import { optimaRegistrationProvider } from "../../components/optima/provider";
 import { azureadDouble } from "./engine/doubles/azuread";
 import { randomDouble } from "./engine/doubles/random";
+import { SECRET_KEY, SECRET_SIG, plain, secret } from "./engine/doubles/common";
 import {
   applyResource,
   checkAnswer,
@@ -44,12 +45,15 @@ import {
   type StepKind,
 } from "./engine/model";
 
-/** The secret signature the SDK uses on the wire. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+/**
+ * The secret signature on the wire (key and value) and its unwrapping have one home,
+ * ./engine/doubles/common (which the test-double plugins load on their own); these are its names
+ * here.
+ */
+export { SECRET_KEY as SECRET_SIG, SECRET_SIG as SECRET_SIG_VALUE } from "./engine/doubles/common";
 
 export interface SecretWrapper {
-  readonly [SECRET_SIG]: typeof SECRET_SIG_VALUE;
+  readonly [SECRET_KEY]: typeof SECRET_SIG;
   readonly value: unknown;
 }
 
@@ -57,27 +61,12 @@ export function isSecretWrapper(value: unknown): value is SecretWrapper {
   return (
     typeof value === "object" &&
     value !== null &&
-    (value as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE
+    (value as Record<string, unknown>)[SECRET_KEY] === SECRET_SIG
   );
 }
 
-/** A value with every secret wrapper replaced by what it wraps. */
-export function unwrapSecrets(value: unknown): unknown {
-  if (isSecretWrapper(value)) {
-    return unwrapSecrets(value.value);
-  }
-  if (Array.isArray(value)) {
-    return value.map(unwrapSecrets);
-  }
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
-  }
-  return value;
-}
-
-function wrapSecret(value: unknown): SecretWrapper {
-  return { [SECRET_SIG]: SECRET_SIG_VALUE, value };
-}
+/** A value with every secret wrapper replaced by what it wraps (./engine/doubles/common `plain`). */
+export const unwrapSecrets: (value: unknown) => unknown = plain;
 
 /** Token types used in assertions. */
 export const TYPES = {
@@ -381,7 +370,7 @@ export class FakeEngine {
           dependsOn: [...(options.parent ? [options.parent] : []), ...options.dependencies],
         });
         // ENGINE_RULES.secretOutputs: the engine marks these; the mock has to say so itself.
-        return { id, state: markSecretOutputs(outputs, options.additionalSecretOutputs, wrapSecret) };
+        return { id, state: markSecretOutputs(outputs, options.additionalSecretOutputs, secret) };
       },
     };
 

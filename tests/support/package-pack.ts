@@ -8,7 +8,7 @@
  * taken over once it is older than any pack can last.
  *
  * One jest run packs once: {@link sharedPack} leaves the tarball in the run's directory
- * (./run-dir) and every file that needs it (tests/package.test.ts, tests/status-package.test.ts)
+ * (./run-dir) and every file that needs it (tests/package/package.test.ts, tests/package/status-package.test.ts)
  * takes it from there. The pack is the same `npm pack` of the same checkout in the same run, so
  * each file tests what it tested with a pack of its own.
  */

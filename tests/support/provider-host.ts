@@ -18,6 +18,7 @@ import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { serializeFunction } from "@pulumi/pulumi/runtime/closure/serializeClosure";
 import type { EngineProvider } from "./engine/model";
+import { isolatedHostEnv } from "./host-env";
 
 /** The property under which the engine passes the serialized provider. */
 export const PROVIDER_KEY = "__provider";
@@ -113,6 +114,14 @@ export function urnFor(type: string, name: string, stack = "test", project = "op
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
+
+/** What a Diff and an Update request share (pulumi/proto provider.proto: id, urn, olds, news). */
+interface ChangeRequest {
+  setId(id: string): void;
+  setUrn(urn: string): void;
+  setOlds(olds: Struct): void;
+  setNews(news: Struct): void;
+}
 
 /** Plain JSON data only: `Struct.fromJavaScript` rejects `undefined` and class instances. */
 function toStruct(value: Record<string, unknown>): Struct {
@@ -355,6 +364,21 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
   const withProvider = (props: Record<string, unknown>): Struct =>
     toStruct({ ...props, [PROVIDER_KEY]: options.providerText });
 
+  /** A Diff or Update request: the resource and its old and new inputs. */
+  const change = <R extends ChangeRequest>(
+    req: R,
+    id: string,
+    urn: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): R => {
+    req.setId(id);
+    req.setUrn(urn);
+    req.setOlds(withProvider(olds));
+    req.setNews(withProvider(news));
+    return req;
+  };
+
   return {
     get pid(): number {
       return child.pid ?? -1;
@@ -385,12 +409,7 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
       };
     },
     async diff(id, urn, olds, news) {
-      const req = new provproto.DiffRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setOlds(withProvider(olds));
-      req.setNews(withProvider(news));
-      const res = await call("Diff", rpc.diff, req);
+      const res = await call("Diff", rpc.diff, change(new provproto.DiffRequest(), id, urn, olds, news));
       const kind = diffKind(res.getChanges());
       return {
         changes: kind === "some",
@@ -421,12 +440,11 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
       };
     },
     async update(id, urn, olds, news) {
-      const req = new provproto.UpdateRequest();
-      req.setId(id);
-      req.setUrn(urn);
-      req.setOlds(withProvider(olds));
-      req.setNews(withProvider(news));
-      const res = await call("Update", rpc.update, req);
+      const res = await call(
+        "Update",
+        rpc.update,
+        change(new provproto.UpdateRequest(), id, urn, olds, news),
+      );
       return { properties: withoutProvider(res.getProperties()?.toJavaScript()) };
     },
     async delete(id, urn, props) {
@@ -442,4 +460,34 @@ export async function startHost(options: HostOptions): Promise<DynamicHost> {
     },
     close,
   };
+}
+
+/**
+ * The hosts of one serialized provider that a test file starts, none with an `OPTIMA_*` variable
+ * (settings come from Configure only: ./host-env `isolatedHostEnv`), kept so that the file can
+ * scan their stderr and close them all at its end.
+ */
+export class IsolatedHosts {
+  readonly started: DynamicHost[] = [];
+  providerText = "";
+
+  /** A new host of `providerText`, with these variables added to the isolated environment. */
+  async start(env: Record<string, string | undefined> = {}): Promise<DynamicHost> {
+    const host = await startHost({
+      providerText: this.providerText,
+      cwd: process.cwd(),
+      env: { ...isolatedHostEnv(), ...env },
+    });
+    this.started.push(host);
+    return host;
+  }
+
+  /** What every host wrote to stderr so far. */
+  stderr(): string[] {
+    return this.started.map((h) => h.stderr);
+  }
+
+  closeAll(): Promise<void> {
+    return Promise.all(this.started.map((h) => h.close())).then(() => undefined);
+  }
 }

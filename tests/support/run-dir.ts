@@ -21,7 +21,7 @@ export function runDir(): string | undefined {
 
 /** jest `globalSetup`: a fresh directory for this run. */
 export default function createRunDir(): void {
-  // Not under a path containing "optima-csp" (see tests/package.test.ts).
+  // Not under a path containing "optima-csp" (see tests/package/package.test.ts).
   process.env[RUN_DIR_VARIABLE] = mkdtempSync(path.join(os.tmpdir(), "jestrun-"));
 }
 

@@ -16,9 +16,12 @@
  *   program directory> --monitor M --engine E --organization O --project P --root-directory R
  *   --stack S --pwd D [--dry-run] --parallel N <entry point> [args…]`, in the program directory,
  *   with `PULUMI_CONFIG` (a JSON object), `PULUMI_CONFIG_SECRET_KEYS` (a JSON array) and, for the
- *   runtime option `typescript`, `PULUMI_NODEJS_TYPESCRIPT=true`. Exit code 32 means the program
+ *   runtime option `typescript`, `PULUMI_NODEJS_TYPESCRIPT=true` (the SDK then loads ts-node). Exit code 32 means the program
  *   already reported its error (`Bail`); another non-zero code is "Program exited with non-zero
  *   exit code: N". The program's stdout and stderr go to the host's, which the engine shows.
+ * Unlike the Go host: with `OPTIMA_CSP_PROGRAM_TRANSPILE_CACHE` set (the engine workspace sets it),
+ * a TypeScript program is loaded through ./program-transpile (`node -r`: each file transpiled once
+ * per content, as ts-node's transpile-only mode would) instead of ts-node in every program process.
  * Not done (the Go host does; nothing here needs it): the monitor proxy and the `--sync` pipes for
  * synchronous invokes, debugger attachment, Bun, `nodeargs`, `tsconfig` options, dependency
  * installation, code generation.
@@ -117,10 +120,16 @@ function run(engineAddress: string) {
       PULUMI_CONFIG: JSON.stringify(Object.fromEntries(req.getConfigMap().toObject())),
       PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(req.getConfigsecretkeysList()),
     };
+    const nodeArgs: string[] = [];
     if (options.typescript !== false) {
-      env.PULUMI_NODEJS_TYPESCRIPT = "true";
+      if (process.env.OPTIMA_CSP_PROGRAM_TRANSPILE_CACHE) {
+        // TypeScript through ./program-transpile (each file once per content), not ts-node.
+        nodeArgs.push("-r", require.resolve("./program-transpile"));
+      } else {
+        env.PULUMI_NODEJS_TYPESCRIPT = "true";
+      }
     }
-    const child = spawn(process.execPath, runArguments(req, runPath, engineAddress), {
+    const child = spawn(process.execPath, [...nodeArgs, ...runArguments(req, runPath, engineAddress)], {
       cwd: programDirectory,
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -141,10 +141,10 @@ export class Scenario {
     this.world.emulator.clock.advance((days * 24 + hours) * 3_600_000);
   }
 
-  /** A `pulumi` command with the event log; returns the engine's steps. */
-  async pulumi(args: readonly string[]): Promise<RunResult> {
+  /** A `pulumi` command with the event log (and extra environment, if any); returns the engine's steps. */
+  async pulumi(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
     const log = path.join(this.ws.root, `events-${++this.runs}.jsonl`);
-    const result = await this.ws.run([...args, "--event-log", log]);
+    const result = await this.ws.run([...args, "--event-log", log], { env });
     const { steps, failed } = readSteps(log);
     rmSync(log, { force: true });
     return { ...result, steps, failed };
@@ -155,8 +155,8 @@ export class Scenario {
     return this.pulumi(this.scheduledArgs(extra));
   }
 
-  /** The command line of {@link scheduledRun}, for {@link startScheduledRun}. */
-  private scheduledArgs(extra: readonly string[]): string[] {
+  /** The command line of {@link scheduledRun} (for {@link startScheduledRun} and the benchmark). */
+  scheduledArgs(extra: readonly string[]): string[] {
     return [
       "up",
       "--refresh",

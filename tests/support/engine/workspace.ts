@@ -10,6 +10,8 @@
  *   dropped; automatic plugin downloads are off (the Node.js host reports every installed
  *   `@pulumi/*` package, `@pulumi/azure-native` included, and the engine would try to fetch its
  *   plugin). Nothing is written into the working tree, and no stack is called `dev`.
+ * - The program's TypeScript: transpiled once per file content for all runs (./program-transpile,
+ *   through the language host) unless `programTranspile: "ts-node"` or `OPTIMA_CSP_ENGINE_TS_NODE=1`.
  * - Plugins, on PATH (ambient plugins win while `PULUMI_IGNORE_AMBIENT_PLUGINS` is unset):
  *   `pulumi-language-nodejs` (./language-host), `pulumi-resource-azuread` and
  *   `pulumi-resource-random` (./doubles), transpiled once to JavaScript, and
@@ -138,7 +140,17 @@ export interface WorkspaceOptions {
   readonly projectSource?: string;
   /** The stack name. Default `scenario` (never `dev`). */
   readonly stack?: string;
+  /**
+   * How the program process loads the program's TypeScript: `cached` (the default) through
+   * ./program-transpile, each file transpiled once per content for every run; `ts-node` in each
+   * program process, as the Go language host makes the SDK do. `OPTIMA_CSP_ENGINE_TS_NODE=1` makes
+   * `ts-node` the default.
+   */
+  readonly programTranspile?: "cached" | "ts-node";
 }
+
+/** Where ./program-transpile keeps the program's JavaScript, by content (shared by every run). */
+export const PROGRAM_TRANSPILE_CACHE = path.join(tmpdir(), "optima-csp-engine-program");
 
 const PASSPHRASE = "optima-csp engine scenarios (not a secret)";
 const PROJECT_FILES = ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components"];
@@ -190,6 +202,11 @@ export class EngineWorkspace {
       OPTIMA_CSP_GRAPH_TOKEN: options.graphToken,
       OPTIMA_CSP_DOUBLES_LOG: this.doublesLog,
     };
+    const transpile =
+      options.programTranspile ?? (process.env.OPTIMA_CSP_ENGINE_TS_NODE === "1" ? "ts-node" : "cached");
+    if (transpile === "cached") {
+      this.env.OPTIMA_CSP_PROGRAM_TRANSPILE_CACHE = PROGRAM_TRANSPILE_CACHE;
+    }
   }
 
   /** Replaces the project copy's code with another checkout's (an upgrade), keeping stack files. */
@@ -453,6 +470,7 @@ function tail(text: string, lines = 60): string {
 /** The TypeScript hosts the launchers start, relative to tests/support/engine. */
 const HOST_SOURCES = [
   "language-host.ts",
+  "program-transpile.ts",
   "doubles/azuread.ts",
   "doubles/random.ts",
   "doubles/common.ts",
@@ -512,12 +530,23 @@ function writeLaunchers(bin: string): void {
   );
 }
 
-/** `ts-node tests/support/engine/workspace.ts` (npm run test:engine): says which Pulumi CLI the scenarios use. */
+/**
+ * `ts-node tests/support/engine/workspace.ts` (npm run test:engine): says which Pulumi CLI the
+ * scenarios use; exits 1 when there is none and `OPTIMA_CSP_REQUIRE_ENGINE=1` (CI).
+ */
 if (require.main === module) {
   const cli = findPulumi();
-  console.log(
-    cli
-      ? `Engine scenarios: Pulumi CLI ${cli.version} (${cli.source}: ${cli.path})`
-      : "Engine scenarios: no Pulumi CLI found; they will be skipped (see tests/support/engine/scenario.ts).",
-  );
+  if (cli) {
+    console.log(`Engine scenarios: Pulumi CLI ${cli.version} (${cli.source}: ${cli.path})`);
+  } else if (process.env.OPTIMA_CSP_REQUIRE_ENGINE === "1") {
+    console.error(
+      "Engine scenarios: no Pulumi CLI found and OPTIMA_CSP_REQUIRE_ENGINE=1: run " +
+        "`bash tools/engine/build-pulumi.sh` (needs Go), set OPTIMA_CSP_PULUMI, or put a pulumi ≥ 3.142 on PATH.",
+    );
+    process.exitCode = 1;
+  } else {
+    console.log(
+      "Engine scenarios: no Pulumi CLI found; they will be skipped (see tests/support/engine/scenario.ts).",
+    );
+  }
 }

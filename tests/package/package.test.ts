@@ -4,7 +4,7 @@
  * 20, 22 and 24; and a git dependency on the commit under test builds itself on install and works
  * the same, with the newest `@pulumi/pulumi` the peer range admits.
  *
- * One pack per run, shared with tests/status-package.test.ts (./support/package-pack). The
+ * One pack per run, shared with tests/package/status-package.test.ts (tests/support/package-pack.ts). The
  * tarball is installed into two fresh consumer projects (dependencies symlinked from this
  * repository's node_modules, never the registry; see ./support/package-consumer), which then:
  * (a) type-check a small program that uses `OptimaCspConnection` (with `moduleResolution` node
@@ -42,8 +42,8 @@ import {
 } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../tools/emulator";
-import { startHost, urnFor, type DynamicHost } from "./support/provider-host";
+import { startEmulator, type Emulator } from "../../tools/emulator";
+import { startHost, urnFor, type DynamicHost } from "../support/provider-host";
 import {
   isAvailable,
   NODE_MAJORS,
@@ -52,19 +52,19 @@ import {
   runtimesRequired,
   type MissingRuntime,
   type NodeRuntime,
-} from "./support/node-runtime";
-import { consumerEnv, createConsumerProject, type ConsumerProject } from "./support/package-consumer";
-import { CONSUMER_FIXTURE, consumerFiles, type ConsumerReport } from "./support/package-consumer-program";
+} from "../support/node-runtime";
+import { consumerEnv, createConsumerProject, type ConsumerProject } from "../support/package-consumer";
+import { CONSUMER_FIXTURE, consumerFiles, type ConsumerReport } from "../support/package-consumer-program";
 import {
   bareRepositoryOfHead,
   expectedPackageFiles,
   writeProject,
   type BareRepository,
-} from "./support/package-git";
-import { sharedPack, type PackedTarball } from "./support/package-pack";
-import { describeRun, run, type RunResult } from "./support/package-process";
+} from "../support/package-git";
+import { sharedPack, type PackedTarball } from "../support/package-pack";
+import { describeRun, run, type RunResult } from "../support/package-process";
 
-const REPO = path.join(__dirname, "..");
+const REPO = path.join(__dirname, "..", "..");
 const manifest = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as {
   name: string;
   exports: Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * `npx optima-csp status --outputs <file>` from the packed tarball, installed in a scratch
  * consumer project, against the emulator: the issue's "Done when". One pack per run, shared with
- * tests/package.test.ts (./support/package-pack); each verdict is one real child process
+ * tests/package/package.test.ts (tests/support/package-pack.ts); each verdict is one real child process
  * (`npx --no-install optima-csp status …`) with the exit code a monitoring system reads and the
  * exact verdict line, and no secret in anything it prints.
  *
@@ -19,12 +19,12 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../tools/emulator";
-import { createConsumerProject, type ConsumerProject } from "./support/package-consumer";
-import { sharedPack, type PackedTarball } from "./support/package-pack";
-import { describeRun, run, type RunResult } from "./support/package-process";
+import { startEmulator, type Emulator } from "../../tools/emulator";
+import { createConsumerProject, type ConsumerProject } from "../support/package-consumer";
+import { sharedPack, type PackedTarball } from "../support/package-pack";
+import { describeRun, run, type RunResult } from "../support/package-process";
 
-const REPO = path.join(__dirname, "..");
+const REPO = path.join(__dirname, "..", "..");
 const PACK_TIMEOUT_MS = 120_000;
 /** A bound on each `npx optima-csp status` run (it answers in about a second). */
 const CLI_TIMEOUT_MS = 30_000;
@@ -53,7 +53,7 @@ let emulator: Emulator;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
-  // Not under a path containing "optima-csp" (see tests/package.test.ts).
+  // Not under a path containing "optima-csp" (see tests/package/package.test.ts).
   work = mkdtempSync(path.join(os.tmpdir(), "statuspkg-"));
   packed = await sharedPack(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
   timings.packMs = packed.packMs;

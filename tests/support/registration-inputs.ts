@@ -1,0 +1,29 @@
+/**
+ * The registration the provider tests make: one Optima org, one Partner Center Web App, as
+ * `csp-partner` and `bill-connect` inputs (components/optima/targets.ts `RegistrationInputs`).
+ * Each test file brings its own secret, so that its secret scan looks for its own.
+ */
+import type { RegistrationInputs } from "../../components/optima/targets";
+
+export const APP_ID = "11111111-2222-3333-4444-555555555555";
+export const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+export const ORG = "42";
+export const MPN_ID = "1234567";
+export const DOMAIN = "contoso.onmicrosoft.com";
+
+/** A csp-partner registration of the Web App with this secret. */
+export function cspInputs(applicationSecret: string): RegistrationInputs {
+  return {
+    target: "csp-partner",
+    orgId: ORG,
+    mpnId: MPN_ID,
+    domain: DOMAIN,
+    applicationId: APP_ID,
+    applicationSecret,
+  };
+}
+
+/** A bill-connect registration of the Web App with this secret. */
+export function billInputs(applicationSecret: string): RegistrationInputs {
+  return { target: "bill-connect", orgId: ORG, applicationId: APP_ID, applicationSecret, tenantId: TENANT };
+}

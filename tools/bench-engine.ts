@@ -1,0 +1,144 @@
+/**
+ * `npm run bench:engine -- [--count 3]`: where the time of one quiet `pulumi up --refresh` of the
+ * stack program goes, under the real engine, as the engine scenarios run it (tests/support/engine:
+ * a stack deployed in a simulated world, then the CI examples' command at a later instant of the
+ * same window, which changes nothing).
+ *
+ * It times `count` quiet runs as the scenarios run them (min, median, max of the wall time), then
+ * `count` more with the CLI's OpenTelemetry trace (`--otel-traces file://…`), and prints the median
+ * of each phase read from that trace (tools/engine/trace.ts: CLI start, the language host, each
+ * plugin's start, the dynamic-provider host, refresh, program load and run, diff). Load average and
+ * core count are printed with the figures: on a busy machine every figure grows.
+ *
+ * It needs a Pulumi CLI (tests/support/engine/workspace `findPulumi`) and exits 1 without one.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import * as path from "node:path";
+import { parseFlags } from "./cli";
+import { medianPhases, parseTrace, phasesOf, type Phase } from "./engine/trace";
+import { Scenario } from "../tests/support/engine/scenario";
+import { findPulumi } from "../tests/support/engine/workspace";
+
+const USAGE = `Usage: npm run bench:engine -- [--count N] [--vs-ts-node]
+  --count N      quiet runs timed, and as many traced (default 3, at most 20)
+  --vs-ts-node   also time N quiet runs with the program loaded through ts-node (as the Go language
+                 host does), each paired with one through the transpile cache, in turn`;
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The phase table, one row a phase. */
+export function renderPhases(phases: readonly Phase[]): string {
+  const cell = (ms: number | undefined): string => (ms === undefined ? "" : seconds(ms)).padStart(9);
+  const width = Math.max(...phases.map((p) => p.name.length));
+  const lines = [
+    `${"phase".padEnd(width)}  ${"preview".padStart(9)}  ${"update".padStart(9)}  ${"total".padStart(9)}`,
+  ];
+  for (const p of phases) {
+    const count = p.count === undefined ? "" : `  (${p.count} spans)`;
+    lines.push(`${p.name.padEnd(width)}  ${cell(p.preview)}  ${cell(p.update)}  ${cell(p.total)}${count}`);
+  }
+  return lines.join("\n");
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let count: number;
+  let vsTsNode: boolean;
+  try {
+    const flags = parseFlags(argv, { count: { type: "string" }, "vs-ts-node": { type: "boolean" } }, USAGE);
+    vsTsNode = flags["vs-ts-node"] ?? false;
+    count = Number(flags.count ?? "3");
+    if (!Number.isInteger(count) || count < 1 || count > 20) {
+      throw new Error(`--count must be a whole number from 1 to 20; got ${flags.count}\n${USAGE}`);
+    }
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  const cli = findPulumi();
+  if (cli === undefined) {
+    console.error(
+      "bench:engine needs a Pulumi CLI: run `bash tools/engine/build-pulumi.sh` (needs Go), set " +
+        "OPTIMA_CSP_PULUMI, or put a pulumi ≥ 3.142 on PATH.",
+    );
+    return 1;
+  }
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", ");
+  console.log(
+    `Pulumi CLI ${cli.version} (${cli.source}), Node.js ${process.version}, ${cpus().length} cores, load average ${load()}`,
+  );
+  const s = await Scenario.start(cli);
+  try {
+    const first = s.expectOk(await s.scheduledRun());
+    console.log(`first deployment: ${seconds(first.ms)} (${first.steps.length} steps)`);
+    const quiet = async (extra: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<number> => {
+      s.advance(0, 1); // an hour later, the same window: nothing to change
+      const run = s.expectOk(await s.pulumi(s.scheduledArgs(extra), env));
+      if (run.steps.length > 0) {
+        throw new Error(`a quiet run changed something: ${run.steps.join(", ")}`);
+      }
+      return run.ms;
+    };
+    const walls: number[] = [];
+    for (let i = 0; i < count; i++) {
+      walls.push(await quiet());
+    }
+    if (vsTsNode) {
+      // The language host loads the program through ts-node when the cache variable is empty.
+      const pairs: { cached: number; tsNode: number }[] = [];
+      const viaTsNode = (): Promise<number> => quiet([], { OPTIMA_CSP_PROGRAM_TRANSPILE_CACHE: "" });
+      for (let i = 0; i < count; i++) {
+        // Each goes first in every other pair, so that neither gains from the other's warm caches.
+        if (i % 2 === 0) {
+          const tsNode = await viaTsNode();
+          pairs.push({ tsNode, cached: await quiet() });
+        } else {
+          const cached = await quiet();
+          pairs.push({ cached, tsNode: await viaTsNode() });
+        }
+      }
+      const ratios = pairs.map((p) => p.cached / p.tsNode);
+      console.log(
+        `\npaired, ${count} each: through ts-node median ${seconds(median(pairs.map((p) => p.tsNode)))}, ` +
+          `through the transpile cache median ${seconds(median(pairs.map((p) => p.cached)))}; ` +
+          `cache/ts-node per pair: median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, ` +
+          `max ${Math.max(...ratios).toFixed(2)})`,
+      );
+    }
+    const traced: Phase[][] = [];
+    for (let i = 0; i < count; i++) {
+      const file = path.join(s.ws.root, `trace-${i}.json`);
+      await quiet(["--otel-traces", `file://${file}`]);
+      traced.push(phasesOf(parseTrace(readFileSync(file, "utf8"))));
+      rmSync(file, { force: true });
+    }
+    console.log(
+      `\nquiet pulumi up --refresh, ${count} runs: min ${seconds(Math.min(...walls))}, median ` +
+        `${seconds(median(walls))}, max ${seconds(Math.max(...walls))} (wall; load average now ${load()})`,
+    );
+    console.log(`\nphases, median of ${count} traced runs (they overlap: the program waits for plugins):`);
+    console.log(renderPhases(medianPhases(traced)));
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}
