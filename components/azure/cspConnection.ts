@@ -19,10 +19,15 @@
  * verification, then updates the registration, and deletes the replaced password last: replaced
  * resources are deleted at the end of a run, and only by a run that got that far. In a normal
  * rotation the slot replaced is the one Optima does not hold, so Optima's key is not touched; if
- * verification or Optima fails, the run stops and Optima keeps a working key. One gap: if a run
- * that missed a whole window (both slots replaced) fails, the next run first deletes the old
- * keys, Optima's among them (Pulumi retires a failed run's pending deletions before anything
- * else), and hands Optima the new key later in that same run.
+ * verification or Optima fails, the run stops and Optima keeps a working key. A failed run deletes
+ * nothing, even when it missed a whole window and replaced both slots: the engine generates deletes
+ * only after every step succeeded (pulumi/pulumi `pkg/resource/deploy/deployment_executor.go`), and
+ * the replaced keys it left pending are deleted at the END of the next successful run, after that
+ * run handed Optima its new key (Pulumi 3.46.0 CHANGELOG: "Pending deletes are no longer executed
+ * before everything else"). The engine scenario tests/engine/failures.test.ts ("daily runs while
+ * Optima refuses every hand-off (403) for more than a whole window") shows it under the real CLI:
+ * Optima's key is never deleted and keeps working through the failed runs, and the recovering run's
+ * deletes all come after its registration update.
  *
  * Nothing here reads the clock except to pick the rotation window (`now`, default the real
  * time): a slot's `endDate`, display name and `rotateWhenChanged` are functions of its window.
