@@ -55,6 +55,8 @@ import {
   timeoutSecondsProblem,
 } from "./keyVerificationRules";
 import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
+import { takeOverFromProblem } from "./ownership";
+import { checkOwnership, settledValue } from "./ownershipCheck";
 import {
   ResolvedWebApp,
   SignedInAs,
@@ -100,6 +102,15 @@ export interface OptimaArgs {
    * its end date. Default false: destroy removes the registration and both keys.
    */
   readonly retainOnDelete?: boolean;
+  /**
+   * Take the registration over from another optima-csp deployment on the same Web App and org:
+   * its deployment ID, the 8 hex digits after `optima-csp` in its keys' descriptions. Without it,
+   * a deployment that finds another deployment's live keys on the Web App AND the registration it
+   * would adopt in Optima refuses before anything is written (./ownership). After a takeover the
+   * other deployment's runs are refused and its destroy leaves the registration in place. Keep it
+   * set until the other stack is destroyed (its keys are live until then). Default: not set.
+   */
+  readonly takeOverFrom?: string;
 }
 
 export interface VerifyArgs {
@@ -195,8 +206,9 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     // 1. Validate, synchronously and before any child exists.
     const settings = validateArgs(name, args);
     const keyVaultModule = args.keyVault ? loadKeyVault() : undefined;
+    const now = args.now ?? new Date();
     const plan = planRotation({
-      now: args.now ?? new Date(),
+      now,
       anchor: args.rotationAnchor,
       keyExpiresAfterDays: args.keyExpiresAfterDays,
       rotateAfterDays: args.rotateAfterDays,
@@ -210,6 +222,57 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       ? adoptWebApp(name, args.webApp, this)
       : lookUpWebApp(args.webApp, this);
 
+    let tenantId: pulumi.Output<string> | undefined;
+    const tenant = (): pulumi.Output<string> =>
+      (tenantId ??= pulumi.output(azuread.getClientConfig({ parent: this })).tenantId);
+
+    // One deployment per registration (./ownership), decided before anything is written: every
+    // key waits for it (and the verification, the registration and the Key Vault copy wait for a
+    // key), so a refusal stops the run, at preview too, with nothing made in Entra ID or Optima.
+    const target = settings.target;
+    const cleared = pulumi
+      .all([
+        webApp.clientId,
+        args.optima.orgId,
+        target === "csp-partner" ? args.mpnId : undefined,
+        target === "bill-connect" ? tenant() : undefined,
+      ])
+      .apply(async ([clientId, orgId, mpnId, tenantIdValue]) => {
+        const result = await checkOwnership({
+          clientId,
+          own: await settledValue(deploymentId.hex),
+          takeOverFrom: args.optima.takeOverFrom,
+          target,
+          orgId,
+          mpnId,
+          tenantId: tenantIdValue,
+          authorityHost: settings.verify?.authorityHost ?? DEFAULT_AUTHORITY_HOST,
+          now,
+          config: { get: (key) => pulumi.runtime.getConfig(key) },
+          env: process.env,
+        });
+        switch (result.kind) {
+          case "refused":
+            throw new Error(result.message);
+          case "undecided":
+            await pulumi.log.warn(result.reason, this);
+            break;
+          case "taking-over":
+            await pulumi.log.info(
+              `Taking the registration ${result.registrationId} over from the optima-csp deployment ${result.from} ` +
+                "(optima.takeOverFrom): destroy that stack once this run succeeded; its destroy leaves the registration.",
+              this,
+            );
+            break;
+          default:
+            if (result.note !== undefined) {
+              await pulumi.log.warn(result.note, this);
+            }
+        }
+        return true;
+      });
+    const keyedApplicationId = pulumi.all([webApp.applicationId, cleared]).apply(([id]) => id);
+
     const retain = args.optima.retainOnDelete === true;
     const passwords = {} as Record<SlotName, azuread.ApplicationPassword>;
     for (const slot of SLOTS) {
@@ -217,7 +280,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       passwords[slot] = new azuread.ApplicationPassword(
         `${name}-key-${slot}`,
         {
-          applicationId: webApp.applicationId,
+          applicationId: keyedApplicationId,
           displayName: deploymentId.hex.apply((id) => keyDisplayName(slotPlan, id)),
           endDate: slotPlan.endDate,
           rotateWhenChanged: { ...slotPlan.rotateWhenChanged },
@@ -231,10 +294,6 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     }
     const active = passwords[plan.activeSlot];
     const previous = passwords[plan.previousSlot];
-
-    let tenantId: pulumi.Output<string> | undefined;
-    const tenant = (): pulumi.Output<string> =>
-      (tenantId ??= pulumi.output(azuread.getClientConfig({ parent: this })).tenantId);
 
     const verification = settings.verify
       ? new KeyVerification(
@@ -253,7 +312,6 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       : undefined;
     const afterVerification = verification ? [verification] : [];
 
-    const target = settings.target;
     const registration = new OptimaRegistration(
       `${name}-registration`,
       {
@@ -356,6 +414,12 @@ function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSe
       'mpnId is required for the "csp-partner" Optima target: give the partner\'s MPN ID (Partner ID, digits ' +
         'only; Partner Center → Account settings → Identifiers), or set optima.target to "bill-connect".',
     );
+  }
+  if (args.optima.takeOverFrom !== undefined) {
+    const problem = takeOverFromProblem(args.optima.takeOverFrom);
+    if (problem !== undefined) {
+      throw new Error(problem);
+    }
   }
   if (target === "csp-partner" && args.optima.billingAccountId !== undefined) {
     throw new Error(

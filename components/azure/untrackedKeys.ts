@@ -24,6 +24,7 @@
  * only hold a tracked key. The stack outputs `activeKeyId` and `previousKeyId` are protected too.
  */
 import { CSP_CONNECTION_TYPE } from "./cspConnection";
+import { parseKeyName } from "./rotation";
 
 /** The type token of the azuread password resource in a state. */
 export const APPLICATION_PASSWORD_TYPE = "azuread:index/applicationPassword:ApplicationPassword";
@@ -137,11 +138,11 @@ export function parseKeyDisplayName(
   displayName: string | null | undefined,
   deploymentId: string,
 ): { slot: string; window: number } | undefined {
-  const m = /^optima-csp ([0-9a-f]{8}) slot ([ab]) window (\d+)(?: |$)/.exec(displayName ?? "");
-  if (!m || m[1] !== deploymentId) {
+  const parts = parseKeyName(displayName);
+  if (!parts || parts.deploymentId !== deploymentId) {
     return undefined;
   }
-  return { slot: m[2], window: Number(m[3]) };
+  return { slot: parts.slot, window: parts.window };
 }
 
 /** The Web App's keys that this deployment made and its state does not hold (see the module comment). */
