@@ -29,6 +29,16 @@
  * Optima's key is never deleted and keeps working through the failed runs, and the recovering run's
  * deletes all come after its registration update.
  *
+ * One deployment per registration. Before any key is made, at preview too, the component asks
+ * Optima for the registration it would adopt and, if there is one, Microsoft Graph for the Web
+ * App's key names: another optima-csp deployment's live keys together with that registration stop
+ * the run (./ownership has the rules, ./ownershipCheck the reads), unless `optima.takeOverFrom`
+ * names that deployment. Every key's `applicationId` waits for that answer, so a refusal leaves
+ * nothing behind in Entra ID or Optima (only the deployment ID, a random value in state). The
+ * stack taken from cannot delete a taken-over registration: its delete runs without the program,
+ * with its state's outputs, so the guard lives in the registration provider's delete (it leaves a
+ * registration Optima shows written since its own last write: ../optima/runtime `remove`).
+ *
  * Nothing here reads the clock except to pick the rotation window (`now`, default the real
  * time): a slot's `endDate`, display name and `rotateWhenChanged` are functions of its window.
  */
