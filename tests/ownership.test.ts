@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OptimaCspConnection, type OptimaCspConnectionArgs } from "../components/azure/cspConnection";
 import { judgeOwnership, otherDeployments, takeOverFromProblem } from "../components/azure/ownership";
-import { TEST_GRAPH_TOKEN_ENV, TEST_GRAPH_URL_ENV } from "../components/azure/ownershipCheck";
+import { TEST_GRAPH_TOKEN_ENV, TEST_GRAPH_URL_ENV, checkOwnership } from "../components/azure/ownershipCheck";
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
 import { FIXTURE, FakeEngine, TYPES, azureAdInvokes } from "./support/mocks";
 
@@ -127,6 +127,36 @@ describe("the component under mocks, against the emulator's Optima and Graph", (
       application_id: FIXTURE.clientId,
     });
   }
+
+  const params = () => ({
+    clientId: FIXTURE.clientId,
+    own: undefined,
+    target: "csp-partner" as const,
+    orgId: FIXTURE.orgId,
+    mpnId: FIXTURE.mpnId,
+    authorityHost: emulator.entra.authorityHost,
+    now: NOW,
+    config: { get: (key: string) => pulumi.runtime.getConfig(key) },
+    env: process.env,
+  });
+
+  test("facts it cannot read leave it undecided, with what failed (the run then goes on with a warning)", async () => {
+    anotherDeploymentIsThere();
+    const noOptima = await checkOwnership({ ...params(), config: { get: () => undefined }, env: {} });
+    expect(noOptima).toMatchObject({
+      kind: "undecided",
+      reason: expect.stringContaining("could not look for the Azure CSP partnership"),
+    });
+    const noGraph = await checkOwnership({
+      ...params(),
+      env: { ...process.env, [TEST_GRAPH_URL_ENV]: undefined },
+    });
+    expect(noGraph).toMatchObject({
+      kind: "undecided",
+      reason: expect.stringContaining("no Microsoft Graph is known"),
+    });
+    expect(await checkOwnership(params())).toMatchObject({ kind: "refused" });
+  });
 
   async function deploy(optima: Partial<OptimaCspConnectionArgs["optima"]> = {}) {
     const engine = new FakeEngine({ invokes: azureAdInvokes() });

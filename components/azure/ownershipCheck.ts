@@ -82,7 +82,8 @@ export async function checkOwnership(params: OwnershipCheckParams): Promise<Owne
     registrationId = (await findPartnership(client, mapping, spec))?.id;
   } catch (error) {
     return undecided(
-      `could not look for the ${mapping.noun} in Flexera org ${params.orgId}: ${firstLine(error)}`,
+      `could not look for the ${mapping.noun} in Flexera org ${params.orgId}: ${sentence(firstLine(error))} ` +
+        "The run goes on; the registration provider needs the same Optima credential to apply.",
     );
   }
   const facts = {
@@ -101,12 +102,18 @@ export async function checkOwnership(params: OwnershipCheckParams): Promise<Owne
     keys = await webAppKeys(params);
   } catch (error) {
     return undecided(
-      `${firstLine(error)} Sign in for Microsoft Graph the way \`optima-csp status\` does (DefaultAzureCredential, ` +
+      `${sentence(firstLine(error))} The run goes on. Sign in for Microsoft Graph the way \`optima-csp status\` does (DefaultAzureCredential, ` +
         "e.g. `az login` or the CI examples' azure/login step), as an identity that may read the Web App " +
         "(Application.Read.All, or an owner of it).",
     );
   }
   return judgeOwnership({ ...facts, others: otherDeployments(keys, params.own, params.now) });
+}
+
+/** Text ending with one full stop. */
+function sentence(text: string | undefined): string {
+  const t = (text ?? "unknown error").trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 /** The Web App's keys as Graph lists them (no values: Graph never returns one on a GET). */
