@@ -35,7 +35,8 @@ describeEngine("two stacks on one Web App and org, under the real engine", () =>
     ...new Set(s.world.keys().flatMap((k) => parseKeyName(k.displayName)?.deploymentId ?? [])),
   ];
   /** The deployment whose key Optima holds. */
-  const holder = (s: Scenario): string | undefined => parseKeyName(s.world.heldKey()?.displayName)?.deploymentId;
+  const holder = (s: Scenario): string | undefined =>
+    parseKeyName(s.world.heldKey()?.displayName)?.deploymentId;
   const registrations = (s: Scenario): string[] => s.world.emulator.cspPartners(ORG).map((p) => p.id);
 
   /** The first stack deploys; two hours later a second stack appears. Returns the first's deployment ID. */

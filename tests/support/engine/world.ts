@@ -55,7 +55,9 @@ export class World {
   }
 
   /** A workspace whose doubles are signed in to the tenant. */
-  workspace(opts: { projectSource?: string; roles?: readonly string[]; stack?: string } = {}): EngineWorkspace {
+  workspace(
+    opts: { projectSource?: string; roles?: readonly string[]; stack?: string } = {},
+  ): EngineWorkspace {
     return new EngineWorkspace({
       cli: this.cli,
       graphUrl: this.emulator.entra.graphUrl,
