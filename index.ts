@@ -5,7 +5,8 @@
  *
  * A rotation is just a scheduled `pulumi up` of this program. The Optima connection settings
  * (`optima:refreshToken`, `optima:region`, …) belong to another namespace: the registration
- * provider reads them in its own process, and this program never sees them.
+ * provider reads them in its own process; the component reads them too, only to look for the
+ * registration before anything is written (components/azure/ownershipCheck.ts), and never stores them.
  */
 
 import * as pulumi from "@pulumi/pulumi";
@@ -77,6 +78,7 @@ const connection = new OptimaCspConnection("optima-csp", {
     }),
     billingAccountId: config.get("billingAccountId") || undefined,
     retainOnDelete: config.getBoolean("optimaRetainOnDelete") ?? false,
+    takeOverFrom: config.get("optimaTakeOverFrom") || undefined,
   },
   verify: {
     timeoutSeconds: config.getNumber("verifyTimeoutSeconds"),

@@ -64,10 +64,10 @@ describe("listedAtEachLook and minimumRequests", () => {
     expect(listedAtEachLook(log)).toEqual([0, 0, 1]);
   });
 
-  it("is 1 list + 1 POST per create, plus a read per listed item when the list lacks the key", () => {
+  it("is 1 list + 1 POST per create, plus a read per listed item when the list lacks the key; 1 PATCH + 1 read per update", () => {
     expect(minimumRequests("create", 3, false, [0, 0, 1])).toBe(6);
     expect(minimumRequests("create", 3, true, [0, 0, 1])).toBe(7);
-    expect(minimumRequests("update", 3, true, [0, 0, 1])).toBe(3);
+    expect(minimumRequests("update", 3, true, [0, 0, 1])).toBe(6); // PATCH + read back (writtenAt)
   });
 });
 
@@ -140,7 +140,7 @@ describe("summarizeFailures", () => {
 describe("runBenchScenario through the real host (3 registrations)", () => {
   const results: BenchResult[] = [];
 
-  it("csp-partner, list without mpn_id: one token request; list + item reads + POST per create; one PATCH per update", async () => {
+  it("csp-partner, list without mpn_id: one token request; list + item reads + POST per create; one PATCH and one read per update", async () => {
     const result = await runBenchScenario({ scenario: { target: "csp-partner" }, count: 3 });
     results.push(result);
     expect(result.problems).toEqual([]);
@@ -152,8 +152,9 @@ describe("runBenchScenario through the real host (3 registrations)", () => {
     expect(reads).toBeLessThanOrEqual(3);
     expect(6 + reads).toBe(result.create.minimum);
     expect(result.create.unsuccessful).toBe(0);
-    expect(result.update.requests).toEqual({ update: 3 });
-    expect(result.update.minimum).toBe(3);
+    // Each PATCH answers 204 without a body: the registration is read back for writtenAt.
+    expect(result.update.requests).toEqual({ update: 3, "item read": 3 });
+    expect(result.update.minimum).toBe(6);
     expect(result.peakRssBytes).toBeGreaterThan(10 * 1024 * 1024);
   });
 
@@ -167,16 +168,16 @@ describe("runBenchScenario through the real host (3 registrations)", () => {
     expect(result.tokenRequests).toBe(1);
     expect(result.create.requests).toEqual({ list: 3, create: 3 });
     expect(result.create.minimum).toBe(6);
-    expect(result.update.requests).toEqual({ update: 3 });
+    expect(result.update.requests).toEqual({ update: 3, "item read": 3 });
   });
 
-  it("bill-connect: one token request; 1 list + 1 POST per create; one PATCH per update", async () => {
+  it("bill-connect: one token request; 1 list + 1 POST per create; one PATCH and one read per update", async () => {
     const result = await runBenchScenario({ scenario: { target: "bill-connect" }, count: 3 });
     results.push(result);
     expect(result.problems).toEqual([]);
     expect(result.tokenRequests).toBe(1);
     expect(result.create.requests).toEqual({ list: 3, create: 3 });
-    expect(result.update.requests).toEqual({ update: 3 });
+    expect(result.update.requests).toEqual({ update: 3, "item read": 3 });
   });
 
   it("prints one table row per scenario", () => {
@@ -185,7 +186,7 @@ describe("runBenchScenario through the real host (3 registrations)", () => {
     expect(table).toHaveLength(2 + results.length);
     expect(table[2]).toMatch(/^\| csp-partner, list without mpn_id \| 3 \| [\d.]+ s \| [\d.]+ \(1 list \+ /);
     expect(table[3]).toMatch(
-      /\| 2 \(1 list \+ 1 POST\) \| [\d.]+ s \| 1 \(1 PATCH\) \| 1 \(1 PATCH\) \| 1 \| \d+ MiB \(\d+ MiB\) \|$/,
+      /\| 2 \(1 list \+ 1 POST\) \| [\d.]+ s \| 2 \(1 item reads \+ 1 PATCH\) \| 2 \(1 PATCH \+ 1 read\) \| 1 \| \d+ MiB \(\d+ MiB\) \|$/,
     );
   });
 

@@ -174,9 +174,13 @@ describe("csp-partner", () => {
     expect(created.id).toBe(byHand.id);
     expect(created.outs?.adopted).toBe(true);
     expect(requestsTo("POST", "/azure_csp_partners")).toBe(0);
-    // The list carries no MPN ID, so both items were read.
+    // The list carries no MPN ID, so both items were read; the adopted one once more after the
+    // PATCH (answered 204, no body), for its new timestamp (writtenAt).
     expect(requestsTo("GET", `/azure_csp_partners/${other.id}`)).toBe(1);
-    expect(requestsTo("GET", `/azure_csp_partners/${byHand.id}`)).toBe(1);
+    expect(requestsTo("GET", `/azure_csp_partners/${byHand.id}`)).toBe(2);
+    expect(created.outs?.writtenAt).toBe(
+      emulator.cspPartners(ORG).find((p) => p.id === byHand.id)?.updated_at,
+    );
 
     const partners = emulator.cspPartners(ORG);
     expect(partners).toHaveLength(2);
@@ -236,7 +240,43 @@ describe("csp-partner", () => {
 
     expect(await provider.read!(created.id, created.outs)).toEqual({ id: "" });
     await expect(provider.delete!(created.id, created.outs!)).resolves.toBeUndefined();
-    expect(answered("DELETE")).toEqual([204, 404]);
+    // The delete first reads the registration (its state has writtenAt): gone, so no DELETE is sent.
+    expect(answered("DELETE")).toEqual([204]);
+    await expect(
+      provider.delete!(created.id, { ...created.outs!, writtenAt: undefined }),
+    ).resolves.toBeUndefined();
+    expect(answered("DELETE")).toEqual([204, 404]); // state without writtenAt: DELETE, and 404 is success
+  });
+
+  it("delete leaves a registration written by someone else since its own last write (a takeover), and deletes its own", async () => {
+    const inputs = await checked(cspInputs);
+    const created = await provider.create(inputs);
+    const updated = await provider.update!(created.id, created.outs!, {
+      ...inputs,
+      applicationSecret: ROTATED,
+    });
+    expect(updated.outs?.writtenAt).toBe(emulator.cspPartners(ORG)[0].updated_at);
+    // Another deployment takes the registration over: its PATCH is a later write.
+    emulator.clock.advance(60_000);
+    await someoneElse().request({
+      method: "PATCH",
+      host: "optima",
+      path: `/analytics/orgs/${ORG}/azure_csp_partners/${created.id}`,
+      body: { application_secret: "the-other-deployments-key" },
+    });
+    // A refresh in between does not make it ours again.
+    const read = await provider.read!(created.id, updated.outs);
+    expect(read.props?.writtenAt).toBe(updated.outs?.writtenAt);
+    await expect(provider.delete!(created.id, read.props!)).resolves.toBeUndefined();
+    expect(answered("DELETE")).toEqual([]);
+    expect(emulator.cspPartners(ORG).map((p) => p.id)).toEqual([created.id]);
+
+    // The deployment that wrote it last deletes it.
+    const mine = await provider.create(inputs); // adopts it back (PATCH): now the last write is ours
+    expect(mine.id).toBe(created.id);
+    await provider.delete!(mine.id, mine.outs!);
+    expect(answered("DELETE")).toEqual([204]);
+    expect(emulator.cspPartners(ORG)).toEqual([]);
   });
 
   it("says how to recover when updating a registration that vanished", async () => {

@@ -52,6 +52,7 @@ const KEYS: Record<string, "string" | "integer" | "boolean" | undefined> = {
   verifyScope: "string",
   optimaCustomers: undefined,
   optimaRetainOnDelete: "boolean",
+  optimaTakeOverFrom: "string",
   clock: "string",
 };
 
@@ -339,6 +340,16 @@ describe("the program under mocks, with the example configuration", () => {
     expect(run.byName("optima-csp-key-verification").inputs.authorityHost).toBe(
       "https://login.microsoftonline.us",
     );
+  });
+
+  test("optimaTakeOverFrom reaches the component as optima.takeOverFrom, checked before anything is declared", async () => {
+    const { thrown, run } = await runProgram({
+      ...devStack.config,
+      "optima-csp:optimaTakeOverFrom": "prod-stack",
+    });
+    expect((thrown as Error).message).toContain("optima.takeOverFrom must be the deployment ID");
+    expect((thrown as Error).message).toContain('got "prod-stack"');
+    expect(run.ofType(TYPES.password)).toEqual([]);
   });
 
   test("with a Key Vault configured, the active key is also kept there under optima-csp-web-app-key", async () => {

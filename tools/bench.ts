@@ -209,7 +209,10 @@ export function listedAtEachLook(requests: readonly EmulatorRequest[]): number[]
  * first (so that one made by hand is adopted, not duplicated) and for `count` updates:
  * - create: 1 list + 1 POST, plus, when the list does not carry the partnership key (the
  *   `csp-partner` list without `mpn_id`), 1 read per listed item: `listed` is what each list showed;
- * - update: 1 PATCH (check and diff need no request).
+ * - update: 1 PATCH and 1 read of the registration: both targets answer a PATCH with 204 and no
+ *   body (docs/optima-api.md §1A, §1C), and the provider records Optima's timestamp after its own
+ *   write (`writtenAt`, components/optima/runtime.ts), so it reads it back (check and diff need no
+ *   request).
  */
 export function minimumRequests(
   phase: "create" | "update",
@@ -218,7 +221,7 @@ export function minimumRequests(
   listed: readonly number[],
 ): number {
   if (phase === "update") {
-    return count;
+    return 2 * count;
   }
   return 2 * count + (listLacksKey ? listed.reduce((sum, n) => sum + n, 0) : 0);
 }
@@ -274,7 +277,7 @@ export function formatPerOp(phase: PhaseResult, count: number): string {
 
 function formatMinimum(result: BenchResult, phase: "create" | "update"): string {
   if (phase === "update") {
-    return `${perOp(result.update.minimum, result.count)} (1 PATCH)`;
+    return `${perOp(result.update.minimum, result.count)} (1 PATCH + 1 read)`;
   }
   if (result.meanListed !== undefined) {
     return `${perOp(result.create.minimum, result.count)} (1 list + L item reads + 1 POST; mean L = ${result.meanListed.toFixed(2)})`;
@@ -628,7 +631,7 @@ export function notes(results: readonly BenchResult[]): string[] {
       (results[0] === undefined ? "." : ` (${(results[0].providerBytes / 1024).toFixed(0)} KiB),`),
     "  which this Node.js harness encodes (the engine, in Go, does it faster) and the host decodes each time.",
     "- Host peak RSS: the highest resident memory of the host process during the run; (idle) is after start and Configure.",
-    "- Minimum per update: 1 PATCH. Minimum per create, given that create looks for the partnership first so that one",
+    "- Minimum per update: 1 PATCH + 1 read (the PATCH answers 204; the provider reads back its timestamp). Minimum per create, given that create looks for the partnership first so that one",
     "  made by hand is adopted rather than duplicated: 1 list + 1 POST, plus 1 read per listed item when the list does",
     "  not carry the partnership key.",
   ];

@@ -84,3 +84,44 @@ export function scopeProblem(setting: string, value: unknown): string | undefine
     return `${expected}; its value is not a URL (not shown).`;
   }
 }
+
+/**
+ * The Microsoft Graph root of each authority host's cloud, for the one-deployment check's read of
+ * the Web App's keys (./ownershipCheck). Source: Microsoft Learn, "National cloud deployments"
+ * (learn.microsoft.com/graph/deployments): Graph global service `https://graph.microsoft.com`
+ * with Entra ID `https://login.microsoftonline.com`; Graph for US Government L4
+ * `https://graph.microsoft.us` with `https://login.microsoftonline.us` (L5/DoD tenants use
+ * `https://dod-graph.microsoft.us` behind the same authority: their read fails and the check
+ * says so); Graph operated by 21Vianet `https://microsoftgraph.chinacloudapi.cn` with
+ * `https://login.chinacloudapi.cn` (and `https://login.partner.microsoftonline.cn`, above).
+ */
+export const GRAPH_ROOT_BY_AUTHORITY: Readonly<Record<string, string>> = Object.freeze({
+  "https://login.microsoftonline.com": "https://graph.microsoft.com/v1.0",
+  "https://login.microsoftonline.us": "https://graph.microsoft.us/v1.0",
+  "https://login.chinacloudapi.cn": "https://microsoftgraph.chinacloudapi.cn/v1.0",
+  "https://login.partner.microsoftonline.cn": "https://microsoftgraph.chinacloudapi.cn/v1.0",
+});
+
+/**
+ * The Graph root for an authority host (validated, no trailing slash), or undefined when none is
+ * known. A loopback authority (the local emulator) has its Graph at `loopbackGraphUrl` (the
+ * emulator's, from the test environment), which must itself be on a loopback host.
+ */
+export function graphRootFor(authorityHost: string, loopbackGraphUrl?: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(authorityHost);
+  } catch {
+    return undefined;
+  }
+  if (isLoopbackHost(url.hostname)) {
+    try {
+      return loopbackGraphUrl && isLoopbackHost(new URL(loopbackGraphUrl).hostname)
+        ? loopbackGraphUrl.replace(/\/+$/, "")
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return GRAPH_ROOT_BY_AUTHORITY[`${url.protocol}//${url.host}`.toLowerCase()];
+}

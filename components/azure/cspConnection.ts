@@ -25,10 +25,25 @@
  * verification, then updates the registration, and deletes the replaced password last: replaced
  * resources are deleted at the end of a run, and only by a run that got that far. In a normal
  * rotation the slot replaced is the one Optima does not hold, so Optima's key is not touched; if
- * verification or Optima fails, the run stops and Optima keeps a working key. One gap: if a run
- * that missed a whole window (both slots replaced) fails, the next run first deletes the old
- * keys, Optima's among them (Pulumi retires a failed run's pending deletions before anything
- * else), and hands Optima the new key later in that same run.
+ * verification or Optima fails, the run stops and Optima keeps a working key. A failed run deletes
+ * nothing, even when it missed a whole window and replaced both slots: the engine generates deletes
+ * only after every step succeeded (pulumi/pulumi `pkg/resource/deploy/deployment_executor.go`), and
+ * the replaced keys it left pending are deleted at the END of the next successful run, after that
+ * run handed Optima its new key (Pulumi 3.46.0 CHANGELOG: "Pending deletes are no longer executed
+ * before everything else"). The engine scenario tests/engine/failures.test.ts ("daily runs while
+ * Optima refuses every hand-off (403) for more than a whole window") shows it under the real CLI:
+ * Optima's key is never deleted and keeps working through the failed runs, and the recovering run's
+ * deletes all come after its registration update.
+ *
+ * One deployment per registration. Before any key is made, at preview too, the component asks
+ * Optima for the registration it would adopt and, if there is one, Microsoft Graph for the Web
+ * App's key names: another optima-csp deployment's live keys together with that registration stop
+ * the run (./ownership has the rules, ./ownershipCheck the reads), unless `optima.takeOverFrom`
+ * names that deployment. Every key's `applicationId` waits for that answer, so a refusal leaves
+ * nothing behind in Entra ID or Optima (only the deployment ID, a random value in state). The
+ * stack taken from cannot delete a taken-over registration: its delete runs without the program,
+ * with its state's outputs, so the guard lives in the registration provider's delete (it leaves a
+ * registration Optima shows written since its own last write: ../optima/runtime `remove`).
  *
  * Nothing here reads the clock except to pick the rotation window (`now`, default the real
  * time): a slot's `endDate`, display name and `rotateWhenChanged` are functions of its window.
@@ -58,6 +73,8 @@ import {
   timeoutSecondsProblem,
 } from "./keyVerificationRules";
 import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
+import { takeOverFromProblem } from "./ownership";
+import { checkOwnership, settledValue } from "./ownershipCheck";
 import {
   ResolvedWebApp,
   SignedInAs,
@@ -104,6 +121,15 @@ export interface OptimaArgs {
    * its end date. Default false: destroy removes the registration and both keys.
    */
   readonly retainOnDelete?: boolean;
+  /**
+   * Take the registration over from another optima-csp deployment on the same Web App and org:
+   * its deployment ID, the 8 hex digits after `optima-csp` in its keys' descriptions. Without it,
+   * a deployment that finds another deployment's live keys on the Web App AND the registration it
+   * would adopt in Optima refuses before anything is written (./ownership). After a takeover the
+   * other deployment's runs are refused and its destroy leaves the registration in place. Keep it
+   * set until the other stack is destroyed (its keys are live until then). Default: not set.
+   */
+  readonly takeOverFrom?: string;
 }
 
 export interface VerifyArgs {
@@ -210,8 +236,9 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     // 1. Validate, synchronously and before any child exists.
     const settings = validateArgs(name, args);
     const keyVaultModule = args.keyVault ? loadKeyVault() : undefined;
+    const now = args.now ?? new Date();
     const plan = planRotation({
-      now: args.now ?? new Date(),
+      now,
       anchor: args.rotationAnchor,
       keyExpiresAfterDays: args.keyExpiresAfterDays,
       rotateAfterDays: args.rotateAfterDays,
@@ -225,6 +252,57 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       ? adoptWebApp(name, args.webApp, this)
       : lookUpWebApp(args.webApp, this);
 
+    let tenantId: pulumi.Output<string> | undefined;
+    const tenant = (): pulumi.Output<string> =>
+      (tenantId ??= pulumi.output(azuread.getClientConfig({ parent: this })).tenantId);
+
+    // One deployment per registration (./ownership), decided before anything is written: every
+    // key waits for it (and the verification, the registration and the Key Vault copy wait for a
+    // key), so a refusal stops the run, at preview too, with nothing made in Entra ID or Optima.
+    const target = settings.target;
+    const cleared = pulumi
+      .all([
+        webApp.clientId,
+        args.optima.orgId,
+        target === "csp-partner" ? args.mpnId : undefined,
+        target === "bill-connect" ? tenant() : undefined,
+      ])
+      .apply(async ([clientId, orgId, mpnId, tenantIdValue]) => {
+        const result = await checkOwnership({
+          clientId,
+          own: await settledValue(deploymentId.hex),
+          takeOverFrom: args.optima.takeOverFrom,
+          target,
+          orgId,
+          mpnId,
+          tenantId: tenantIdValue,
+          authorityHost: settings.verify?.authorityHost ?? DEFAULT_AUTHORITY_HOST,
+          now,
+          config: { get: (key) => pulumi.runtime.getConfig(key) },
+          env: process.env,
+        });
+        switch (result.kind) {
+          case "refused":
+            throw new Error(result.message);
+          case "undecided":
+            await pulumi.log.warn(result.reason, this);
+            break;
+          case "taking-over":
+            await pulumi.log.info(
+              `Taking the registration ${result.registrationId} over from the optima-csp deployment ${result.from} ` +
+                "(optima.takeOverFrom): destroy that stack once this run succeeded; its destroy leaves the registration.",
+              this,
+            );
+            break;
+          default:
+            if (result.note !== undefined) {
+              await pulumi.log.warn(result.note, this);
+            }
+        }
+        return true;
+      });
+    const keyedApplicationId = pulumi.all([webApp.applicationId, cleared]).apply(([id]) => id);
+
     const retain = args.optima.retainOnDelete === true;
     // The active key outlives the component whenever a registration holding it does.
     const retainKey = retain || settings.customers.some((customer) => customer.retainOnDelete);
@@ -234,7 +312,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       passwords[slot] = new azuread.ApplicationPassword(
         `${name}-key-${slot}`,
         {
-          applicationId: webApp.applicationId,
+          applicationId: keyedApplicationId,
           displayName: deploymentId.hex.apply((id) => keyDisplayName(slotPlan, id)),
           endDate: slotPlan.endDate,
           rotateWhenChanged: { ...slotPlan.rotateWhenChanged },
@@ -248,10 +326,6 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     }
     const active = passwords[plan.activeSlot];
     const previous = passwords[plan.previousSlot];
-
-    let tenantId: pulumi.Output<string> | undefined;
-    const tenant = (): pulumi.Output<string> =>
-      (tenantId ??= pulumi.output(azuread.getClientConfig({ parent: this })).tenantId);
 
     const verification = settings.verify
       ? new KeyVerification(
@@ -270,7 +344,6 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       : undefined;
     const afterVerification = verification ? [verification] : [];
 
-    const target = settings.target;
     const registration = new OptimaRegistration(
       `${name}-registration`,
       {
@@ -422,6 +495,12 @@ function validateArgs(name: string, args: OptimaCspConnectionArgs): ConnectionSe
       'mpnId is required for the "csp-partner" Optima target: give the partner\'s MPN ID (Partner ID, digits ' +
         'only; Partner Center → Account settings → Identifiers), or set optima.target to "bill-connect".',
     );
+  }
+  if (args.optima.takeOverFrom !== undefined) {
+    const problem = takeOverFromProblem(args.optima.takeOverFrom);
+    if (problem !== undefined) {
+      throw new Error(problem);
+    }
   }
   if (target === "csp-partner" && args.optima.billingAccountId !== undefined) {
     throw new Error(

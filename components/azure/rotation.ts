@@ -208,6 +208,20 @@ export function keyDisplayName(slot: SlotPlan, deploymentId: string): string {
   return `optima-csp ${deploymentId} slot ${slot.slot} window ${slot.window} (expires ${slot.endDate.slice(0, 10)})`;
 }
 
+/** What a key's display name says when it is one {@link keyDisplayName} made. */
+export interface KeyNameParts {
+  /** The 8 hex digits of the deployment (the component's `random.RandomId`). */
+  readonly deploymentId: string;
+  readonly slot: SlotName;
+  readonly window: number;
+}
+
+/** The deployment, slot and window a key's display name names, or undefined when optima-csp did not name it. */
+export function parseKeyName(displayName: string | null | undefined): KeyNameParts | undefined {
+  const m = /^optima-csp ([0-9a-f]{8}) slot ([ab]) window (\d+)(?: |$)/.exec(displayName ?? "");
+  return m ? { deploymentId: m[1], slot: m[2] as SlotName, window: Number(m[3]) } : undefined;
+}
+
 /**
  * An instant as RFC 3339 in UTC with whole seconds (`2024-01-01T00:00:00Z`): the form Azure AD
  * reads back, so a key's `endDate` in state never differs from the planned one by formatting alone.

@@ -13,7 +13,9 @@
  * process; `check` validates with no API call; `diff` replaces (delete first) on a different
  * target, org, MPN ID, tenant, billing account, customer tenant or billing profile, and updates in place on a new secret,
  * application ID or domain; `create` registers or adopts; `read` reports what Optima holds;
- * `update` PATCHes; `delete` removes (404 is success).
+ * `update` PATCHes; `delete` removes (404 is success), except a registration Optima shows written
+ * after this resource's last own write (`writtenAt`: another deployment took it over), which it
+ * leaves in place.
  *
  * `OptimaRegistration` has the type token `pulumi-nodejs:dynamic/optima-csp:Registration`. Its
  * ID is Optima's registration ID. If the class or token is ever renamed, add an alias so that
@@ -105,6 +107,8 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
   declare readonly adopted: pulumi.Output<boolean>;
   declare readonly createdAt: pulumi.Output<string | undefined>;
   declare readonly updatedAt: pulumi.Output<string | undefined>;
+  /** Optima's timestamp of the registration after this resource's last own write (see `delete`). */
+  declare readonly writtenAt: pulumi.Output<string | undefined>;
   /** `bill-connect`: Optima's own validation of the key, as of the last `pulumi refresh`. */
   declare readonly validation: pulumi.Output<RegistrationValidation | undefined>;
 
@@ -129,6 +133,7 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
         adopted: undefined,
         createdAt: undefined,
         updatedAt: undefined,
+        writtenAt: undefined,
         validation: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["applicationSecret"] }),

@@ -25,7 +25,10 @@
  * - read: GET the registration (+ GET its validation for `bill-connect`); 404 reads as gone.
  * - update: PATCH (none when only fields the target does not send changed, or only `keyId`,
  *   which is recorded in state for `optima-csp status` and never sent).
- * - delete: DELETE; 404 is success.
+ * - create, update: also GET the registration after writing it, unless the write's answer carried
+ *   its new timestamp, to record `writtenAt` (Optima's `updated_at` after this stack's own write).
+ * - delete: GET (when state has `writtenAt`): a registration written since by someone else is left
+ *   in place (see `remove`); else DELETE; 404 is success.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { redact } from "../http/redact";
@@ -98,8 +101,14 @@ export async function create(
 ): Promise<pulumi.dynamic.CreateResult<RegistrationOutputs>> {
   return scrubbing([inputs], async () => {
     const mapping = targetMapping(inputs.target);
-    const { registration, adopted } = await createOrAdoptRegistration(optimaClient(), mapping, inputs);
-    return { id: registration.id, outs: outputs(inputs, registration, { adopted }) };
+    const client = optimaClient();
+    const { registration, adopted } = await createOrAdoptRegistration(client, mapping, inputs);
+    // An adoption's answer (or a POST's without a body) may carry the timestamp from before the write.
+    const writtenAt =
+      !adopted && registration.updatedAt !== undefined
+        ? registration.updatedAt
+        : await stampAfterWrite(client, mapping, inputs.orgId, registration.id);
+    return { id: registration.id, outs: outputs(inputs, registration, { adopted, writtenAt }) };
   });
 }
 
@@ -144,6 +153,7 @@ export async function read(
       id: remote.id,
       props: outputs({ ...known, ...observed }, remote, {
         adopted: state.adopted === true,
+        writtenAt: state.writtenAt,
         ...(validation === undefined ? {} : { validation }),
       }),
     };
@@ -176,25 +186,69 @@ export async function update(
         outs: outputs(
           news,
           { ...kept, updatedAt: olds.updatedAt },
-          { adopted: olds.adopted === true, validation: olds.validation },
+          { adopted: olds.adopted === true, validation: olds.validation, writtenAt: olds.writtenAt },
         ),
       };
     }
-    const answered = await updateRegistration(optimaClient(), mapping, id, news);
+    const client = optimaClient();
+    const answered = await updateRegistration(client, mapping, id, news);
     // The validation in state was about the old values: it is read again on the next refresh.
     const fresh = Object.fromEntries(Object.entries(answered ?? {}).filter(([, v]) => v !== undefined));
-    return { outs: outputs(news, { ...kept, ...fresh }, { adopted: olds.adopted === true }) };
+    const writtenAt = answered?.updatedAt ?? (await stampAfterWrite(client, mapping, news.orgId, id));
+    return { outs: outputs(news, { ...kept, ...fresh }, { adopted: olds.adopted === true, writtenAt }) };
   });
 }
 
-/** Removes the registration; one Optima no longer has counts as removed. */
+/**
+ * Removes the registration; one Optima no longer has counts as removed. A registration Optima
+ * shows written after this resource's last own write (`writtenAt`) is left in place: it is no
+ * longer this deployment's (another one took it over with `optima.takeOverFrom`, or a person
+ * changed it), and it may be what Optima relies on now. Pulumi forgets it either way.
+ */
 export async function remove(id: string, props?: Partial<RegistrationOutputs>): Promise<void> {
   const state = props ?? {};
   await scrubbing([state], async () => {
     const mapping = targetMapping(state.target);
     const orgId = requireOrgId(mapping, id, state, "delete");
-    await deleteRegistration(optimaClient(), mapping, orgId, id);
+    const client = optimaClient();
+    if (typeof state.writtenAt === "string" && state.writtenAt !== "") {
+      const remote = await withContext(
+        `Could not read the ${mapping.noun} ${id} in Flexera org ${orgId}`,
+        () => readRegistration(client, mapping, orgId, id),
+      );
+      if (remote === undefined) {
+        return; // gone already
+      }
+      if (remote.updatedAt !== undefined && !sameInstant(remote.updatedAt, state.writtenAt)) {
+        console.error(
+          `optima-csp: left the ${mapping.noun} ${id} in Flexera org ${orgId} in place: Optima shows it written at ` +
+            `${remote.updatedAt}, after this stack's last write (${state.writtenAt}), so another deployment took it ` +
+            "over (optima.takeOverFrom) or a person changed it. Delete it in Flexera One if nothing relies on it.",
+        );
+        return;
+      }
+    }
+    await deleteRegistration(client, mapping, orgId, id);
   });
+}
+
+/** Whether two timestamps name the same instant (Optima's formatting may vary); else compared as text. */
+function sameInstant(a: string, b: string): boolean {
+  const [x, y] = [Date.parse(a), Date.parse(b)];
+  return Number.isNaN(x) || Number.isNaN(y) ? a === b : x === y;
+}
+
+/** Optima's timestamp of the registration just written (a GET), or undefined when it gives none. */
+async function stampAfterWrite(
+  client: OptimaClient,
+  mapping: TargetMapping,
+  orgId: string,
+  id: string,
+): Promise<string | undefined> {
+  const remote = await withContext(`Could not read back the ${mapping.noun} ${id} just written`, () =>
+    readRegistration(client, mapping, orgId, id),
+  );
+  return remote?.updatedAt;
 }
 
 /** The client of this host process, created (and its connection resolved) on first use. */
@@ -214,7 +268,7 @@ function sameConnection(a: OptimaConnection, b: OptimaConnection): boolean {
 function outputs(
   inputs: Partial<RegistrationInputs>,
   remote: Omit<RemoteRegistration, "readOnly"> & { readOnly?: boolean },
-  extra: { adopted: boolean; validation?: RegistrationOutputs["validation"] },
+  extra: { adopted: boolean; validation?: RegistrationOutputs["validation"]; writtenAt?: string },
 ): RegistrationOutputs {
   const result: Record<string, unknown> = { target: inputs.target ?? DEFAULT_TARGET };
   for (const field of REGISTRATION_FIELDS) {
@@ -225,6 +279,7 @@ function outputs(
   result.adopted = extra.adopted;
   result.createdAt = remote.createdAt;
   result.updatedAt = remote.updatedAt;
+  result.writtenAt = extra.writtenAt;
   if (extra.validation !== undefined) {
     result.validation =
       extra.validation.error === undefined

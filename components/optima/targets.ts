@@ -83,6 +83,14 @@ export interface RegistrationOutputs extends RegistrationInputs {
   adopted: boolean;
   createdAt?: string;
   updatedAt?: string;
+  /**
+   * Optima's `updated_at` (`updatedAt`) of the registration right after this resource's last own
+   * write (create, adopt or update); `read` never changes it. `delete` leaves in place a
+   * registration Optima shows written since: another deployment took it over
+   * (`optima.takeOverFrom`), or a person changed it. Absent in state written before it existed,
+   * and when Optima gives no timestamp: `delete` then removes the registration as before.
+   */
+  writtenAt?: string;
   /** `bill-connect` only: Optima's validation result, as of the last `read` (`pulumi refresh`). */
   validation?: RegistrationValidation;
 }

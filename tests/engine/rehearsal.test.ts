@@ -102,8 +102,13 @@ describeEngine("npm run rehearsal, under the real engine", () => {
     );
     expect(first.tokenAnswers.at(-1)).toBe(200);
     expect(first.registrationId).toBe(result.handMadeRegistrationId);
-    expect(first.optimaReceived.map((r) => r.method)).toEqual(["GET", "GET", "PATCH"]);
-    expect(first.optimaReceived[2]!.fields).toContain(`application_secret=${first.held.fingerprint}`);
+    // Reads: the program's one-deployment check (at preview and at the update, each a list and an
+    // item read, components/azure/ownershipCheck.ts), the provider's own look (list, item read),
+    // and, after the PATCH (204, no body), the read back of Optima's timestamp (writtenAt). One write.
+    const methods = first.optimaReceived.map((r) => r.method);
+    expect(methods).toEqual(["GET", "GET", "GET", "GET", "GET", "GET", "PATCH", "GET"]);
+    const patch = first.optimaReceived.find((r) => r.method === "PATCH")!;
+    expect(patch.fields).toContain(`application_secret=${first.held.fingerprint}`);
     expect(first.held.fingerprint).toBe(key(first, first.held.slot).fingerprint);
     // Entra ID accepted the first keys at once: no word of a key still propagating.
     expect(first.tokenAnswers).toEqual([200]);

@@ -113,8 +113,11 @@ export class Scenario {
   private constructor(
     readonly world: World,
     projectSource?: string,
+    stack?: string,
+    /** False for {@link another}'s stacks: the world is closed by the scenario that started it. */
+    private readonly ownsWorld = true,
   ) {
-    this.ws = world.workspace({ projectSource });
+    this.ws = world.workspace({ projectSource, stack });
   }
 
   static async start(
@@ -134,6 +137,16 @@ export class Scenario {
     const config = world.config(opts.config);
     await scenario.ws.init(opts.withoutOptimaCredential ? { plain: config.plain } : config);
     return scenario;
+  }
+
+  /**
+   * Another stack of the same program in this scenario's world: its own workspace, backend and
+   * state (another team's stack, a trial stack) on the same Web App and Optima org.
+   */
+  async another(opts: { stack: string; config?: Record<string, string> }): Promise<Scenario> {
+    const other = new Scenario(this.world, undefined, opts.stack, false);
+    await other.ws.init(this.world.config(opts.config));
+    return other;
   }
 
   /** Moves the world's clock by whole days (and hours). */
@@ -230,7 +243,9 @@ export class Scenario {
 
   async close(): Promise<void> {
     this.ws.dispose();
-    await this.world.close();
+    if (this.ownsWorld) {
+      await this.world.close();
+    }
   }
 }
 

@@ -55,12 +55,15 @@ export class World {
   }
 
   /** A workspace whose doubles are signed in to the tenant. */
-  workspace(opts: { projectSource?: string; roles?: readonly string[] } = {}): EngineWorkspace {
+  workspace(
+    opts: { projectSource?: string; roles?: readonly string[]; stack?: string } = {},
+  ): EngineWorkspace {
     return new EngineWorkspace({
       cli: this.cli,
       graphUrl: this.emulator.entra.graphUrl,
       graphToken: this.emulator.entra.graphToken({ tenantId: TENANT, roles: opts.roles }),
       projectSource: opts.projectSource,
+      stack: opts.stack,
     });
   }
 
