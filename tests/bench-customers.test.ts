@@ -46,7 +46,7 @@ describe("countCalls and rotationProblems", () => {
       token: 1,
       list: 0,
       create: 0,
-      read: 3,
+      read: 6,
       validation: 3,
       patch: 4,
       other: 0,
@@ -119,7 +119,7 @@ describe("runCustomersBench through real hosts (3 customers, one 429)", () => {
       token: 1,
       list: 0,
       create: 0,
-      read: 3,
+      read: 6,
       validation: 3,
       patch: 4,
       other: 0,
@@ -127,7 +127,7 @@ describe("runCustomersBench through real hosts (3 customers, one 429)", () => {
     });
     expect(result.shortestThrottledUpdateMs).toBeGreaterThanOrEqual(1000);
     expect(formatCustomersTable([result]).split("\n")[2]).toMatch(
-      /^\| 3 \| 1 \| [\d.]+ s \| [\d.]+ s \([\d.]+ s \+ [\d.]+ s\) \| 1 token \+ 3 GET \+ 3 validation \+ 4 PATCH \| 1 GET \+ 1 validation \+ 1\.33 PATCH \| [\d.]+ s \| \d+ MiB \|$/,
+      /^\| 3 \| 1 \| [\d.]+ s \| [\d.]+ s \([\d.]+ s \+ [\d.]+ s\) \| 1 token \+ 6 GET \+ 3 validation \+ 4 PATCH \| 2 GET \+ 1 validation \+ 1\.33 PATCH \| [\d.]+ s \| \d+ MiB \|$/,
     );
   });
 });

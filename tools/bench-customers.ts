@@ -8,13 +8,15 @@
  *   1. setup: a host creates the N registrations (Check → Create each);
  *   2. rotation: a NEW host (a new `pulumi up --refresh`, as the CI examples run) refreshes them
  *      (Read each: GET + validation GET) and then hands every holder the new key (Check → Diff →
- *      Update each: one PATCH).
+ *      Update each: one PATCH, then one GET that reads back Optima's timestamp of the write, the
+ *      registration's `writtenAt`).
  * Operations run at most `parallel` at a time, as the engine does (`pulumi up --parallel`; its
  * default on this 2-core machine is 8, from `pulumi up --help` of v3.274.1). With `throttle`,
  * every 10th holder's first PATCH is answered 429 with `Retry-After: 1`.
  *
  * The goals, checked (a miss is a problem and a non-zero exit): the rotation sends exactly 1 token
- * request, N GET + N validation GET for the refresh, and N PATCH plus one per 429; every holder
+ * request, N GET + N validation GET for the refresh, N PATCH plus one per 429 and N GET reading
+ * each write back; every holder
  * ends up holding the new key (none skipped); each throttled update took at least the
  * `Retry-After` it was given (it was honoured, not retried at once).
  */
@@ -134,9 +136,11 @@ export function rotationProblems(
   if (calls.token !== 1) {
     problems.push(`the rotation sent ${calls.token} token requests; the goal is exactly 1`);
   }
-  if (calls.read !== customers || calls.validation !== customers) {
+  // Per holder: the refresh's GET, and the update's read-back of `writtenAt` after its PATCH.
+  if (calls.read !== 2 * customers || calls.validation !== customers) {
     problems.push(
-      `the refresh sent ${calls.read} GET and ${calls.validation} validation GET; expected ${customers} of each`,
+      `the rotation sent ${calls.read} GET and ${calls.validation} validation GET; expected ${2 * customers} ` +
+        `(a refresh and a read-back per holder) and ${customers}`,
     );
   }
   if (calls.patch !== customers + throttled) {
@@ -399,7 +403,8 @@ export function customersNotes(parallel: number): string[] {
     "Notes:",
     "- Each customer is an azure-csp bill connect scoped to its tenant, in its own org; all hold the same Web App key.",
     `- Setup: one host creates them (1 list + 1 POST each). Rotation: a new host, as a new \`pulumi up --refresh\`:`,
-    "  1 token for the run, then per holder 1 GET + 1 validation GET (the refresh) and 1 PATCH (the new key).",
+    "  1 token for the run, then per holder 1 GET + 1 validation GET (the refresh), 1 PATCH (the new key)",
+    "  and 1 GET reading the write back (the registration's writtenAt).",
     `- At most ${parallel} operations at a time (the engine's --parallel); 429s: every ${THROTTLE_EVERY}th holder's first PATCH`,
     `  answered 429 with Retry-After: ${THROTTLE_RETRY_AFTER_SECONDS}, retried by the HTTP layer after that wait (shortest throttled update).`,
     "- Wall times are mostly gRPC: every call to the host carries the serialized provider, which this harness encodes.",
