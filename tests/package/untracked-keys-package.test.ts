@@ -153,3 +153,85 @@ test("npx --no optima-csp untracked-keys in a consumer project: usage, removal o
   expect(removed.stdout).toMatch(new RegExp(`^kept ${lookAlike} .*a person's key`, "m"));
   expect(keys()).toEqual([k59, k60, lookAlike]);
 }, 120_000);
+
+/**
+ * The CI examples' untracked-keys step, as written in each example file (README "Scheduled
+ * rotation in CI"), run by bash in the consumer project: the command must work there unchanged.
+ * `pulumi` is a shim that answers `stack export --stack <PULUMI_STACK>` with the stack's export
+ * (the real CLI's part of the step); Graph is the emulator's, with its loopback test token
+ * (in CI the fresh Azure sign-in gives DefaultAzureCredential its token).
+ */
+const EXAMPLE_STEPS = [
+  ["GitHub Actions", "examples/ci/github-actions/rotate-optima-key.yml"],
+  ["Azure DevOps", "examples/ci/azure-devops/azure-pipelines.yml"],
+] as const;
+
+test.each(EXAMPLE_STEPS)(
+  "the %s example's untracked-keys step, unchanged, removes a killed run's superseded key in a consumer project",
+  async (_name, file) => {
+    const lines = readFileSync(path.join(REPO, file), "utf8")
+      .split("\n")
+      .map((l) => l.trim().replace(/^run:\s*/, ""))
+      .filter((l) => /\boptima-csp untracked-keys\b/.test(l) && !l.startsWith("#"));
+    expect(lines).toHaveLength(1);
+    const step = lines[0];
+
+    // A tenant of its own per example (one simulated directory serves the file).
+    const tenant = `5a8b7c6d-1111-4222-8333-${String(EXAMPLE_STEPS.findIndex(([, f]) => f === file) + 1).padStart(12, "0")}`;
+    const objectId = "7c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
+    const clientId = "1f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
+    const directory = emulator.entra.directory;
+    directory.addApplication(tenant, { appId: clientId, objectId });
+    const add = (k: number): string =>
+      directory.addPassword(tenant, objectId, { displayName: nameOf(k), endDateTime: endOf(k) })!.keyId;
+    const [orphan, k59, k60] = [add(58), add(59), add(60)];
+    const passwords: StatePassword[] = [59, 60].map((k, i) => ({
+      slot: slotForWindow(k),
+      keyId: [k59, k60][i],
+      displayName: nameOf(k),
+      window: k,
+    }));
+    const exportFile = path.join(work, `${path.basename(file)}.export.json`);
+    writeFileSync(
+      exportFile,
+      JSON.stringify(stateExport({ deploymentId: ID, objectId, clientId, passwords })),
+    );
+    const shimDir = mkdtempSync(path.join(work, "shim-"));
+    writeFileSync(
+      path.join(shimDir, "pulumi"),
+      `#!/bin/sh\ncase " $* " in *" stack export "*"--stack prod "*) ;; *) echo "unexpected: pulumi $*" >&2; exit 9 ;; esac\n` +
+        `cat ${JSON.stringify(exportFile)}\n`,
+    );
+    chmodSync(path.join(shimDir, "pulumi"), 0o755);
+    const token = emulator.entra.graphToken({ tenantId: tenant, roles: ["Application.ReadWrite.OwnedBy"] });
+
+    const result = await run("bash", ["-euo", "pipefail", "-c", step], {
+      cwd: consumer.dir,
+      env: {
+        PATH: [shimDir, path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(
+          path.delimiter,
+        ),
+        HOME: path.join(work, "home"),
+        TMPDIR: os.tmpdir(),
+        NODE_PRESERVE_SYMLINKS: "1",
+        npm_config_cache: path.join(work, "npm-cache"),
+        npm_config_offline: "true",
+        npm_config_update_notifier: "false",
+        PULUMI_STACK: "prod",
+        OPTIMA_CSP_GRAPH_TOKEN: token,
+        OPTIMA_CSP_GRAPH_URL: emulator.entra.graphUrl,
+      },
+      timeoutMs: CLI_TIMEOUT_MS,
+    });
+    if (result.code !== 0) {
+      throw new Error(describeRun(result));
+    }
+    expect(result.stdout).toMatch(new RegExp(`^removed ${orphan} `, "m"));
+    expect((directory.application(tenant, objectId)?.passwords ?? []).map((p) => p.keyId)).toEqual([
+      k59,
+      k60,
+    ]);
+    expect(result.stdout + result.stderr).not.toContain(token);
+  },
+  120_000,
+);
