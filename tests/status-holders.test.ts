@@ -216,7 +216,7 @@ describe("status checks every holder of the key: the worst holder decides", () =
     ],
     [
       "deleted",
-      (w: World) => {
+      (_w: World) => {
         // Its bill connect still holds a key that was on the Web App, and was deleted.
         const app = emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
         const doomed = emulator.entra.directory.addPassword(TENANT, app.id, { displayName: "doomed" })!;
@@ -243,8 +243,8 @@ describe("status checks every holder of the key: the worst holder decides", () =
       const result = await status(w, [], outputs);
       expect(result.exitCode).toBe(2);
       // The partnership's own checks all pass: the customer decides.
-      expect(lines(result).find((line) => line.startsWith("partnership  "))).toMatch(/  ok  /);
-      expect(holderLine(result, customerTenant(0))).toMatch(/  ok  /);
+      expect(lines(result).find((line) => line.startsWith("partnership  "))).toMatch(/ {2}ok {2}/);
+      expect(holderLine(result, customerTenant(0))).toMatch(/ {2}ok {2}/);
       expect(holderLine(result, bad)).toMatch(
         new RegExp(`^customer +${bad}  ${customerOrg(1)}\\s+${keyId}  CRITICAL  `),
       );
@@ -307,7 +307,7 @@ describe("status checks every holder of the key: the worst holder decides", () =
 
     result = await status(w, [], { ...w.outputs, optimaCustomers: { ...w.customers, [gap]: "[secret]" } });
     expect(result.exitCode).toBe(3);
-    expect(holderLine(result, gap)).toMatch(/UNKNOWN  Which key its bill connect holds is not known/);
+    expect(holderLine(result, gap)).toMatch(/UNKNOWN {2}Which key its bill connect holds is not known/);
 
     result = await status(w, [], { ...w.outputs, optimaCustomers: "[secret]" });
     expect(result.exitCode).toBe(3);
@@ -330,8 +330,8 @@ describe("status checks every holder of the key: the worst holder decides", () =
     const result = await status(w, [], w.outputs, sleeps);
     expect(result.exitCode).toBe(3);
     expect(sleeps).toContain(2_000);
-    expect(holderLine(result, customerTenant(0))).toMatch(/  ok  /);
-    expect(holderLine(result, customerTenant(1))).toMatch(/  UNKNOWN  Could not reach Optima: /);
+    expect(holderLine(result, customerTenant(0))).toMatch(/ {2}ok {2}/);
+    expect(holderLine(result, customerTenant(1))).toMatch(/ {2}UNKNOWN {2}Could not reach Optima: /);
     expect(summaryLine(result)).toBe(
       "Holders: 3 (the partnership and 2 customers): 2 ok, 1 could not check.",
     );
