@@ -2,7 +2,9 @@
  * `optima-csp status`: the I/O. Reads the stack's outputs (a file, or the Pulumi CLI), the Web
  * App's password credentials (Microsoft Graph, through the package's one HTTP layer), and the
  * registration (Optima, through the package's own client and credential rule), then hands the
- * facts to ./verdict and renders them with ./render.
+ * facts to ./verdict and renders them with ./render. Every CSP customer's bill connect (stack
+ * output `optimaCustomers`, ./holders) is read the same way: one Graph read shared by every
+ * holder, and the customers' Optima reads through the one client, a bounded number at a time.
  *
  * Read-only: only GET requests, and no request asks for a key value (Graph never returns
  * `secretText` on a GET; the `hint`, the key's first characters, is dropped on receipt).
