@@ -6,6 +6,8 @@
  * and their validation, docs/optima-api.md §1C, §2).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
@@ -349,5 +351,53 @@ describe("status checks every holder of the key: the worst holder decides", () =
     expect(holderLine(result, gone)).toContain(
       `CRITICAL  Optima has no bill connect cbi-oi-azure-csp-000000000000 in Flexera org ${customerOrg(0)}: this customer's cost data is not collected.`,
     );
+  });
+
+  test("40 customers: Optima is read at most eight bill connect requests at a time", async () => {
+    const w = world(40);
+    // A loopback proxy in front of the emulator's FinOps Onboarding host that holds each request
+    // 20 ms and counts how many are open at once.
+    let open = 0;
+    let most = 0;
+    let seen = 0;
+    const upstream = new URL(emulator.flexeraApiUrl);
+    const proxy = http.createServer((req, res) => {
+      open++;
+      seen++;
+      most = Math.max(most, open);
+      const forward = http.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+        },
+        (answer) => {
+          setTimeout(() => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+            answer.on("end", () => open--);
+          }, 20);
+        },
+      );
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (proxy.address() as AddressInfo).port;
+      const result = await status({
+        ...w,
+        env: { ...w.env, OPTIMA_FLEXERA_API_URL: `http://127.0.0.1:${port}` },
+      });
+      expect(result.exitCode).toBe(0);
+      expect(summaryLine(result)).toBe("Holders: 41 (the partnership and 40 customers): 41 ok.");
+      expect(seen).toBe(80);
+      expect(most).toBeGreaterThan(1);
+      // README: "eight customers at a time" (gather.ts CUSTOMER_LOOKUPS_AT_ONCE).
+      expect(most).toBeLessThanOrEqual(8);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 });
