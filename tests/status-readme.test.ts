@@ -85,6 +85,12 @@ test("each status command the README gives against the emulator exits with the c
       stderr: "",
     });
     exits.push(result.exitCode);
+    if (result.exitCode === 0) {
+      // The demo's holders: the partnership and its two CSP customers, each checked.
+      const summary = /^Holders: .*$/m.exec(result.stdout)?.[0];
+      expect(readme).toContain(`\`${summary}\``);
+      expect(summary).toBe("Holders: 3 (the partnership and 2 customers): 3 ok.");
+    }
   }
   // The README shows every exit code a monitoring system reads.
   expect(exits).toEqual([0, 1, 2, 3]);

@@ -2,7 +2,9 @@
  * `optima-csp status`: the I/O. Reads the stack's outputs (a file, or the Pulumi CLI), the Web
  * App's password credentials (Microsoft Graph, through the package's one HTTP layer), and the
  * registration (Optima, through the package's own client and credential rule), then hands the
- * facts to ./verdict and renders them with ./render.
+ * facts to ./verdict and renders them with ./render. Every CSP customer's bill connect (stack
+ * output `optimaCustomers`, ./holders) is read the same way: one Graph read shared by every
+ * holder, and the customers' Optima reads through the one client, a bounded number at a time.
  *
  * Read-only: only GET requests, and no request asks for a key value (Graph never returns
  * `secretText` on a GET; the `hint`, the key's first characters, is dropped on receipt).
@@ -13,7 +15,12 @@ import { isHttpError, redact, redactValue, sendHttp, type HttpOptions } from "..
 import { configFromRecord, resolveConnection, type OptimaConnection } from "../optima/connection";
 import { OptimaClient } from "../optima/client";
 import { findPartnership, readRegistration, readValidation } from "../optima/registrations";
-import { targetMapping, type RegistrationInputs } from "../optima/targets";
+import {
+  targetMapping,
+  type RegistrationInputs,
+  type RemoteRegistration,
+  type TargetMapping,
+} from "../optima/targets";
 import { DEFAULT_TARGET } from "../optima/types";
 import { credentialValues } from "../optima/auth";
 import {
@@ -26,6 +33,13 @@ import {
   parseStatusArgs,
   type StatusOptions,
 } from "./options";
+import {
+  judgeCustomer,
+  parseCustomerOutputs,
+  secretCustomersReport,
+  type CustomerHolder,
+  type CustomerOutputs,
+} from "./holders";
 import { renderJson, renderText } from "./render";
 import {
   EXIT_CODES,
@@ -69,20 +83,33 @@ export async function runStatus(argv: readonly string[], deps: StatusDeps): Prom
       return { exitCode: 0, stdout: `${STATUS_USAGE}\n`, stderr: "" };
     }
     const outputs = await readOutputs(options, deps);
-    const target = mergeTarget(outputs, options.flags);
+    const target = mergeTarget(outputs.target, options.flags);
     const http: HttpOptions = {
       ...deps.http,
       policy: { ...STATUS_HTTP_POLICY, ...deps.http?.policy },
       secrets: [...secrets, ...(deps.http?.secrets ?? [])],
     };
-    const [graph, optima] = await Promise.all([
+    const holders = outputs.customers.state === "listed" ? outputs.customers.holders : [];
+    // One Optima client for every holder (one token, shared by concurrent callers), made only
+    // when there is something to look up in Optima.
+    const client = lazy(() => optimaClient(deps, http));
+    // One Graph read of the Web App, shared by every holder.
+    const [graph, optima, customerFacts] = await Promise.all([
       target.clientId === undefined ? undefined : lookUpWebApp(target.clientId, options, deps, http),
-      lookUpRegistration(target, deps, http),
+      lookUpRegistration(target, client, http.secrets ?? []),
+      lookUpCustomers(holders, client, http.secrets ?? []),
     ]);
+    const now = deps.now();
+    const customers =
+      outputs.customers.state === "secret"
+        ? [secretCustomersReport()]
+        : holders.map((holder, i) =>
+            judgeCustomer(holder, graph, customerFacts[i], target.clientId, options.thresholds, now),
+          );
     // Every string of the report, Graph's and Optima's words included, is redacted on its own
     // (known secrets, and shapes of credentials such as Entra client secrets) before it is
     // rendered: the JSON stays valid and the table readable.
-    const report = redactValue(judge(target, graph, optima, options.thresholds, deps.now()), secrets);
+    const report = redactValue(judge(target, graph, optima, options.thresholds, now, customers), secrets);
     const stdout = options.json ? renderJson(report) : renderText(report);
     return { exitCode: report.exitCode, stdout, stderr: "" };
   } catch (error) {
@@ -106,7 +133,17 @@ function knownSecrets(env: Readonly<Record<string, string | undefined>>): string
   ].filter((v): v is string => typeof v === "string" && v.trim() !== "");
 }
 
-async function readOutputs(options: StatusOptions, deps: StatusDeps): Promise<StatusTarget> {
+/** What the stack's outputs say: the partnership's fields, and the customers' holders. */
+interface StackOutputs {
+  readonly target: StatusTarget;
+  readonly customers: CustomerOutputs;
+}
+
+function parseOutputs(text: string, source: string): StackOutputs {
+  return { target: parseStackOutputs(text, source), customers: parseCustomerOutputs(text, source) };
+}
+
+async function readOutputs(options: StatusOptions, deps: StatusDeps): Promise<StackOutputs> {
   if (options.outputsFile !== undefined) {
     let text: string;
     try {
@@ -117,13 +154,13 @@ async function readOutputs(options: StatusOptions, deps: StatusDeps): Promise<St
           "write it with `pulumi stack output --json --stack <stack> > FILE`.",
       );
     }
-    return parseStackOutputs(text, options.outputsFile);
+    return parseOutputs(text, options.outputsFile);
   }
   if (options.stack !== undefined) {
     const read = deps.stackOutputs ?? pulumiStackOutputs;
-    return parseStackOutputs(await read(options.stack), `the outputs of stack ${options.stack}`);
+    return parseOutputs(await read(options.stack), `the outputs of stack ${options.stack}`);
   }
-  return {};
+  return { target: {}, customers: { state: "absent" } };
 }
 
 /** `pulumi stack output --json --stack NAME`: plain JSON, secrets shown as `[secret]` (never --show-secrets). */
@@ -292,16 +329,13 @@ function failure(error: unknown, service: "Graph" | "Optima"): LookupFailure {
   return { ok: false, reason: "error", detail: message };
 }
 
-async function lookUpRegistration(
-  target: StatusTarget,
-  deps: StatusDeps,
-  http: HttpOptions,
-): Promise<OptimaFacts | undefined> {
-  const kind = target.target ?? DEFAULT_TARGET;
-  const partnership = kind === "csp-partner" ? target.mpnId : target.tenantId;
-  if (target.orgId === undefined || (target.registrationId === undefined && partnership === undefined)) {
-    return undefined;
-  }
+/** Customers' bill connects looked up at the same time: bounded for a partner with a thousand customers. */
+export const CUSTOMER_LOOKUPS_AT_ONCE = 8;
+
+/** The Optima client for status, or why there is none (no credential, bad OPTIMA_* settings). */
+type ClientOrFailure = OptimaClient | LookupFailure;
+
+function optimaClient(deps: StatusDeps, http: HttpOptions): ClientOrFailure {
   let connection: OptimaConnection;
   try {
     // The provider's own rules: region and URLs from OPTIMA_*, the credential by resolveCredential.
@@ -309,26 +343,68 @@ async function lookUpRegistration(
   } catch (error) {
     return { ok: false, reason: "sign-in", detail: (error as Error).message };
   }
-  const client = new OptimaClient(connection, {
+  return new OptimaClient(connection, {
     http: { ...http, secrets: [...(http.secrets ?? []), ...credentialValues(connection)] },
   });
-  const mapping = targetMapping(kind);
+}
+
+function lazy<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+/**
+ * Each customer's bill connect and its validation, {@link CUSTOMER_LOOKUPS_AT_ONCE} customers at a
+ * time through the one client (whose HTTP layer honours 429 Retry-After). Undefined for a customer
+ * whose org or bill connect ID is not known (nothing to look up).
+ */
+async function lookUpCustomers(
+  holders: readonly CustomerHolder[],
+  client: () => ClientOrFailure,
+  secrets: readonly string[],
+): Promise<(OptimaFacts | undefined)[]> {
+  const facts: (OptimaFacts | undefined)[] = holders.map(() => undefined);
+  const mapping = targetMapping("bill-connect");
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < holders.length) {
+      const index = next++;
+      const { orgId, registrationId } = holders[index];
+      if (orgId !== undefined && registrationId !== undefined) {
+        facts[index] = await lookUp(client(), mapping, orgId, secrets, (c) =>
+          readRegistration(c, mapping, orgId, registrationId),
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CUSTOMER_LOOKUPS_AT_ONCE, holders.length) }, worker));
+  return facts;
+}
+
+/**
+ * One registration and, for a bill connect, its validation, as {@link OptimaFacts}; a failed
+ * request is a {@link LookupFailure} (could not check), never an answer.
+ */
+async function lookUp(
+  client: ClientOrFailure,
+  mapping: TargetMapping,
+  orgId: string,
+  secrets: readonly string[],
+  find: (client: OptimaClient) => Promise<RemoteRegistration | undefined>,
+  lookedUpBy: "id" | "partnership" = "id",
+): Promise<OptimaFacts> {
+  if (!(client instanceof OptimaClient)) {
+    return client;
+  }
   try {
-    const remote =
-      target.registrationId !== undefined
-        ? await readRegistration(client, mapping, target.orgId, target.registrationId)
-        : await findPartnership(client, mapping, {
-            target: kind,
-            orgId: target.orgId,
-            ...(kind === "csp-partner" ? { mpnId: target.mpnId } : { tenantId: target.tenantId }),
-          } as RegistrationInputs);
+    const remote = await find(client);
     const validation =
-      remote !== undefined && kind === "bill-connect"
-        ? await readValidation(client, mapping, target.orgId, remote.id)
+      remote !== undefined && mapping.validationPath !== undefined
+        ? await readValidation(client, mapping, orgId, remote.id)
         : undefined;
     return {
       ok: true,
-      lookedUpBy: target.registrationId !== undefined ? "id" : "partnership",
+      lookedUpBy,
       ...(remote !== undefined
         ? {
             registration: {
@@ -336,6 +412,7 @@ async function lookUpRegistration(
               ...(remote.applicationId !== undefined ? { applicationId: remote.applicationId } : {}),
               ...(remote.mpnId !== undefined ? { mpnId: remote.mpnId } : {}),
               ...(remote.domain !== undefined ? { domain: remote.domain } : {}),
+              ...(remote.customerTenantId !== undefined ? { customerTenantId: remote.customerTenantId } : {}),
             },
           }
         : {}),
@@ -343,9 +420,7 @@ async function lookUpRegistration(
         ? {
             validation: {
               valid: validation.valid,
-              ...(validation.error !== undefined
-                ? { error: redact(validation.error, http.secrets ?? []) }
-                : {}),
+              ...(validation.error !== undefined ? { error: redact(validation.error, secrets) } : {}),
             },
           }
         : {}),
@@ -353,4 +428,34 @@ async function lookUpRegistration(
   } catch (error) {
     return failure(error, "Optima");
   }
+}
+
+async function lookUpRegistration(
+  target: StatusTarget,
+  client: () => ClientOrFailure,
+  secrets: readonly string[],
+): Promise<OptimaFacts | undefined> {
+  const kind = target.target ?? DEFAULT_TARGET;
+  const partnership = kind === "csp-partner" ? target.mpnId : target.tenantId;
+  if (target.orgId === undefined || (target.registrationId === undefined && partnership === undefined)) {
+    return undefined;
+  }
+  const mapping = targetMapping(kind);
+  const orgId = target.orgId;
+  const registrationId = target.registrationId;
+  return lookUp(
+    client(),
+    mapping,
+    orgId,
+    secrets,
+    (c) =>
+      registrationId !== undefined
+        ? readRegistration(c, mapping, orgId, registrationId)
+        : findPartnership(c, mapping, {
+            target: kind,
+            orgId,
+            ...(kind === "csp-partner" ? { mpnId: target.mpnId } : { tenantId: target.tenantId }),
+          } as RegistrationInputs),
+    target.registrationId !== undefined ? "id" : "partnership",
+  );
 }

@@ -65,7 +65,9 @@ export const STATUS_USAGE = `Usage: optima-csp status [--stack NAME | --outputs 
 
 Checks, without changing anything and without reading any key value, that Flexera Optima's
 connection to the Partner Center Web App is healthy: the key Optima holds and its days to expiry
-(Microsoft Graph), the rotation schedule, and the registration in Optima.
+(Microsoft Graph), the rotation schedule, and the registration in Optima. With the stack's outputs,
+every CSP customer's bill connect (output optimaCustomers) is checked too: the key it holds, the
+bill connect in its org, and Optima's validation; one line per holder, and the worst decides.
 
 Where the stack's outputs come from (flags win over them):
   --stack NAME            run \`pulumi stack output --json --stack NAME\` (needs the Pulumi CLI)

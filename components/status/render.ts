@@ -1,9 +1,18 @@
 /**
  * `optima-csp status` output: a short table with a verdict line for people, one JSON document for
  * machines. Pure. Nothing here can hold a key value: the report carries key IDs, display names
- * and dates only.
+ * and dates only. Every value from outside (outputs, Graph's and Optima's words) is escaped: no
+ * control, bidirectional or line-breaking character reaches a terminal or a CI log, and the JSON
+ * stays one valid document (../customers/report escapeText and safeJson, the same rule).
  */
-import type { ClassifiedKey, Level, StatusReport } from "./verdict";
+import { escapeText, safeJson } from "../customers/report";
+import {
+  type ClassifiedKey,
+  type HolderReport,
+  type Level,
+  type StatusReport,
+  type Verdict,
+} from "./verdict";
 
 const LEVEL_SHOWN: Readonly<Record<Level, string>> = {
   ok: "ok",
@@ -37,7 +46,8 @@ export function keyRole(key: ClassifiedKey): string {
   }
 }
 
-function table(rows: readonly (readonly string[])[]): string[] {
+function table(cells: readonly (readonly string[])[]): string[] {
+  const rows = cells.map((row) => row.map(escapeText));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) =>
     row
@@ -71,20 +81,89 @@ export function renderText(report: StatusReport): string {
       ]),
     );
   }
-  const actions = report.findings.filter((f) => f.action !== undefined);
+  lines.push("");
+  lines.push(
+    ...table([
+      ["HOLDER", "TENANT", "ORG", "KEY", "RESULT", "DETAIL"],
+      ...report.holders.map((h) => [
+        h.holder,
+        h.tenantId ?? "-",
+        h.orgId ?? "-",
+        h.keyId ?? "unknown",
+        HOLDER_SHOWN[h.verdict],
+        h.summary,
+      ]),
+    ]),
+  );
+  const actions = [
+    ...report.findings.filter((f) => f.action !== undefined).map((f) => `- ${f.check}: ${f.action}`),
+    ...customerActions(report.holders),
+  ];
   if (actions.length > 0) {
     lines.push("");
     lines.push("What to do:");
-    for (const finding of actions) {
-      lines.push(`- ${finding.check}: ${finding.action}`);
-    }
+    lines.push(...actions.map(escapeText));
   }
   lines.push("");
-  lines.push(`${VERDICT_SHOWN[report.verdict]} (exit ${report.exitCode}): ${report.headline}`);
+  lines.push(holdersLine(report));
+  lines.push(escapeText(`${VERDICT_SHOWN[report.verdict]} (exit ${report.exitCode}): ${report.headline}`));
   return `${lines.join("\n")}\n`;
 }
 
-/** The machine output. */
+const HOLDER_SHOWN: Readonly<Record<Verdict, string>> = {
+  healthy: "ok",
+  warning: "WARNING",
+  critical: "CRITICAL",
+  unknown: "UNKNOWN",
+};
+
+/** Tenants named in one "What to do" line before the rest are counted. */
+const TENANTS_NAMED = 5;
+
+/**
+ * The customers' actions, one line per check and action (a thousand customers with one fault
+ * make one line), naming the first tenants and counting the rest.
+ */
+function customerActions(holders: readonly HolderReport[]): string[] {
+  const groups = new Map<string, { check: string; action: string; tenants: string[] }>();
+  for (const holder of holders.filter((h) => h.holder !== "partnership")) {
+    for (const finding of holder.findings) {
+      if (finding.action === undefined) {
+        continue;
+      }
+      const key = `${finding.check}\n${finding.action}`;
+      const group = groups.get(key) ?? { check: finding.check, action: finding.action, tenants: [] };
+      if (holder.tenantId !== undefined) {
+        group.tenants.push(holder.tenantId);
+      }
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()].map(({ check, action, tenants }) => {
+    const named = tenants.slice(0, TENANTS_NAMED).join(", ");
+    const more = tenants.length > TENANTS_NAMED ? ` and ${tenants.length - TENANTS_NAMED} more` : "";
+    const who =
+      tenants.length === 0
+        ? ""
+        : ` (${tenants.length === 1 ? "customer" : `${tenants.length} customers`} ${named}${more})`;
+    return `- ${check}${who}: ${action}`;
+  });
+}
+
+/** The summary line: how many holders were checked, and how each came out. */
+export function holdersLine(report: StatusReport): string {
+  const s = report.holdersSummary;
+  const customers = report.holders.filter((h) => h.holder === "customer").length;
+  const parts = [
+    s.healthy > 0 ? `${s.healthy} ok` : undefined,
+    s.warning > 0 ? `${s.warning} warning` : undefined,
+    s.critical > 0 ? `${s.critical} critical` : undefined,
+    s.unknown > 0 ? `${s.unknown} could not check` : undefined,
+  ].filter((p): p is string => p !== undefined);
+  return `Holders: ${s.total} (the partnership and ${customers} customer${customers === 1 ? "" : "s"}): ${parts.join(", ")}.`;
+}
+
+/** The machine output: one JSON document, every string escaped. */
 export function renderJson(report: StatusReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  return safeJson(report);
 }

@@ -32,7 +32,17 @@ import type { RegistrationTarget } from "../optima/types";
 export type Level = "ok" | "warning" | "critical" | "unknown" | "skipped";
 
 export type CheckName =
-  "entra-app" | "optima-key" | "hand-off" | "schedule" | "optima-registration" | "optima-validation";
+  | "entra-app"
+  | "optima-key"
+  | "hand-off"
+  | "schedule"
+  | "optima-registration"
+  | "optima-validation"
+  // A CSP customer's bill connect (./holders).
+  | "customers"
+  | "customer-key"
+  | "customer-bill-connect"
+  | "customer-validation";
 
 export interface Finding {
   readonly check: CheckName;
@@ -112,6 +122,8 @@ export interface RegistrationFacts {
   readonly applicationId?: string;
   readonly mpnId?: string;
   readonly domain?: string;
+  /** A customer's bill connect: the customer tenant of its scope. */
+  readonly customerTenantId?: string;
 }
 
 export type OptimaFacts =
@@ -152,6 +164,26 @@ export interface StatusReport {
   readonly findings: readonly Finding[];
   readonly keys: readonly ClassifiedKey[];
   readonly thresholds: Thresholds;
+  /** Every holder of a key (the partnership, then each CSP customer's bill connect), one line each. */
+  readonly holders: readonly HolderReport[];
+  /** How many holders came out at each verdict. */
+  readonly holdersSummary: Readonly<Record<Verdict, number>> & { readonly total: number };
+}
+
+/** One holder of a key and how it came out: its findings decide its verdict, as the report's do. */
+export interface HolderReport {
+  /** `partnership`: the stack's own registration; `customer`: a CSP customer's bill connect; `customers`: the list itself (unreadable). */
+  readonly holder: "partnership" | "customer" | "customers";
+  /** The customer's tenant (`customer` only). */
+  readonly tenantId?: string;
+  readonly orgId?: string;
+  readonly registrationId?: string;
+  /** The key ID of the key it holds, when known. */
+  readonly keyId?: string;
+  readonly verdict: Verdict;
+  /** Its worst finding (the first of the worst level), or its key's line when healthy. */
+  readonly summary: string;
+  readonly findings: readonly Finding[];
 }
 
 const DAY_MS = 86_400_000;
@@ -185,8 +217,6 @@ export function classifyKeys(keys: readonly KeyFact[], target: StatusTarget, now
         same(target.previousKeyId, key.keyId)),
   )?.name?.[1];
   return parsed.map(({ key, name }) => {
-    const end = key.endDateTime ?? undefined;
-    const endMs = parseIsoDateTime(end);
     const stackRole = same(target.activeKeyId, key.keyId)
       ? "active"
       : same(target.previousKeyId, key.keyId)
@@ -204,13 +234,22 @@ export function classifyKeys(keys: readonly KeyFact[], target: StatusTarget, now
     return {
       keyId: key.keyId,
       displayName: key.displayName,
-      ...(end !== undefined ? { endDateTime: end } : {}),
-      ...(endMs !== undefined ? { daysLeft: Math.floor((endMs - now.getTime()) / DAY_MS) } : {}),
+      ...expiryOf(key, now),
       kind,
       ...(stackRole !== undefined ? { stackRole } : {}),
       ...(name !== null ? { deploymentId: name[1], slot: name[2], window: Number(name[3]) } : {}),
     };
   });
+}
+
+/** A key's expiry as Graph gave it, and its whole days left (only when the date can be read). */
+export function expiryOf(key: KeyFact, now: Date): Pick<ClassifiedKey, "endDateTime" | "daysLeft"> {
+  const end = key.endDateTime ?? undefined;
+  const endMs = parseIsoDateTime(end);
+  return {
+    ...(end !== undefined ? { endDateTime: end } : {}),
+    ...(endMs !== undefined ? { daysLeft: Math.floor((endMs - now.getTime()) / DAY_MS) } : {}),
+  };
 }
 
 /** Checks thresholds; returns the message of the first mistake. */
@@ -230,13 +269,18 @@ export function thresholdsProblem(t: Thresholds): string | undefined {
   return undefined;
 }
 
-/** Judges the facts. `graph` / `optima` are undefined when that side was not looked at (not enough input). */
+/**
+ * Judges the facts. `graph` / `optima` are undefined when that side was not looked at (not enough
+ * input). `customers` are the CSP customers' holders, judged by ./holders from the same facts and
+ * rules: the worst holder decides the verdict.
+ */
 export function judge(
   target: StatusTarget,
   graph: GraphFacts | undefined,
   optima: OptimaFacts | undefined,
   thresholds: Thresholds,
   now: Date,
+  customers: readonly HolderReport[] = [],
 ): StatusReport {
   const findings: Finding[] = [];
   const keys = graph?.ok && graph.found ? classifyKeys(graph.keys, target, now) : [];
@@ -247,12 +291,30 @@ export function judge(
   findings.push(scheduleFinding(target, thresholds, now));
   findings.push(...optimaFindings(target, optima));
 
-  const verdict = verdictOf(findings);
-  const worst = findings.find((f) => levelVerdict(f.level) === verdict && f.level !== "ok");
+  const partnership = holderReport(
+    {
+      holder: "partnership",
+      orgId: target.orgId,
+      registrationId: target.registrationId,
+      keyId: target.optimaKeyId,
+    },
+    findings,
+  );
+  const holders = [partnership, ...customers];
+  // The partnership's findings first, then each customer's, each customer's named in the headline.
+  const everything = [
+    ...findings.map((finding) => ({ finding, headline: finding.summary })),
+    ...customers.flatMap((h) =>
+      h.findings.map((finding) => ({ finding, headline: `${holderName(h)}: ${finding.summary}` })),
+    ),
+  ];
+  const verdict = verdictOf(everything.map((e) => e.finding));
+  const worst = everything.find((e) => levelVerdict(e.finding.level) === verdict && e.finding.level !== "ok");
   const headline =
     verdict === "healthy"
       ? (findings.find((f) => f.check === "optima-key" && f.level === "ok")?.summary ?? "Every check passed.")
-      : (worst?.summary ?? "Nothing could be checked.");
+      : (worst?.headline ?? "Nothing could be checked.");
+  const count = (v: Verdict): number => holders.filter((h) => h.verdict === v).length;
   return {
     verdict,
     exitCode: EXIT_CODES[verdict],
@@ -261,10 +323,52 @@ export function judge(
     findings,
     keys,
     thresholds,
+    holders,
+    holdersSummary: {
+      total: holders.length,
+      healthy: count("healthy"),
+      warning: count("warning"),
+      critical: count("critical"),
+      unknown: count("unknown"),
+    },
   };
 }
 
-function levelVerdict(level: Level): Verdict {
+/** A holder's line: its verdict from its own findings (the one rule, {@link verdictOf}). */
+export function holderReport(
+  holder: Omit<HolderReport, "verdict" | "summary" | "findings">,
+  findings: readonly Finding[],
+): HolderReport {
+  const verdict = verdictOf(findings);
+  const worst = findings.find((f) => levelVerdict(f.level) === verdict && f.level !== "ok");
+  const keyLine = findings.find(
+    (f) => (f.check === "optima-key" || f.check === "customer-key") && f.level === "ok",
+  );
+  const defined = Object.fromEntries(Object.entries(holder).filter(([, v]) => v !== undefined));
+  return {
+    ...(defined as Omit<HolderReport, "verdict" | "summary" | "findings">),
+    verdict,
+    summary:
+      verdict === "healthy"
+        ? (keyLine?.summary ?? "Every check passed.")
+        : (worst?.summary ?? "Nothing could be checked."),
+    findings,
+  };
+}
+
+/** How a holder is named in the headline and the "What to do" lines. */
+export function holderName(h: Pick<HolderReport, "holder" | "tenantId" | "orgId">): string {
+  switch (h.holder) {
+    case "partnership":
+      return "The partnership";
+    case "customers":
+      return "CSP customers";
+    case "customer":
+      return `Customer ${h.tenantId ?? "?"}${h.orgId !== undefined ? ` (org ${h.orgId})` : ""}`;
+  }
+}
+
+export function levelVerdict(level: Level): Verdict {
   switch (level) {
     case "critical":
       return "critical";
@@ -337,7 +441,7 @@ function entraFinding(target: StatusTarget, graph: GraphFacts | undefined): Find
   };
 }
 
-function lookupFinding(
+export function lookupFinding(
   check: CheckName,
   failure: LookupFailure,
   what: string,
@@ -379,13 +483,31 @@ function optimaKeyFinding(
     };
   }
   const key = keys.find((k) => k.kind === "optima");
-  const which = `The key Optima holds (${target.optimaKeyId})`;
+  return heldKeyFinding(check, `The key Optima holds (${target.optimaKeyId})`, key, t, {
+    missing: "Optima can no longer sign in, and cost data stops",
+    why: "see the schedule line",
+  });
+}
+
+/**
+ * The days to expiry of a key a holder holds (the partnership, or a customer's bill connect):
+ * critical when it is gone from the Web App or expired, or within --critical-days; a warning
+ * within --warn-days; unknown when Graph gave no readable expiry. `key` is undefined when the
+ * Web App does not have it. One rule for every holder.
+ */
+export function heldKeyFinding(
+  check: CheckName,
+  which: string,
+  key: Pick<ClassifiedKey, "endDateTime" | "daysLeft"> | undefined,
+  t: Thresholds,
+  words: { readonly missing: string; readonly why: string },
+): Finding {
   if (key === undefined) {
     return {
       check,
       level: "critical",
-      summary: `${which} is no longer on the Web App: Optima can no longer sign in, and cost data stops.`,
-      action: `${capitalize(ROTATE)}: it makes a new key and hands it to Optima. Then find out who deleted the key.`,
+      summary: `${which} is no longer on the Web App: ${words.missing}.`,
+      action: `${capitalize(ROTATE)}: it makes a new key and hands it to every holder. Then find out who deleted the key.`,
     };
   }
   if (key.daysLeft === undefined) {
@@ -409,8 +531,8 @@ function optimaKeyFinding(
     return {
       check,
       level: "critical",
-      summary: `${which} expired on ${date}, ${-days} day${-days === 1 ? "" : "s"} ago: Optima can no longer sign in, and cost data stops.`,
-      action: `${capitalize(ROTATE)}, then find out why the schedule did not rotate it (see the schedule line).`,
+      summary: `${which} expired on ${date}, ${-days} day${-days === 1 ? "" : "s"} ago: ${words.missing}.`,
+      action: `${capitalize(ROTATE)}, then find out why the schedule did not rotate it (${words.why}).`,
     };
   }
   const inDays = `in ${days} day${days === 1 ? "" : "s"}`;
@@ -419,7 +541,7 @@ function optimaKeyFinding(
       check,
       level: "critical",
       summary: `${which} expires on ${date}, ${inDays} (critical at ${t.criticalDays}).`,
-      action: `${capitalize(ROTATE)}, then find out why the schedule did not rotate it (see the schedule line).`,
+      action: `${capitalize(ROTATE)}, then find out why the schedule did not rotate it (${words.why}).`,
     };
   }
   if (days <= t.warnDays) {
@@ -427,7 +549,7 @@ function optimaKeyFinding(
       check,
       level: "warning",
       summary: `${which} expires on ${date}, ${inDays} (warning at ${t.warnDays}).`,
-      action: `${capitalize(ROTATE)} before it expires, and check that the rotation schedule runs (see the schedule line).`,
+      action: `${capitalize(ROTATE)} before it expires, and check that the rotation schedule runs (${words.why}).`,
     };
   }
   return { check, level: "ok", summary: `${which} expires on ${date}, ${inDays}.` };
@@ -501,7 +623,7 @@ function scheduleFinding(target: StatusTarget, t: Thresholds, now: Date): Findin
   };
 }
 
-const OPTIMA_ACTIONS: Readonly<Record<LookupFailure["reason"], string>> = {
+export const OPTIMA_ACTIONS: Readonly<Record<LookupFailure["reason"], string>> = {
   forbidden:
     "Give the Optima credential status uses a role that can read the org's bill connections (a read role is enough), or renew the credential if it expired.",
   "sign-in":
@@ -659,7 +781,7 @@ function optimaFindings(target: StatusTarget, optima: OptimaFacts | undefined): 
  * A check that could not run for want of an input: `unknown`, naming the stack output and the
  * flag that would give it (`names`: outputs are bare, flags start with `--`).
  */
-function missingInput(check: CheckName, what: string, names: readonly string[]): Finding {
+export function missingInput(check: CheckName, what: string, names: readonly string[]): Finding {
   const outputs = names.filter((n) => !n.startsWith("--"));
   const flags = names.filter((n) => n.startsWith("--"));
   const from = [
@@ -677,7 +799,7 @@ function missingInput(check: CheckName, what: string, names: readonly string[]):
 }
 
 /** A check whose look-up was not made (only when judge() is called without the facts). */
-function notLookedUp(check: CheckName, what: string): Finding {
+export function notLookedUp(check: CheckName, what: string): Finding {
   return {
     check,
     level: "unknown",
@@ -702,6 +824,6 @@ function joinAnd(items: readonly string[]): string {
     : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
-function capitalize(text: string): string {
+export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -7,7 +7,9 @@
  * built relative to the moment the emulator starts (status reads the real clock): the Web App
  * with the key Optima holds (slot a, made 10 days ago, 170 days left), the previous key (slot b,
  * 110 days left), a CSP partnership in Optima carrying the Web App's client ID, MPN ID and domain,
- * and the next rotation due in 50 days. Graph takes the fixed token {@link DEMO_GRAPH_TOKEN},
+ * two CSP customers whose bill connects (each in its own org, scope "Customer Tenant") hold the
+ * same key and pass Optima's validation (computed by the emulator from that key), and the next
+ * rotation due in 50 days. Graph takes the fixed token {@link DEMO_GRAPH_TOKEN},
  * with `Application.Read.All` only (what the README asks status's identity for).
  */
 import type { Emulator } from "./types";
@@ -22,11 +24,16 @@ export const DEMO_MPN_ID = "7654321";
 export const DEMO_DOMAIN = "demo-partner.onmicrosoft.com";
 /** The deployment ID in the demo keys' display names (components/azure/rotation.ts keyDisplayName). */
 const DEMO_DEPLOYMENT = "de0de0de";
+/** The demo's CSP customers: tenant and the Flexera org that shows its costs. */
+export const DEMO_CUSTOMERS: readonly { readonly tenantId: string; readonly orgId: string }[] = [
+  { tenantId: "33333333-3333-4333-8333-333333333333", orgId: "1235" },
+  { tenantId: "44444444-4444-4444-8444-444444444444", orgId: "1236" },
+];
 
 const DAY_MS = 86_400_000;
 
 /** Seeds the demo partner into a running emulator; returns the stack outputs of its stack. */
-export function seedDemo(emulator: Emulator, now: number = emulator.clock.now()): Record<string, string> {
+export function seedDemo(emulator: Emulator, now: number = emulator.clock.now()): Record<string, unknown> {
   const iso = (days: number): string =>
     new Date(Math.floor((now + days * DAY_MS) / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
   const directory = emulator.entra.directory;
@@ -53,6 +60,17 @@ export function seedDemo(emulator: Emulator, now: number = emulator.clock.now())
     domain: DEMO_DOMAIN,
     application_id: DEMO_CLIENT_ID,
   });
+  const customers = Object.fromEntries(
+    DEMO_CUSTOMERS.map(({ tenantId, orgId }) => {
+      const bill = emulator.seedBillConnect(orgId, {
+        clientId: DEMO_CLIENT_ID,
+        tenantId: DEMO_TENANT_ID,
+        clientSecret: active.secret,
+        scopeDetails: { scopeType: "Customer Tenant", customerDetails: { customerTenantId: tenantId } },
+      });
+      return [tenantId, { orgId, registrationId: bill.id, keyId: active.keyId }];
+    }),
+  );
   emulator.entra.graphToken({
     tenantId: DEMO_TENANT_ID,
     roles: ["Application.Read.All"],
@@ -73,5 +91,6 @@ export function seedDemo(emulator: Emulator, now: number = emulator.clock.now())
     optimaTarget: "csp-partner",
     optimaMpnId: DEMO_MPN_ID,
     optimaDomain: DEMO_DOMAIN,
+    optimaCustomers: customers,
   };
 }
