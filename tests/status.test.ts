@@ -504,6 +504,84 @@ describe("status never calls healthy what it did not check (issue 16)", () => {
   });
 });
 
+describe("CSP customers: every customer's bill connect holds a key, and status judges each (breakit)", () => {
+  const CUSTOMER = "c0ffee00-1111-4222-8333-444444444444";
+  const OTHER = "c0ffee00-5555-4666-8777-888888888888";
+  const GONE_KEY = "deadbeef-0000-4000-8000-000000000000";
+  const withCustomers = (w: World, holders: Record<string, unknown>): World => ({
+    ...w,
+    outputs: { ...w.outputs, optimaCustomers: holders } as unknown as Record<string, string>,
+  });
+  const holder = (keyId: unknown) => ({ orgId: "5151", registrationId: "cbi-oi-azure-csp-1", keyId });
+
+  test.each<[string, (w: World) => Record<string, unknown>, number, RegExp]>([
+    [
+      "every customer holds the key Optima holds: healthy",
+      (w) => ({ [CUSTOMER]: holder(w.activeKeyId), [OTHER]: holder(w.activeKeyId) }),
+      0,
+      /customer-keys +ok +2 customer bill connects hold the stack's active key/,
+    ],
+    [
+      "a customer's hand-off failed, it still holds the previous key: warning",
+      (w) => ({ [CUSTOMER]: holder(w.activeKeyId), [OTHER]: holder(w.previousKeyId) }),
+      1,
+      new RegExp(
+        `customer-keys +WARNING +The bill connect of customer ${OTHER} holds key .* not the stack's active key`,
+      ),
+    ],
+    [
+      "a customer holds a key no longer on the Web App: critical",
+      () => ({ [CUSTOMER]: holder(GONE_KEY) }),
+      2,
+      new RegExp(
+        `customer-keys +CRITICAL +The bill connect of customer ${CUSTOMER} holds key ${GONE_KEY}, which is no longer on the Web App`,
+      ),
+    ],
+    [
+      "a customer's key is not readable: could not check",
+      () => ({ [CUSTOMER]: holder("[secret]") }),
+      3,
+      new RegExp(
+        `customer-keys +UNKNOWN +Which key the bill connect of customer ${CUSTOMER} holds is not known`,
+      ),
+    ],
+    [
+      "optimaCustomers shown as [secret]: could not check",
+      () => "[secret]" as unknown as Record<string, unknown>,
+      3,
+      /customer-keys +UNKNOWN +Which keys the CSP customers' bill connects hold is not known: the stack's output optimaCustomers/,
+    ],
+  ])("%s", async (_name, holders, exitCode, line) => {
+    const w = world();
+    const result = await status(withCustomers(w, holders(w)));
+    expect(result.stdout).toMatch(line);
+    expect(result.exitCode).toBe(exitCode);
+    const json = JSON.parse((await status(withCustomers(w, holders(w)), ["--json"])).stdout) as {
+      exitCode: number;
+    };
+    expect(json.exitCode).toBe(exitCode);
+  });
+
+  test("a customer's key expiring within the thresholds is judged like Optima's", async () => {
+    const w = world({ optimaKeyDays: 5 });
+    const result = await status(withCustomers(w, { [CUSTOMER]: holder(w.activeKeyId) }), [
+      "--critical-days",
+      "3",
+    ]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(
+      /customer-keys +WARNING +.*expires on 2026-12-06, in 5 days \(warning at 30\)/,
+    );
+  });
+
+  test("optimaCustomers of the wrong form is refused with the output's name", () => {
+    expect(() => parseStackOutputs(JSON.stringify({ optimaCustomers: ["x"] }), "f.json")).toThrow(
+      /f\.json: output optimaCustomers must be an object of customer tenant IDs/,
+    );
+    expect(parseStackOutputs(JSON.stringify({ optimaCustomers: {} }), "f.json")).toEqual({ customers: [] });
+  });
+});
+
 describe("--json is valid JSON for every verdict, sign-in failures included (issue 20 item 1)", () => {
   const cases: [string, () => Promise<StatusResult>, number][] = [
     ["healthy", () => status(world(), ["--json"]), 0],
