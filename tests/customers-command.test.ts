@@ -413,6 +413,59 @@ describe("--sync", () => {
   });
 });
 
+describe("hostile inputs (breakit)", () => {
+  it("a Partner Center tenant ID with escape sequences and line breaks is shown escaped, text and --sync alike", async () => {
+    world(1);
+    const evil = "\u001b[2J\u009b2J\nFORGED (exit 0): forged\u202e";
+    emulator.partnerCenter.addCustomer(PARTNER_TENANT, { tenantId: evil, domain: "d", companyName: "c" });
+    const list = await customers(endpointFlags());
+    expectNoRaw(list.stdout, "\u001b", "\u009b", "\u202e");
+    expect(list.stdout.split("\n").filter((l) => l.startsWith("FORGED"))).toEqual([]);
+    const sync = await customers([...endpointFlags(), "--sync", "--customers-file", writeConfig([])]);
+    expectNoRaw(sync.stdout, "\u001b", "\u009b", "\u202e");
+    expect(sync.stdout.split("\n").filter((l) => l.startsWith("FORGED"))).toEqual([]);
+  });
+
+  it("--sync keeps each configured entry whole: retainOnDelete is proposed as configured", async () => {
+    world(2);
+    const file = writeConfig([{ tenantId: customer(1), orgId: "5001", retainOnDelete: false }]);
+    const result = await customers([
+      ...endpointFlags(),
+      "--sync",
+      "--customers-file",
+      file,
+      "--org-for",
+      `${customer(2)}=5002`,
+      "--json",
+    ]);
+    expect(JSON.parse(result.stdout).sync.entries).toEqual([
+      { tenantId: customer(1), orgId: "5001", retainOnDelete: false },
+      { tenantId: customer(2), orgId: "5002" },
+    ]);
+  });
+
+  it.each([
+    [
+      "a retainOnDelete that is not true or false",
+      { retainOnDelete: "no" },
+      /retainOnDelete must be true or false/,
+    ],
+    ["a key the program does not know", { retain: false }, /unknown key "retain"/],
+  ])("--sync refuses an existing config the program would refuse: %s", async (_name, extra, message) => {
+    world(1);
+    const file = writeConfig([{ tenantId: customer(1), orgId: "5001", ...extra }]);
+    const result = await customers([...endpointFlags(), "--sync", "--customers-file", file]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(message);
+  });
+});
+
+function writeConfig(entries: unknown[]): string {
+  const file = path.join(work, `config-${outputsSeen.length}-${Math.random().toString(16).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(entries));
+  return file;
+}
+
 describe("pure parts", () => {
   it("parseCustomerPage reads items and the continuation, and refuses a next page without a token", () => {
     expect(

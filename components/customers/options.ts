@@ -39,7 +39,12 @@ export interface CustomerEntry {
   readonly orgId: string;
   readonly billingProfileId?: string;
   readonly billingAccountId?: string;
+  /** As configured; absent means the program's default (the bill connect is kept in Flexera). */
+  readonly retainOnDelete?: boolean;
 }
+
+/** The keys of an entry, as the program accepts them (components/azure/customers.ts `checkCustomers`). */
+const ENTRY_KEYS = ["tenantId", "orgId", "billingProfileId", "billingAccountId", "retainOnDelete"];
 
 export type CustomersMode = "list" | "legacy" | "sync";
 
@@ -355,6 +360,16 @@ export function parseCustomerEntries(textValue: string, source: string): Custome
       throw new CustomersUsageError(`${where} must be an object with tenantId and orgId.`);
     }
     const fields = item as Record<string, unknown>;
+    // An entry the program would refuse is refused here too: a proposal on top of it could not be applied.
+    const unknownKey = Object.keys(fields).find((k) => !ENTRY_KEYS.includes(k));
+    if (unknownKey !== undefined) {
+      throw new CustomersUsageError(
+        `${where} has an unknown key ${JSON.stringify(unknownKey)}; the keys are ${ENTRY_KEYS.join(", ")}.`,
+      );
+    }
+    if (fields.retainOnDelete !== undefined && typeof fields.retainOnDelete !== "boolean") {
+      throw new CustomersUsageError(`${where}.retainOnDelete must be true or false.`);
+    }
     const tenantId = typeof fields.tenantId === "string" ? fields.tenantId.trim() : "";
     if (!isGuid(tenantId)) {
       throw new CustomersUsageError(`${where}.tenantId must be the customer's tenant ID, a GUID.`);
@@ -375,6 +390,7 @@ export function parseCustomerEntries(textValue: string, source: string): Custome
       orgId: orgId.trim(),
       ...(typeof fields.billingProfileId === "string" ? { billingProfileId: fields.billingProfileId } : {}),
       ...(typeof fields.billingAccountId === "string" ? { billingAccountId: fields.billingAccountId } : {}),
+      ...(typeof fields.retainOnDelete === "boolean" ? { retainOnDelete: fields.retainOnDelete } : {}),
     };
   });
 }

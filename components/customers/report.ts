@@ -262,7 +262,7 @@ export function renderText(report: CustomersReport): string {
     ...table([
       ["TENANT ID", "DOMAIN", "COMPANY", "OPTIMA", "CONFIG"],
       ...report.customers.map((r) => [
-        r.tenantId,
+        escapeText(r.tenantId),
         escapeText(r.domain) || "-",
         escapeText(r.companyName) || "-",
         optimaCell(r),
@@ -307,16 +307,18 @@ export function renderText(report: CustomersReport): string {
 function syncLines(sync: SyncProposal): string[] {
   const lines = [`Proposed ${CUSTOMERS_CONFIG_KEY} (${sync.entries.length} entries; nothing removed):`];
   for (const entry of sync.added) {
-    lines.push(`+ ${entry.tenantId} in org ${entry.orgId}`);
+    lines.push(`+ ${escapeText(entry.tenantId)} in org ${entry.orgId}`);
   }
   for (const tenant of sync.keptGone) {
-    lines.push(`= ${tenant} kept, although Partner Center no longer lists it`);
+    lines.push(`= ${escapeText(tenant)} kept, although Partner Center no longer lists it`);
   }
   for (const tenant of sync.unassigned) {
-    lines.push(`? ${tenant} is new in Partner Center: not added; give --org-for ${tenant}=ORG`);
+    lines.push(
+      `? ${escapeText(tenant)} is new in Partner Center: not added; give --org-for ${escapeText(tenant)}=ORG`,
+    );
   }
   for (const item of sync.ignored) {
-    lines.push(`! --org-for ${item.tenantId} not used: ${item.reason}`);
+    lines.push(`! --org-for ${escapeText(item.tenantId)} not used: ${escapeText(item.reason)}`);
   }
   if (sync.added.length === 0) {
     lines.push("No entry to add.");
@@ -326,9 +328,9 @@ function syncLines(sync: SyncProposal): string[] {
     );
   } else {
     lines.push("To add them (then review with `pulumi preview`), run, or re-run with --write:");
-    lines.push(...sync.commands.map((command) => `  ${command.map(shellWord).join(" ")}`));
+    lines.push(...sync.commands.map((command) => `  ${escapeText(command.map(shellWord).join(" "))}`));
   }
-  lines.push(`Value: ${JSON.stringify(sync.entries)}`);
+  lines.push(`Value: ${escapeText(JSON.stringify(sync.entries))}`);
   return lines;
 }
 
