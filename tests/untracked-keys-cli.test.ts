@@ -206,6 +206,40 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     expect(keyIds()).toContain(ids.held57);
   });
 
+  test("two connections in one stack, one refused: --remove removes nothing from either (breakit)", async () => {
+    const ids = webApp({
+      k59: { name: nameOf(59), window: 59 },
+      k60: { name: nameOf(60), window: 60 },
+      orphan58: { name: nameOf(58), window: 58 },
+      b60: { name: nameOf(60, "0badc0de"), window: 60 },
+    });
+    // The second connection's state holds a key Graph no longer has: that part of the export is stale.
+    const second = stateExport({
+      deploymentId: "0badc0de",
+      objectId: OBJECT_ID,
+      clientId: CLIENT_ID,
+      passwords: [
+        password("11111111-2222-4333-8444-000000000059", 59, { displayName: nameOf(59, "0badc0de") }),
+        password(ids.b60, 60, { displayName: nameOf(60, "0badc0de") }),
+      ],
+    });
+    const renamed = JSON.parse(
+      JSON.stringify(second)
+        .replace(/::optima-csp"/g, '::second"')
+        .replace(/::optima-csp-/g, "::second-"),
+    ) as { deployment: { resources: { type: string }[] } };
+    const both = state(ids);
+    (both.deployment as { resources: unknown[] }).resources.push(
+      ...renamed.deployment.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+    );
+    const result = await run(both, ["--stack", "prod", "--remove"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain("is not on the Web App");
+    expect(result.stdout).not.toMatch(/^removed /m);
+    expect(removals()).toBe(0);
+    expect(keyIds()).toContain(ids.orphan58);
+  });
+
   test("plain http to a non-loopback host is refused before any sign-in or request", async () => {
     const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
     const signIn = jest.fn(async () => "never-sent");

@@ -439,9 +439,20 @@ export function planRemoval(
       reason: `this deployment's window ${named.window} key, which the state does not hold (current window ${current})`,
     });
   }
-  if (refusals.length === 0) {
-    return { refusals, remove, kept };
-  }
-  const notNow = remove.map((k) => ({ ...k, reason: `not removed while refused: ${k.reason}` }));
-  return { refusals, remedy: REFUSAL_REMEDY, remove: [], kept: [...kept, ...notNow] };
+  return refusals.length === 0 ? { refusals, remove, kept } : withRefusals({ refusals, remove, kept }, []);
+}
+
+/**
+ * A plan with `refusals` added: nothing removed, what it would have removed kept and listed. One
+ * export is one snapshot: when any connection in it is refused, every other one is refused too
+ * (`untracked-keys` plans every connection before it removes anything).
+ */
+export function withRefusals(plan: RemovalPlan, refusals: readonly string[]): RemovalPlan {
+  const notNow = plan.remove.map((k) => ({ ...k, reason: `not removed while refused: ${k.reason}` }));
+  return {
+    refusals: [...plan.refusals, ...refusals],
+    remedy: REFUSAL_REMEDY,
+    remove: [],
+    kept: [...plan.kept, ...notNow],
+  };
 }
