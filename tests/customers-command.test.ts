@@ -460,6 +460,26 @@ describe("hostile inputs (breakit)", () => {
   });
 });
 
+describe("strict flags, as for status (breakit)", () => {
+  it.each([
+    [
+      "--stack twice (--write would write the last)",
+      ["--sync", "--write", "--stack", "prod", "--stack", "staging"],
+      /--stack is given more than once/,
+    ],
+    [
+      "--tenant-id twice",
+      ["--tenant-id", PARTNER_TENANT, "--tenant-id", WEB_APP],
+      /--tenant-id is given more than once/,
+    ],
+    ["--json twice", ["--json", "--json"], /--json is given more than once/],
+    ["an empty --tenant-id", ["--tenant-id="], /--tenant-id is given without a value/],
+    ["an empty --stack", ["--stack", "", "--outputs", "o.json"], /--stack is given without a value/],
+  ])("%s is refused", (_name, argv, message) => {
+    expect(() => parseCustomersArgs(argv, {})).toThrow(message);
+  });
+});
+
 function writeConfig(entries: unknown[]): string {
   const file = path.join(work, `config-${outputsSeen.length}-${Math.random().toString(16).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(entries));

@@ -240,6 +240,35 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     expect(keyIds()).toContain(ids.orphan58);
   });
 
+  test.each([
+    [
+      "--stack given twice (the last would win)",
+      ["--stack", "prod", "--stack", "staging"],
+      /--stack is given more than once/,
+    ],
+    ["--remove given twice", ["--stack", "prod", "--remove", "--remove"], /--remove is given more than once/],
+    [
+      "an empty --stack next to --state-file",
+      ["--stack=", "--state-file", "x.json"],
+      /--stack is given without a value/,
+    ],
+    ["an empty --graph-url", ["--stack", "prod", "--graph-url", " "], /--graph-url is given without a value/],
+  ])(
+    "a careless command line is refused before anything is read: %s (breakit)",
+    async (_name, args, message) => {
+      webApp({ k59: { name: nameOf(59), window: 59 } });
+      const result = await runUntrackedKeys(args, {
+        env: {},
+        stackExport: async () => {
+          throw new Error("the state must not be read");
+        },
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(emulator.requests).toEqual([]);
+    },
+  );
+
   test("plain http to a non-loopback host is refused before any sign-in or request", async () => {
     const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
     const signIn = jest.fn(async () => "never-sent");

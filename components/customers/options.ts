@@ -145,8 +145,9 @@ export function parseCustomersArgs(
   env: Readonly<Record<string, string | undefined>>,
 ): CustomersOptions {
   let values: Record<string, string | boolean | string[] | undefined>;
+  let tokens: readonly { kind: string; name?: string }[];
   try {
-    values = parseArgs({
+    ({ values, tokens } = parseArgs({
       args: [...argv],
       options: {
         ...Object.fromEntries(STRING_FLAGS.map((name) => [name, { type: "string" as const }])),
@@ -161,13 +162,37 @@ export function parseCustomersArgs(
       },
       strict: true,
       allowPositionals: false,
-    }).values as Record<string, string | boolean | string[] | undefined>;
+      tokens: true,
+    }) as { values: Record<string, string | boolean | string[] | undefined>; tokens: typeof tokens });
   } catch (error) {
     // parseArgs quotes the offending argument; a mistyped flag may be followed by the key: say only the flag.
     const flag = /'(-{1,2}[A-Za-z][\w-]*)/.exec((error as Error).message)?.[1];
     throw new CustomersUsageError(
       `${flag === undefined ? "invalid arguments" : `unknown or malformed option ${flag}`}. Run optima-csp customers --help for the flags.`,
     );
+  }
+  // Strict, as status: a single-value flag given twice (the last would silently win: `--write`
+  // to another stack) or a value left empty is refused, never ignored. --org and --org-for repeat.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (
+      token.kind === "option" &&
+      token.name !== undefined &&
+      token.name !== "org" &&
+      token.name !== "org-for"
+    ) {
+      if (seen.has(token.name)) {
+        throw new CustomersUsageError(`--${token.name} is given more than once: give it once.`);
+      }
+      seen.add(token.name);
+    }
+  }
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === "string" && item.trim() === "" && name !== "client-secret") {
+        throw new CustomersUsageError(`--${name} is given without a value: give one, or leave the flag out.`);
+      }
+    }
   }
   if (values["client-secret"] !== undefined) {
     throw new CustomersUsageError(
