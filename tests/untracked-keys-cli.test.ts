@@ -269,6 +269,60 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     },
   );
 
+  test.each<[string, (exported: { deployment: { resources: Record<string, unknown>[] } }) => void]>([
+    [
+      "its keys name two Web Apps (webAppClientId changed, the old key awaiting delete)",
+      (e) => {
+        const key = e.deployment.resources.find((r) => String(r.urn).endsWith("::optima-csp-key-a"))!;
+        (key.outputs as Record<string, unknown>).applicationId =
+          "/applications/99999999-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
+      },
+    ],
+    [
+      "its keys' applicationId is an encrypted secret",
+      (e) => {
+        for (const r of e.deployment.resources.filter((r) => String(r.urn).includes("::optima-csp-key-"))) {
+          (r.outputs as Record<string, unknown>).applicationId = { ciphertext: "v1:x" };
+        }
+      },
+    ],
+    [
+      "its deployment ID is not readable",
+      (e) => {
+        const id = e.deployment.resources.find((r) => String(r.urn).endsWith("::optima-csp-deployment-id"))!;
+        (id.outputs as Record<string, unknown>).hex = { ciphertext: "v1:x" };
+      },
+    ],
+    [
+      "a first deployment killed in addPassword (no key in the state, a pending create)",
+      (e) => {
+        e.deployment.resources = e.deployment.resources.filter(
+          (r) => !String(r.urn).includes("::optima-csp-key-"),
+        );
+      },
+    ],
+  ])(
+    "a connection the tool cannot read is refused (exit 2), never 'nothing to check': %s (breakit)",
+    async (_name, spoil) => {
+      const ids = webApp({
+        k59: { name: nameOf(59), window: 59 },
+        k60: { name: nameOf(60), window: 60 },
+        orphan58: { name: nameOf(58), window: 58 },
+      });
+      const exported = state(ids, {
+        pendingCreate: _name.includes("pending") ? "a" : undefined,
+      }) as unknown as {
+        deployment: { resources: Record<string, unknown>[] };
+      };
+      spoil(exported);
+      const result = await run(exported, ["--stack", "prod", "--remove"]);
+      expect(result.stdout).not.toContain("nothing to check");
+      expect(result.exitCode).toBe(2);
+      expect(result.stdout).toMatch(/REFUSED/);
+      expect(removals()).toBe(0);
+    },
+  );
+
   test("plain http to a non-loopback host is refused before any sign-in or request", async () => {
     const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
     const signIn = jest.fn(async () => "never-sent");

@@ -13,8 +13,9 @@ import { isLoopbackUrl, GRAPH_TOKEN_ENV } from "../status/options";
 import { graphScope, type GraphTokenProvider } from "../status/gather";
 import {
   StateExportError,
+  REFUSAL_REMEDY,
   planRemoval,
-  readDeployments,
+  readExport,
   withRefusals,
   type DeploymentState,
   type GraphApplication,
@@ -69,8 +70,9 @@ export async function runUntrackedKeys(
     return { exitCode: UNTRACKED_EXIT.done, stdout: `${UNTRACKED_USAGE}\n`, stderr: "" };
   }
   let deployments: DeploymentState[];
+  let unreadable: readonly string[];
   try {
-    deployments = readDeployments(await readState(options, deps));
+    ({ deployments, unreadable } = readExport(await readState(options, deps)));
   } catch (error) {
     const source =
       options.stateFile !== undefined ? `--state-file ${options.stateFile}` : `stack ${options.stack}`;
@@ -78,6 +80,12 @@ export async function runUntrackedKeys(
       UNTRACKED_EXIT.failed,
       error instanceof StateExportError ? `${source}: ${error.message}.` : (error as Error).message,
     );
+  }
+  if (unreadable.length > 0) {
+    out.push("REFUSED: the state holds a connection whose keys this tool cannot read; nothing is removed:");
+    out.push(...unreadable.map((u) => `  - ${escapeText(u)}`));
+    out.push(escapeText(REFUSAL_REMEDY));
+    return finish(UNTRACKED_EXIT.refused);
   }
   if (deployments.length === 0) {
     out.push("untracked-keys: the state holds no deployed optima-csp connection; nothing to check.");
