@@ -460,6 +460,31 @@ describe("hostile inputs (breakit)", () => {
   });
 });
 
+describe("--sync --write on optimaCustomers stored as JSON text (breakit)", () => {
+  // Pulumi v3.274.1, observed: `pulumi config set --path 'optimaCustomers[1].tenantId' X` on a value
+  // stored as JSON text (`'[{…}]'` in the stack file; `pulumi config get --json` shows it as
+  // `value`, with no `objectValue`) replaces the text with a new list: `[null, {tenantId: X}]`, so
+  // every configured customer is silently dropped. A whole-value `pulumi config set` keeps the text.
+  it("writes the whole value, every configured customer kept, never --path into the text", async () => {
+    world(2);
+    const configured = [{ tenantId: customer(1), orgId: "5001", retainOnDelete: false }];
+    const ran: string[][] = [];
+    const deps = {
+      stackOutputs: async () => JSON.stringify({ webAppClientId: WEB_APP, optimaOrgId: PARTNER_ORG }),
+      stackConfig: async () => JSON.stringify({ value: JSON.stringify(configured), secret: false }),
+      runPulumi: async (args: readonly string[]) => void ran.push([...args]),
+    };
+    const flags = [...endpointFlags(), "--sync", "--stack", "prod", "--org-for", `${customer(2)}=5002`];
+    const result = await customers([...flags, "--write"], baseEnv(), deps);
+    expect(result.stderr).toBe("");
+    expect(ran.some((args) => args.includes("--path"))).toBe(false);
+    expect(ran).toHaveLength(1);
+    const [config, set, key, value, ...rest] = ran[0];
+    expect([config, set, key, rest]).toEqual(["config", "set", "optimaCustomers", ["--stack", "prod"]]);
+    expect(JSON.parse(value)).toEqual([...configured, { tenantId: customer(2), orgId: "5002" }]);
+  });
+});
+
 describe("strict flags, as for status (breakit)", () => {
   it.each([
     [

@@ -356,7 +356,24 @@ function resourceUrl(value: string): string {
  * Org IDs may be numbers (`pulumi config set --path` stores digits as numbers without `--type string`).
  */
 export function parseCustomerEntries(textValue: string, source: string): CustomerEntry[] {
+  return parseCustomerConfig(textValue, source).entries;
+}
+
+/** The `optimaCustomers` value and how the stack stores it. */
+export interface CustomerConfig {
+  readonly entries: CustomerEntry[];
+  /**
+   * Stored as JSON text (`pulumi config get --json` shows `value` and no `objectValue`): a
+   * `pulumi config set --path` into it would replace the text with a new list (Pulumi v3.274.1,
+   * observed), so `--sync --write` sets the whole value instead.
+   */
+  readonly jsonText: boolean;
+}
+
+/** {@link parseCustomerEntries}, with how the value is stored. */
+export function parseCustomerConfig(textValue: string, source: string): CustomerConfig {
   let data: unknown;
+  let jsonText = false;
   try {
     data = JSON.parse(textValue);
   } catch {
@@ -371,6 +388,7 @@ export function parseCustomerEntries(textValue: string, source: string): Custome
         `${source}: ${CUSTOMERS_CONFIG_KEY} is a secret value; it holds no secret, set it in plain text.`,
       );
     }
+    jsonText = wrapped.objectValue === undefined && typeof wrapped.value === "string";
     data = wrapped.objectValue ?? (typeof wrapped.value === "string" ? safeParse(wrapped.value) : undefined);
   }
   if (!Array.isArray(data)) {
@@ -379,7 +397,7 @@ export function parseCustomerEntries(textValue: string, source: string): Custome
     );
   }
   const seen: string[] = [];
-  return data.map((item, index) => {
+  const entries = data.map((item, index): CustomerEntry => {
     const where = `${source}: ${CUSTOMERS_CONFIG_KEY}[${index}]`;
     if (typeof item !== "object" || item === null || Array.isArray(item)) {
       throw new CustomersUsageError(`${where} must be an object with tenantId and orgId.`);
@@ -418,6 +436,7 @@ export function parseCustomerEntries(textValue: string, source: string): Custome
       ...(typeof fields.retainOnDelete === "boolean" ? { retainOnDelete: fields.retainOnDelete } : {}),
     };
   });
+  return { entries, jsonText };
 }
 
 function safeParse(value: string): unknown {

@@ -158,6 +158,7 @@ export function proposeSync(
   configured: readonly CustomerEntry[],
   orgFor: Readonly<Record<string, string>>,
   stack: string | undefined,
+  stored: { readonly jsonText?: boolean } = {},
 ): SyncProposal {
   const listed = customers.map((c) => key(c.tenantId));
   const configuredKeys = configured.map((e) => key(e.tenantId));
@@ -188,21 +189,36 @@ export function proposeSync(
             : "not a Partner Center customer of this partner",
       };
     });
-  const commands = added.flatMap((entry, i) => {
-    const index = configured.length + i;
-    const set = (field: string, value: string): string[] => [
+  const stackFlag = stack === undefined ? [] : ["--stack", stack];
+  // A value stored as JSON text is set whole: `--path` into it would replace it (CustomerConfig.jsonText).
+  const wholeValue = (): string[][] => [
+    [
       "pulumi",
       "config",
       "set",
-      "--path",
-      `${CUSTOMERS_CONFIG_KEY}[${index}].${field}`,
-      value,
-      "--type",
-      "string",
-      ...(stack === undefined ? [] : ["--stack", stack]),
-    ];
-    return [set("tenantId", entry.tenantId), set("orgId", entry.orgId)];
-  });
+      CUSTOMERS_CONFIG_KEY,
+      JSON.stringify([...configured, ...added]),
+      ...stackFlag,
+    ],
+  ];
+  const commands =
+    stored.jsonText === true && added.length > 0
+      ? wholeValue()
+      : added.flatMap((entry, i) => {
+          const index = configured.length + i;
+          const set = (field: string, value: string): string[] => [
+            "pulumi",
+            "config",
+            "set",
+            "--path",
+            `${CUSTOMERS_CONFIG_KEY}[${index}].${field}`,
+            value,
+            "--type",
+            "string",
+            ...(stack === undefined ? [] : ["--stack", stack]),
+          ];
+          return [set("tenantId", entry.tenantId), set("orgId", entry.orgId)];
+        });
   return {
     entries: [...configured, ...added],
     added,
