@@ -500,6 +500,11 @@ describe("strict flags, as for status (breakit)", () => {
     ["--json twice", ["--json", "--json"], /--json is given more than once/],
     ["an empty --tenant-id", ["--tenant-id="], /--tenant-id is given without a value/],
     ["an empty --stack", ["--stack", "", "--outputs", "o.json"], /--stack is given without a value/],
+    [
+      "--org-for naming one customer twice, in another letter case",
+      ["--sync", "--org-for", `${customer(3)}=6003`, "--org-for", `${customer(3).toUpperCase()}=6004`],
+      /--org-for names customer .* more than once/,
+    ],
   ])("%s is refused", (_name, argv, message) => {
     expect(() => parseCustomersArgs(argv, {})).toThrow(message);
   });

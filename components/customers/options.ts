@@ -244,7 +244,14 @@ export function parseCustomersArgs(
       );
     }
     checkOrg(match[2].trim(), `--org-for ${match[1].trim()}`);
-    orgFor[match[1].trim().toLowerCase()] = match[2].trim();
+    const tenant = match[1].trim().toLowerCase();
+    if (orgFor[tenant] !== undefined) {
+      // The last would silently win: a customer's costs shown in another org than the one meant.
+      throw new CustomersUsageError(
+        `--org-for names customer ${match[1].trim()} more than once (tenant IDs in any letter case): give each customer once.`,
+      );
+    }
+    orgFor[tenant] = match[2].trim();
   }
   for (const [flag, value] of [
     ["--client-id", text("client-id")],
