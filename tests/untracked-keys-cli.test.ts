@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { keyDisplayName, slotForWindow } from "../components/azure/rotation";
 import { runUntrackedKeys, type UntrackedResult } from "../components/untracked/run";
+import { applicationFromAnswer } from "../components/untracked/graph";
 import { stateExport, type StatePassword, type StateSpec } from "./support/untracked-state";
 
 const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
@@ -322,6 +323,22 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
       expect(removals()).toBe(0);
     },
   );
+
+  test("a Graph answer listing one keyId twice (any letter case) is not Graph's: nothing is removed (breakit)", () => {
+    const keyId = "6b1339ec-b093-433c-aaab-621d1929d82a";
+    const answer = (second: string) => ({
+      id: OBJECT_ID,
+      appId: CLIENT_ID,
+      passwordCredentials: [
+        { keyId, displayName: nameOf(50), endDateTime: endOf(50) },
+        { keyId: second, displayName: "break-glass key", endDateTime: endOf(60) },
+      ],
+    });
+    expect(() => applicationFromAnswer(answer(keyId.toUpperCase()), OBJECT_ID)).toThrow(
+      /lists key 6b1339ec-b093-433c-aaab-621d1929d82a twice/,
+    );
+    expect(applicationFromAnswer(answer(OBJECT_ID), OBJECT_ID).passwords).toHaveLength(2);
+  });
 
   test("plain http to a non-loopback host is refused before any sign-in or request", async () => {
     const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
