@@ -79,6 +79,12 @@ describe("display names: exactly the component's grammar, with this deployment's
     ["no such date", nameOf(60).replace("2026-03-05", "2026-02-30")],
     ["another deployment", nameOf(60, "0badc0de")],
     ["upper-case ID", nameOf(60).replace(ID, ID.toUpperCase())],
+    // Unicode look-alikes (breakit): what a reader sees as ours, but not the component's bytes.
+    ["a Cyrillic а in the slot", nameOf(60).replace("slot a", "slot \u0430")],
+    ["a no-break space", nameOf(60).replace("slot a", "slot\u00a0a")],
+    ["Arabic-Indic digits in the window", nameOf(60).replace("window 60", "window \u0666\u0660")],
+    ["fullwidth digits in the date", nameOf(60).replace("2026", "\uff12\uff10\uff12\uff16")],
+    ["a zero-width space", nameOf(60).replace("optima-csp", "optima-csp\u200b")],
   ])("%s is a person's key", (_, name) => {
     expect(parseKeyDisplayName(name, ID)).toBeUndefined();
   });
