@@ -426,9 +426,11 @@ describe("hostile inputs (breakit)", () => {
     expect(sync.stdout.split("\n").filter((l) => l.startsWith("FORGED"))).toEqual([]);
   });
 
-  it("--sync keeps each configured entry whole: retainOnDelete is proposed as configured", async () => {
+  it("--sync keeps each configured entry whole: name and retainOnDelete are proposed as configured", async () => {
     world(2);
-    const file = writeConfig([{ tenantId: customer(1), orgId: "5001", retainOnDelete: false }]);
+    const file = writeConfig([
+      { tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false },
+    ]);
     const result = await customers([
       ...endpointFlags(),
       "--sync",
@@ -439,7 +441,7 @@ describe("hostile inputs (breakit)", () => {
       "--json",
     ]);
     expect(JSON.parse(result.stdout).sync.entries).toEqual([
-      { tenantId: customer(1), orgId: "5001", retainOnDelete: false },
+      { tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false },
       { tenantId: customer(2), orgId: "5002" },
     ]);
   });
@@ -467,7 +469,7 @@ describe("--sync --write on optimaCustomers stored as JSON text (breakit)", () =
   // every configured customer is silently dropped. A whole-value `pulumi config set` keeps the text.
   it("writes the whole value, every configured customer kept, never --path into the text", async () => {
     world(2);
-    const configured = [{ tenantId: customer(1), orgId: "5001", retainOnDelete: false }];
+    const configured = [{ tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false }];
     const ran: string[][] = [];
     const deps = {
       stackOutputs: async () => JSON.stringify({ webAppClientId: WEB_APP, optimaOrgId: PARTNER_ORG }),

@@ -6,6 +6,7 @@
  * never appears in a message.
  */
 import { parseArgs } from "node:util";
+import { CUSTOMER_ENTRY_KEYS } from "../azure/customers";
 import { isGuid } from "../formats";
 import { isLoopbackHost } from "../http/url";
 import { completeError } from "../serialization";
@@ -39,12 +40,11 @@ export interface CustomerEntry {
   readonly orgId: string;
   readonly billingProfileId?: string;
   readonly billingAccountId?: string;
+  /** A name for people, as configured. */
+  readonly name?: string;
   /** As configured; absent means the program's default (the bill connect is kept in Flexera). */
   readonly retainOnDelete?: boolean;
 }
-
-/** The keys of an entry, as the program accepts them (components/azure/customers.ts `checkCustomers`). */
-const ENTRY_KEYS = ["tenantId", "orgId", "billingProfileId", "billingAccountId", "retainOnDelete"];
 
 export type CustomersMode = "list" | "legacy" | "sync";
 
@@ -411,10 +411,10 @@ export function parseCustomerConfig(textValue: string, source: string): Customer
     }
     const fields = item as Record<string, unknown>;
     // An entry the program would refuse is refused here too: a proposal on top of it could not be applied.
-    const unknownKey = Object.keys(fields).find((k) => !ENTRY_KEYS.includes(k));
+    const unknownKey = Object.keys(fields).find((k) => !CUSTOMER_ENTRY_KEYS.includes(k));
     if (unknownKey !== undefined) {
       throw new CustomersUsageError(
-        `${where} has an unknown key ${JSON.stringify(unknownKey)}; the keys are ${ENTRY_KEYS.join(", ")}.`,
+        `${where} has an unknown key ${JSON.stringify(unknownKey)}; the keys are ${CUSTOMER_ENTRY_KEYS.join(", ")}.`,
       );
     }
     if (fields.retainOnDelete !== undefined && typeof fields.retainOnDelete !== "boolean") {
@@ -440,6 +440,7 @@ export function parseCustomerConfig(textValue: string, source: string): Customer
       orgId: orgId.trim(),
       ...(typeof fields.billingProfileId === "string" ? { billingProfileId: fields.billingProfileId } : {}),
       ...(typeof fields.billingAccountId === "string" ? { billingAccountId: fields.billingAccountId } : {}),
+      ...(typeof fields.name === "string" ? { name: fields.name } : {}),
       ...(typeof fields.retainOnDelete === "boolean" ? { retainOnDelete: fields.retainOnDelete } : {}),
     };
   });
