@@ -503,6 +503,11 @@ describe("strict flags, as for status (breakit)", () => {
     ["an empty --tenant-id", ["--tenant-id="], /--tenant-id is given without a value/],
     ["an empty --stack", ["--stack", "", "--outputs", "o.json"], /--stack is given without a value/],
     [
+      "--write with --customers-file (the stack's value decides how it is written)",
+      ["--sync", "--write", "--stack", "prod", "--customers-file", "c.json"],
+      /leave out --customers-file/,
+    ],
+    [
       "--org-for naming one customer twice, in another letter case",
       ["--sync", "--org-for", `${customer(3)}=6003`, "--org-for", `${customer(3).toUpperCase()}=6004`],
       /--org-for names customer .* more than once/,

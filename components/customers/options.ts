@@ -114,7 +114,8 @@ Modes:
                            from Partner Center is reported, never removed), new Partner Center customers
                            are added with the org --org-for gives them, or reported without one
   --org-for TENANT=ORG     --sync: connect this new customer in this org (repeatable)
-  --write                  --sync: set the new entries in the stack's config (pulumi config set --path);
+  --write                  --sync: set the new entries in the stack's config (pulumi config set --path;
+                           a value stored as JSON text is set whole); not with --customers-file;
                            review them with pulumi preview
 
 Output:
@@ -223,6 +224,12 @@ export function parseCustomersArgs(
   }
   if (values.write === true && text("stack") === undefined) {
     throw new CustomersUsageError("--sync --write needs --stack NAME: the stack whose config is written.");
+  }
+  if (values.write === true && text("customers-file") !== undefined) {
+    // --write changes the stack's value: it must be proposed from that value, as the stack stores it.
+    throw new CustomersUsageError(
+      `--sync --write writes the ${CUSTOMERS_CONFIG_KEY} of --stack: it reads that value itself; leave out --customers-file.`,
+    );
   }
   if (list("org-for").length > 0 && mode !== "sync") {
     throw new CustomersUsageError("--org-for applies to --sync only.");

@@ -154,12 +154,6 @@ async function readConfigured(
   deps: CustomersDeps,
 ): Promise<CustomerConfig | undefined> {
   if (options.customersFile !== undefined) {
-    if (options.write) {
-      // --write changes the stack's value: it must be proposed from that value, as the stack stores it.
-      throw new CustomersUsageError(
-        `--sync --write writes the ${CUSTOMERS_CONFIG_KEY} of --stack: it reads that value itself; leave out --customers-file.`,
-      );
-    }
     return parseCustomerConfig(
       await readText(options.customersFile, "--customers-file"),
       options.customersFile,
