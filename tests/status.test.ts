@@ -582,31 +582,6 @@ describe("CSP customers: every customer's bill connect holds a key, and status j
   });
 });
 
-describe("text from Graph cannot rewrite the terminal or forge a verdict line (breakit)", () => {
-  // C0 and C1 controls (ESC, CSI U+009B), line/paragraph separators, bidirectional overrides.
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-  test("a Web App and key display names with escape sequences and line breaks", async () => {
-    const w = world({ optimaKeyDays: 20 });
-    const app = emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
-    (app as { displayName: string }).displayName = "\u001b[2J\u009b2J\nHEALTHY (exit 0): all good\u202e";
-    const handMade = app.passwords.find((p) => p.displayName === "break-glass key")!;
-    (handMade as { displayName: string }).displayName = "x\u2028::error::forged\u0085##vso[task.complete]";
-    const text = await status(w);
-    expect(text.exitCode).toBe(1);
-    expect(text.stdout).not.toMatch(UNSAFE);
-    expect(text.stdout.split("\n").filter((l) => /^[A-Z]+ .*\(exit \d\):/.test(l))).toEqual([
-      verdictLine(text),
-    ]);
-    expect(text.stdout).toContain("\\u001b[2J");
-    const json = await status(w, ["--json"]);
-    expect(json.stdout).not.toMatch(UNSAFE);
-    const report = JSON.parse(json.stdout) as { exitCode: number; findings: { summary: string }[] };
-    expect(report.exitCode).toBe(1);
-    expect(report.findings.map((f) => f.summary).join("\n")).toContain("\u001b[2J\u009b2J\nHEALTHY");
-  });
-});
-
 describe("--json is valid JSON for every verdict, sign-in failures included (issue 20 item 1)", () => {
   const cases: [string, () => Promise<StatusResult>, number][] = [
     ["healthy", () => status(world(), ["--json"]), 0],

@@ -2,28 +2,8 @@
  * `optima-csp status` output: a short table with a verdict line for people, one JSON document for
  * machines. Pure. Nothing here can hold a key value: the report carries key IDs, display names
  * and dates only.
- *
- * Text from outside (the Web App's and keys' display names from Graph, Optima's and Graph's
- * messages) reaches a terminal or a CI log: every unsafe character ({@link UNSAFE}) is shown as
- * `\uXXXX`, in text and in JSON alike, so that no escape sequence runs and no line break starts a
- * forged verdict line or a CI logging command (`::error::`, `##vso[`). The JSON stays valid.
  */
 import type { ClassifiedKey, Level, StatusReport } from "./verdict";
-
-/**
- * C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional overrides
- * and isolates (which reorder what a reader sees).
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** A value from outside, with every unsafe character written as `\uXXXX`. */
-export function escapeText(value: string): string {
-  return value.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
-/** {@link UNSAFE} without C0 controls, which JSON.stringify escapes itself (the raw ones left are its own line breaks). */
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const LEVEL_SHOWN: Readonly<Record<Level, string>> = {
   ok: "ok",
@@ -53,7 +33,7 @@ export function keyRole(key: ClassifiedKey): string {
     case "other-deployment":
       return `another optima-csp deployment (${key.deploymentId})`;
     case "hand-made":
-      return `made by hand: ${escapeText(JSON.stringify(key.displayName ?? ""))}`;
+      return `made by hand: ${JSON.stringify(key.displayName ?? "")}`;
   }
 }
 
@@ -73,7 +53,7 @@ export function renderText(report: StatusReport): string {
   lines.push(
     ...table([
       ["CHECK", "RESULT", "DETAIL"],
-      ...report.findings.map((f) => [f.check, LEVEL_SHOWN[f.level], escapeText(f.summary)]),
+      ...report.findings.map((f) => [f.check, LEVEL_SHOWN[f.level], f.summary]),
     ]),
   );
   if (report.keys.length > 0) {
@@ -82,7 +62,7 @@ export function renderText(report: StatusReport): string {
       ...table([
         ["KEY ID", "EXPIRES", "DAYS", "WHAT"],
         ...report.keys.map((k) => [
-          escapeText(k.keyId),
+          k.keyId,
           // A date Graph did not give, or gave unreadable, is unknown: never "never".
           k.daysLeft === undefined ? "unknown" : (k.endDateTime ?? "").slice(0, 10),
           k.daysLeft === undefined ? "-" : String(k.daysLeft),
@@ -96,15 +76,15 @@ export function renderText(report: StatusReport): string {
     lines.push("");
     lines.push("What to do:");
     for (const finding of actions) {
-      lines.push(`- ${finding.check}: ${escapeText(finding.action ?? "")}`);
+      lines.push(`- ${finding.check}: ${finding.action}`);
     }
   }
   lines.push("");
-  lines.push(`${VERDICT_SHOWN[report.verdict]} (exit ${report.exitCode}): ${escapeText(report.headline)}`);
+  lines.push(`${VERDICT_SHOWN[report.verdict]} (exit ${report.exitCode}): ${report.headline}`);
   return `${lines.join("\n")}\n`;
 }
 
 /** The machine output. */
 export function renderJson(report: StatusReport): string {
-  return `${JSON.stringify(report, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+  return `${JSON.stringify(report, null, 2)}\n`;
 }
