@@ -304,40 +304,7 @@ export function parseStackOutputs(text: string, source: string): StatusTarget {
   if (problem !== undefined) {
     throw new StatusUsageError(problem);
   }
-  const customers = customerHolders(outputs[CUSTOMERS_OUTPUT], source);
-  return { ...(target as StatusTarget), ...(customers === undefined ? {} : { customers }) };
-}
-
-/** The stack output naming each CSP customer's bill connect and the key it holds (index.ts). */
-export const CUSTOMERS_OUTPUT = "optimaCustomers";
-
-/**
- * `optimaCustomers` as `pulumi stack output --json` prints it: an object keyed by customer tenant
- * ID, each `{orgId, registrationId, keyId}`. Undefined when the output is absent (a stack without
- * customers built before the output existed); `"unreadable"` when it is shown as `[secret]`. A
- * holder whose `keyId` is not a GUID keeps `keyId` undefined: the verdict calls it unknown.
- */
-function customerHolders(value: unknown, source: string): StatusTarget["customers"] {
-  if (value === undefined || value === null) {
-    return undefined;
-  }
-  if (value === "[secret]") {
-    return "unreadable";
-  }
-  const form = `${source}: output ${CUSTOMERS_OUTPUT} must be an object of customer tenant IDs, each {orgId, registrationId, keyId}, as \`pulumi stack output --json\` prints it`;
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new StatusUsageError(`${form}; got a ${Array.isArray(value) ? "list" : typeof value}.`);
-  }
-  return Object.entries(value as Record<string, unknown>).map(([tenantId, holder]) => {
-    if (!isGuid(tenantId)) {
-      throw new StatusUsageError(
-        `${form}; got the key ${shownNonGuid(tenantId)}, which is not a tenant ID (a GUID).`,
-      );
-    }
-    const keyId =
-      typeof holder === "object" && holder !== null ? (holder as Record<string, unknown>).keyId : undefined;
-    return { tenantId, ...(typeof keyId === "string" && isGuid(keyId) ? { keyId } : {}) };
-  });
+  return target as StatusTarget;
 }
 
 const OUTPUT_OF: Readonly<Record<string, string>> = Object.fromEntries(

@@ -12,10 +12,6 @@
  * - `optima-registration`: Optima holds the registration, with the Web App's client ID (and the
  *   MPN ID and domain for `csp-partner`).
  * - `optima-validation`: for `bill-connect`, Optima's own validation result.
- * - `customer-keys`: when the stack has CSP customers (`optimaCustomers`), each customer's bill
- *   connect holds a key on the Web App, within the thresholds, and the stack's active one (else
- *   that customer's last hand-off failed). Each holder is judged like the key Optima holds: a
- *   customer whose key is gone or expired stops that customer's cost data.
  *
  * Exit codes follow the monitoring convention (Nagios plugins): 0 healthy, 1 warning, 2 critical,
  * 3 could not check. A critical finding outranks a check that could not run, which outranks a
@@ -36,13 +32,7 @@ import type { RegistrationTarget } from "../optima/types";
 export type Level = "ok" | "warning" | "critical" | "unknown" | "skipped";
 
 export type CheckName =
-  | "entra-app"
-  | "optima-key"
-  | "hand-off"
-  | "schedule"
-  | "optima-registration"
-  | "optima-validation"
-  | "customer-keys";
+  "entra-app" | "optima-key" | "hand-off" | "schedule" | "optima-registration" | "optima-validation";
 
 export interface Finding {
   readonly check: CheckName;
@@ -87,17 +77,6 @@ export interface StatusTarget {
   readonly domain?: string;
   /** `bill-connect`: the partner tenant, to find the registration when its ID is not known. */
   readonly tenantId?: string;
-  /**
-   * Each CSP customer's bill connect (`optimaCustomers`); `"unreadable"` when the output is shown
-   * as `[secret]`; undefined when the outputs have none (a stack without customers).
-   */
-  readonly customers?: readonly CustomerHolder[] | "unreadable";
-}
-
-/** A CSP customer's bill connect and the key it holds (undefined when the outputs do not show it). */
-export interface CustomerHolder {
-  readonly tenantId: string;
-  readonly keyId?: string;
 }
 
 /** One password credential of the Web App, as Graph lists it (never its value or hint). */
@@ -267,7 +246,6 @@ export function judge(
   findings.push(handOffFinding(target));
   findings.push(scheduleFinding(target, thresholds, now));
   findings.push(...optimaFindings(target, optima));
-  findings.push(...customerKeyFindings(target, graph, keys, thresholds));
 
   const verdict = verdictOf(findings);
   const worst = findings.find((f) => levelVerdict(f.level) === verdict && f.level !== "ok");
@@ -453,136 +431,6 @@ function optimaKeyFinding(
     };
   }
   return { check, level: "ok", summary: `${which} expires on ${date}, ${inDays}.` };
-}
-
-const LEVEL_RANK: Readonly<Record<Level, number>> = {
-  ok: 0,
-  skipped: 1,
-  warning: 2,
-  unknown: 3,
-  critical: 4,
-};
-
-/**
- * One finding for every CSP customer's bill connect (none when the stack has no customers): the
- * worst holder's, naming how many others need attention. A holder is judged like the key Optima
- * holds (optimaKeyFinding), then against the stack's active key (handOffFinding).
- */
-function customerKeyFindings(
-  target: StatusTarget,
-  graph: GraphFacts | undefined,
-  keys: readonly ClassifiedKey[],
-  t: Thresholds,
-): Finding[] {
-  const check = "customer-keys";
-  const customers = target.customers;
-  if (customers === undefined || customers.length === 0) {
-    return [];
-  }
-  if (customers === "unreadable") {
-    return [
-      {
-        check,
-        level: "unknown",
-        summary:
-          "Which keys the CSP customers' bill connects hold is not known: the stack's output optimaCustomers is shown as [secret].",
-        action:
-          "Give status the outputs of `pulumi stack output --json` as the stack program writes them (optimaCustomers is not secret).",
-      },
-    ];
-  }
-  const judged = customers.map((holder): Finding => {
-    const who = `the bill connect of customer ${holder.tenantId}`;
-    if (holder.keyId === undefined) {
-      return {
-        check,
-        level: "unknown",
-        summary: `Which key ${who} holds is not known: its keyId in the stack's output optimaCustomers is missing or not a key ID.`,
-        action:
-          "Stacks deployed with an earlier build do not record it: run the rotation once with this version, then run status again.",
-      };
-    }
-    if (graph === undefined || !graph.ok || !graph.found) {
-      return {
-        check,
-        level: "unknown",
-        summary: `The key ${who} holds (${holder.keyId}) was not checked: the Web App could not be read (see the entra-app line).`,
-        action: "Fix what the entra-app line says, then run status again.",
-      };
-    }
-    const key = keys.find((k) => k.keyId.toLowerCase() === holder.keyId!.toLowerCase());
-    const which = `${capitalize(who)} holds key ${holder.keyId}`;
-    const rotate = `${capitalize(ROTATE)}: every customer's bill connect gets the new key in the same run; if one fails, read that run's log.`;
-    if (key === undefined) {
-      return {
-        check,
-        level: "critical",
-        summary: `${which}, which is no longer on the Web App: that customer's cost data stops.`,
-        action: rotate,
-      };
-    }
-    if (key.daysLeft === undefined) {
-      return {
-        check,
-        level: "unknown",
-        summary: `${which}, which is on the Web App, but Graph gave no readable expiry date for it.`,
-        action:
-          "Look at the key's expiry in the Entra admin center (App registrations → the Web App → Certificates & secrets) and run status again.",
-      };
-    }
-    const date = (key.endDateTime ?? "").slice(0, 10);
-    const days = key.daysLeft;
-    const inDays = `in ${days} day${days === 1 ? "" : "s"}`;
-    if (days < 0) {
-      return { check, level: "critical", summary: `${which}, which expired on ${date}.`, action: rotate };
-    }
-    if (days <= t.criticalDays || days <= t.warnDays) {
-      const critical = days <= t.criticalDays;
-      return {
-        check,
-        level: critical ? "critical" : "warning",
-        summary: `${which}, which expires on ${date}, ${inDays} (${critical ? `critical at ${t.criticalDays}` : `warning at ${t.warnDays}`}).`,
-        action: rotate,
-      };
-    }
-    if (target.activeKeyId !== undefined && target.activeKeyId.toLowerCase() !== holder.keyId.toLowerCase()) {
-      return {
-        check,
-        level: "warning",
-        summary: `${which}, not the stack's active key (${target.activeKeyId}): the last hand-off to this customer did not finish.`,
-        action: `Read the last rotation run's log for this customer's bill connect, fix its cause, and ${ROTATE}.`,
-      };
-    }
-    if (target.activeKeyId === undefined) {
-      return missingInput(
-        check,
-        `Whether ${who} got the last hand-off is not known: the stack's active key is not known`,
-        ["activeKeyId", "--active-key-id"],
-      );
-    }
-    return { check, level: "ok", summary: `${which}, the stack's active key.` };
-  });
-  const worst = judged.reduce((a, b) => (LEVEL_RANK[b.level] > LEVEL_RANK[a.level] ? b : a));
-  if (worst.level === "ok") {
-    const n = judged.length;
-    return [
-      {
-        check,
-        level: "ok",
-        summary: `${n} customer bill connect${n === 1 ? "" : "s"} hold${n === 1 ? "s" : ""} the stack's active key (${target.activeKeyId}), on the Web App.`,
-      },
-    ];
-  }
-  const others = judged.filter((f) => f !== worst && f.level !== "ok").length;
-  return [
-    {
-      ...worst,
-      summary:
-        others > 0
-          ? `${worst.summary} (${others} more customer${others === 1 ? "" : "s"} need attention.)`
-          : worst.summary,
-    },
-  ];
 }
 
 function handOffFinding(target: StatusTarget): Finding {
