@@ -413,6 +413,116 @@ describe("--sync", () => {
   });
 });
 
+describe("hostile inputs (breakit)", () => {
+  it("a Partner Center tenant ID with escape sequences and line breaks is shown escaped, text and --sync alike", async () => {
+    world(1);
+    const evil = "\u001b[2J\u009b2J\nFORGED (exit 0): forged\u202e";
+    emulator.partnerCenter.addCustomer(PARTNER_TENANT, { tenantId: evil, domain: "d", companyName: "c" });
+    const list = await customers(endpointFlags());
+    expectNoRaw(list.stdout, "\u001b", "\u009b", "\u202e");
+    expect(list.stdout.split("\n").filter((l) => l.startsWith("FORGED"))).toEqual([]);
+    const sync = await customers([...endpointFlags(), "--sync", "--customers-file", writeConfig([])]);
+    expectNoRaw(sync.stdout, "\u001b", "\u009b", "\u202e");
+    expect(sync.stdout.split("\n").filter((l) => l.startsWith("FORGED"))).toEqual([]);
+  });
+
+  it("--sync keeps each configured entry whole: name and retainOnDelete are proposed as configured", async () => {
+    world(2);
+    const file = writeConfig([
+      { tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false },
+    ]);
+    const result = await customers([
+      ...endpointFlags(),
+      "--sync",
+      "--customers-file",
+      file,
+      "--org-for",
+      `${customer(2)}=5002`,
+      "--json",
+    ]);
+    expect(JSON.parse(result.stdout).sync.entries).toEqual([
+      { tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false },
+      { tenantId: customer(2), orgId: "5002" },
+    ]);
+  });
+
+  it.each([
+    [
+      "a retainOnDelete that is not true or false",
+      { retainOnDelete: "no" },
+      /retainOnDelete must be true or false/,
+    ],
+    ["a key the program does not know", { retain: false }, /unknown key "retain"/],
+  ])("--sync refuses an existing config the program would refuse: %s", async (_name, extra, message) => {
+    world(1);
+    const file = writeConfig([{ tenantId: customer(1), orgId: "5001", ...extra }]);
+    const result = await customers([...endpointFlags(), "--sync", "--customers-file", file]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(message);
+  });
+});
+
+describe("--sync --write on optimaCustomers stored as JSON text (breakit)", () => {
+  // Pulumi v3.274.1, observed: `pulumi config set --path 'optimaCustomers[1].tenantId' X` on a value
+  // stored as JSON text (`'[{…}]'` in the stack file; `pulumi config get --json` shows it as
+  // `value`, with no `objectValue`) replaces the text with a new list: `[null, {tenantId: X}]`, so
+  // every configured customer is silently dropped. A whole-value `pulumi config set` keeps the text.
+  it("writes the whole value, every configured customer kept, never --path into the text", async () => {
+    world(2);
+    const configured = [{ tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false }];
+    const ran: string[][] = [];
+    const deps = {
+      stackOutputs: async () => JSON.stringify({ webAppClientId: WEB_APP, optimaOrgId: PARTNER_ORG }),
+      stackConfig: async () => JSON.stringify({ value: JSON.stringify(configured), secret: false }),
+      runPulumi: async (args: readonly string[]) => void ran.push([...args]),
+    };
+    const flags = [...endpointFlags(), "--sync", "--stack", "prod", "--org-for", `${customer(2)}=5002`];
+    const result = await customers([...flags, "--write"], baseEnv(), deps);
+    expect(result.stderr).toBe("");
+    expect(ran.some((args) => args.includes("--path"))).toBe(false);
+    expect(ran).toHaveLength(1);
+    const [config, set, key, value, ...rest] = ran[0];
+    expect([config, set, key, rest]).toEqual(["config", "set", "optimaCustomers", ["--stack", "prod"]]);
+    expect(JSON.parse(value)).toEqual([...configured, { tenantId: customer(2), orgId: "5002" }]);
+  });
+});
+
+describe("strict flags, as for status (breakit)", () => {
+  it.each([
+    [
+      "--stack twice (--write would write the last)",
+      ["--sync", "--write", "--stack", "prod", "--stack", "staging"],
+      /--stack is given more than once/,
+    ],
+    [
+      "--tenant-id twice",
+      ["--tenant-id", PARTNER_TENANT, "--tenant-id", WEB_APP],
+      /--tenant-id is given more than once/,
+    ],
+    ["--json twice", ["--json", "--json"], /--json is given more than once/],
+    ["an empty --tenant-id", ["--tenant-id="], /--tenant-id is given without a value/],
+    ["an empty --stack", ["--stack", "", "--outputs", "o.json"], /--stack is given without a value/],
+    [
+      "--write with --customers-file (the stack's value decides how it is written)",
+      ["--sync", "--write", "--stack", "prod", "--customers-file", "c.json"],
+      /leave out --customers-file/,
+    ],
+    [
+      "--org-for naming one customer twice, in another letter case",
+      ["--sync", "--org-for", `${customer(3)}=6003`, "--org-for", `${customer(3).toUpperCase()}=6004`],
+      /--org-for names customer .* more than once/,
+    ],
+  ])("%s is refused", (_name, argv, message) => {
+    expect(() => parseCustomersArgs(argv, {})).toThrow(message);
+  });
+});
+
+function writeConfig(entries: unknown[]): string {
+  const file = path.join(work, `config-${outputsSeen.length}-${Math.random().toString(16).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(entries));
+  return file;
+}
+
 describe("pure parts", () => {
   it("parseCustomerPage reads items and the continuation, and refuses a next page without a token", () => {
     expect(

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { keyDisplayName, slotForWindow } from "../components/azure/rotation";
 import { runUntrackedKeys, type UntrackedResult } from "../components/untracked/run";
+import { applicationFromAnswer } from "../components/untracked/graph";
 import { stateExport, type StatePassword, type StateSpec } from "./support/untracked-state";
 
 const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
@@ -204,6 +205,139 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     expect(result.exitCode).toBe(0);
     expect(lineIds(result.stdout, "removed")).toEqual([ids.orphan56]);
     expect(keyIds()).toContain(ids.held57);
+  });
+
+  test("two connections in one stack, one refused: --remove removes nothing from either (breakit)", async () => {
+    const ids = webApp({
+      k59: { name: nameOf(59), window: 59 },
+      k60: { name: nameOf(60), window: 60 },
+      orphan58: { name: nameOf(58), window: 58 },
+      b60: { name: nameOf(60, "0badc0de"), window: 60 },
+    });
+    // The second connection's state holds a key Graph no longer has: that part of the export is stale.
+    const second = stateExport({
+      deploymentId: "0badc0de",
+      objectId: OBJECT_ID,
+      clientId: CLIENT_ID,
+      passwords: [
+        password("11111111-2222-4333-8444-000000000059", 59, { displayName: nameOf(59, "0badc0de") }),
+        password(ids.b60, 60, { displayName: nameOf(60, "0badc0de") }),
+      ],
+    });
+    const renamed = JSON.parse(
+      JSON.stringify(second)
+        .replace(/::optima-csp"/g, '::second"')
+        .replace(/::optima-csp-/g, "::second-"),
+    ) as { deployment: { resources: { type: string }[] } };
+    const both = state(ids);
+    (both.deployment as { resources: unknown[] }).resources.push(
+      ...renamed.deployment.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+    );
+    const result = await run(both, ["--stack", "prod", "--remove"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain("is not on the Web App");
+    expect(result.stdout).not.toMatch(/^removed /m);
+    expect(removals()).toBe(0);
+    expect(keyIds()).toContain(ids.orphan58);
+  });
+
+  test.each([
+    [
+      "--stack given twice (the last would win)",
+      ["--stack", "prod", "--stack", "staging"],
+      /--stack is given more than once/,
+    ],
+    ["--remove given twice", ["--stack", "prod", "--remove", "--remove"], /--remove is given more than once/],
+    [
+      "an empty --stack next to --state-file",
+      ["--stack=", "--state-file", "x.json"],
+      /--stack is given without a value/,
+    ],
+    ["an empty --graph-url", ["--stack", "prod", "--graph-url", " "], /--graph-url is given without a value/],
+  ])(
+    "a careless command line is refused before anything is read: %s (breakit)",
+    async (_name, args, message) => {
+      webApp({ k59: { name: nameOf(59), window: 59 } });
+      const result = await runUntrackedKeys(args, {
+        env: {},
+        stackExport: async () => {
+          throw new Error("the state must not be read");
+        },
+      });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(emulator.requests).toEqual([]);
+    },
+  );
+
+  test.each<[string, (exported: { deployment: { resources: Record<string, unknown>[] } }) => void]>([
+    [
+      "its keys name two Web Apps (webAppClientId changed, the old key awaiting delete)",
+      (e) => {
+        const key = e.deployment.resources.find((r) => String(r.urn).endsWith("::optima-csp-key-a"))!;
+        (key.outputs as Record<string, unknown>).applicationId =
+          "/applications/99999999-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
+      },
+    ],
+    [
+      "its keys' applicationId is an encrypted secret",
+      (e) => {
+        for (const r of e.deployment.resources.filter((r) => String(r.urn).includes("::optima-csp-key-"))) {
+          (r.outputs as Record<string, unknown>).applicationId = { ciphertext: "v1:x" };
+        }
+      },
+    ],
+    [
+      "its deployment ID is not readable",
+      (e) => {
+        const id = e.deployment.resources.find((r) => String(r.urn).endsWith("::optima-csp-deployment-id"))!;
+        (id.outputs as Record<string, unknown>).hex = { ciphertext: "v1:x" };
+      },
+    ],
+    [
+      "a first deployment killed in addPassword (no key in the state, a pending create)",
+      (e) => {
+        e.deployment.resources = e.deployment.resources.filter(
+          (r) => !String(r.urn).includes("::optima-csp-key-"),
+        );
+      },
+    ],
+  ])(
+    "a connection the tool cannot read is refused (exit 2), never 'nothing to check': %s (breakit)",
+    async (_name, spoil) => {
+      const ids = webApp({
+        k59: { name: nameOf(59), window: 59 },
+        k60: { name: nameOf(60), window: 60 },
+        orphan58: { name: nameOf(58), window: 58 },
+      });
+      const exported = state(ids, {
+        pendingCreate: _name.includes("pending") ? "a" : undefined,
+      }) as unknown as {
+        deployment: { resources: Record<string, unknown>[] };
+      };
+      spoil(exported);
+      const result = await run(exported, ["--stack", "prod", "--remove"]);
+      expect(result.stdout).not.toContain("nothing to check");
+      expect(result.exitCode).toBe(2);
+      expect(result.stdout).toMatch(/REFUSED/);
+      expect(removals()).toBe(0);
+    },
+  );
+
+  test("a Graph answer listing one keyId twice (any letter case) is not Graph's: nothing is removed (breakit)", () => {
+    const keyId = "6b1339ec-b093-433c-aaab-621d1929d82a";
+    const answer = (second: string) => ({
+      id: OBJECT_ID,
+      appId: CLIENT_ID,
+      passwordCredentials: [
+        { keyId, displayName: nameOf(50), endDateTime: endOf(50) },
+        { keyId: second, displayName: "break-glass key", endDateTime: endOf(60) },
+      ],
+    });
+    expect(() => applicationFromAnswer(answer(keyId.toUpperCase()), OBJECT_ID)).toThrow(
+      /lists key 6b1339ec-b093-433c-aaab-621d1929d82a twice/,
+    );
+    expect(applicationFromAnswer(answer(OBJECT_ID), OBJECT_ID).passwords).toHaveLength(2);
   });
 
   test("plain http to a non-loopback host is refused before any sign-in or request", async () => {

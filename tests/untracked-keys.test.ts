@@ -79,6 +79,12 @@ describe("display names: exactly the component's grammar, with this deployment's
     ["no such date", nameOf(60).replace("2026-03-05", "2026-02-30")],
     ["another deployment", nameOf(60, "0badc0de")],
     ["upper-case ID", nameOf(60).replace(ID, ID.toUpperCase())],
+    // Unicode look-alikes (breakit): what a reader sees as ours, but not the component's bytes.
+    ["a Cyrillic а in the slot", nameOf(60).replace("slot a", "slot \u0430")],
+    ["a no-break space", nameOf(60).replace("slot a", "slot\u00a0a")],
+    ["Arabic-Indic digits in the window", nameOf(60).replace("window 60", "window \u0666\u0660")],
+    ["fullwidth digits in the date", nameOf(60).replace("2026", "\uff12\uff10\uff12\uff16")],
+    ["a zero-width space", nameOf(60).replace("optima-csp", "optima-csp\u200b")],
   ])("%s is a person's key", (_, name) => {
     expect(parseKeyDisplayName(name, ID)).toBeUndefined();
   });
@@ -191,6 +197,88 @@ describe("planRemoval refuses a state that is not current, or not this Web App's
     const plan = planRemoval(deployment, app, "prod");
     expect(plan.refusals.join("\n")).toMatch(/pending operation\(s\) on keys \(creating optima-csp-key-a\)/);
     expect(plan.kept.map((k) => k.keyId)).toContain(guid(1058)); // listed, not removed
+  });
+});
+
+describe("CSP customers: every customer's bill connect is a registration whose key is never removed (breakit)", () => {
+  /** The state of `current()` with customer bill connects (registrations with customerTenantId) added. */
+  function withCustomers(connects: { keyId: unknown; delete?: boolean }[], extraGraph: GraphPassword[]) {
+    const { state, app } = current(extraGraph);
+    const resources = (state.deployment as { resources: Record<string, unknown>[] }).resources;
+    const registration = resources.find((r) => String(r.urn).endsWith("::optima-csp-registration"))!;
+    connects.forEach((c, i) =>
+      resources.push({
+        ...registration,
+        urn: String(registration.urn).replace("optima-csp-registration", `optima-csp-customer-${i}`),
+        ...(c.delete ? { delete: true } : {}),
+        outputs: {
+          applicationId: CLIENT_ID,
+          customerTenantId: `c0000000-0000-4000-8000-00000000000${i}`,
+          ...(c.keyId === undefined ? {} : { keyId: c.keyId }),
+        },
+      }),
+    );
+    return planRemoval(readDeployments(state)[0], app, "prod");
+  }
+  const SECRET = {
+    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    ciphertext: "v1:x",
+  };
+
+  it.each<[string, { keyId: unknown; delete?: boolean }[], GraphPassword[], string[], RegExp | undefined]>([
+    // A customer whose hand-off failed still holds window 57's key; the password left the state.
+    [
+      "a failed customer update holding an old key",
+      [{ keyId: guid(57) }],
+      [graphKey(guid(57), 57)],
+      [],
+      undefined,
+    ],
+    ["that key in upper case", [{ keyId: guid(57).toUpperCase() }], [graphKey(guid(57), 57)], [], undefined],
+    // A customer removed from the program, its bill connect awaiting delete (or retained).
+    [
+      "a removed customer's connect (delete: true)",
+      [{ keyId: guid(56), delete: true }],
+      [graphKey(guid(56), 56)],
+      [],
+      undefined,
+    ],
+    [
+      "next to a superseded key",
+      [{ keyId: guid(57) }],
+      [graphKey(guid(57), 57), graphKey(guid(1056), 56)],
+      [guid(1056)],
+      undefined,
+    ],
+    [
+      "a connect whose keyId is encrypted",
+      [{ keyId: SECRET }],
+      [graphKey(guid(1056), 56)],
+      [],
+      /does not show which key Optima holds/,
+    ],
+    [
+      "a connect without keyId",
+      [{ keyId: undefined }],
+      [graphKey(guid(1056), 56)],
+      [],
+      /does not show which key Optima holds/,
+    ],
+    [
+      "a connect naming a key gone from the Web App",
+      [{ keyId: guid(40) }],
+      [graphKey(guid(1056), 56)],
+      [],
+      /names key .* not on the Web App/,
+    ],
+  ])("%s", (_name, connects, extraGraph, removed, refusal) => {
+    const plan = withCustomers(connects, extraGraph);
+    expect(plan.remove.map((k) => k.keyId)).toEqual(removed);
+    if (refusal === undefined) {
+      expect(plan.refusals).toEqual([]);
+    } else {
+      expect(plan.refusals.join("\n")).toMatch(refusal);
+    }
   });
 });
 

@@ -49,6 +49,8 @@ const STRING_KEYS: readonly (readonly [keyof CustomerArgs, RegistrationField | u
   ["name", undefined],
 ];
 const KEYS: readonly string[] = [...STRING_KEYS.map(([key]) => key), "retainOnDelete"];
+/** The keys a customer entry may have (`optima-csp customers --sync` holds existing entries to them). */
+export const CUSTOMER_ENTRY_KEYS: readonly string[] = KEYS;
 const REQUIRED: readonly (keyof CustomerArgs)[] = ["tenantId", "orgId"];
 
 /** Most customers one stack connects: each is one bill connect the key is handed to in a rotation. */

@@ -25,7 +25,11 @@
  *      from Graph, or Graph names it differently (another deployment ID, slot or window);
  *    - the Web App Graph shows is not the state's (client ID), or the state is another stack's
  *      (its URNs name a stack other than the one asked for: a copied stack);
- *    - a registration in the state does not show which key Optima holds (`keyId`).
+ *    - a registration in the state (the partnership's, or a CSP customer's bill connect) does
+ *      not show which key Optima holds (`keyId`);
+ *    - a connection's deployment ID or Web App is not readable, or its keys name two Web Apps
+ *      ({@link readExport}), or another connection of the same export is refused (one export is
+ *      one snapshot: components/untracked plans every connection before removing anything).
  *    Never removed, even from a current state: a key ID the state mentions anywhere (every
  *    password, replaced ones included, the registration's `keyId`, the stack outputs
  *    `optimaKeyId`, `activeKeyId`, `previousKeyId`), and a key whose window is the state's
@@ -196,9 +200,25 @@ function windowOf(outputs: Record<string, unknown> | undefined, deploymentId: st
 /**
  * The deployments a `pulumi stack export` (JSON text or parsed) holds: one per OptimaCspConnection
  * with a deployment ID and at least one password. Throws a {@link StateExportError} when the
- * text is not a stack export.
+ * text is not a stack export. Connections it cannot read are left out: {@link readExport} names them.
  */
 export function readDeployments(exported: string | unknown): DeploymentState[] {
+  return readExport(exported).deployments;
+}
+
+/** What a stack export holds: the deployments, and the connections that cannot be read. */
+export interface ExportContents {
+  readonly deployments: DeploymentState[];
+  /**
+   * Connections with keys (or a key being created) whose deployment ID or Web App the export does
+   * not show readably, each as `<name>: <why>`. Nothing may be removed while any is listed: this
+   * tool cannot tell their keys from untracked ones ("could not check" is never "nothing to do").
+   */
+  readonly unreadable: readonly string[];
+}
+
+/** {@link readDeployments}, with the connections that cannot be read. */
+export function readExport(exported: string | unknown): ExportContents {
   let state: unknown = exported;
   if (typeof exported === "string") {
     try {
@@ -232,6 +252,7 @@ export function readDeployments(exported: string | unknown): DeploymentState[] {
   const stackOutputs = resources.find((r) => r.type === "pulumi:pulumi:Stack" && !r.delete)?.outputs ?? {};
 
   const found: DeploymentState[] = [];
+  const unreadable: string[] = [];
   for (const connection of resources.filter((r) => r.type === CSP_CONNECTION_TYPE && !r.delete)) {
     const urn = connection.urn as string;
     const children = resources.filter((r) => r.parent === urn);
@@ -242,8 +263,26 @@ export function readDeployments(exported: string | unknown): DeploymentState[] {
         .map((p) => OBJECT_ID_OF.exec(plain(p.outputs?.applicationId) ?? "")?.[1]?.toLowerCase())
         .filter((v): v is string => v !== undefined),
     );
+    const pendingKeys = pending.filter(
+      (op) => op.resource?.parent === urn && op.resource?.type === APPLICATION_PASSWORD_TYPE,
+    );
     if (deploymentId === undefined || !HEX8.test(deploymentId) || objectIds.size !== 1) {
-      continue; // not deployed far enough to have keys, or a shape this tool does not know: touch nothing
+      // Not deployed far enough to have keys (nothing to do), or keys this tool cannot read (refused).
+      if (passwords.length > 0 || pendingKeys.length > 0) {
+        const name = URN.exec(urn)?.[4] ?? urn;
+        unreadable.push(
+          `the connection ${name} ${
+            deploymentId === undefined || !HEX8.test(deploymentId)
+              ? "has keys but no readable deployment ID (its RandomId hex)"
+              : objectIds.size === 0
+                ? passwords.length === 0
+                  ? `has no key in the state but ${pendingKeys.length} pending operation(s) on keys: a run was interrupted before any key reached the state`
+                  : "has keys whose Web App (applicationId) is not readable"
+                : `has keys on ${objectIds.size} different Web Apps (a changed webAppClientId whose old key awaits deletion?)`
+          }`,
+        );
+      }
+      continue;
     }
     const stateProblems: string[] = [];
     const heldKeys: { keyId: string; by: string }[] = [];
@@ -307,13 +346,13 @@ export function readDeployments(exported: string | unknown): DeploymentState[] {
       windows,
       heldKeys,
       mentioned,
-      pendingOperations: pending
-        .filter((op) => op.resource?.parent === urn && op.resource?.type === APPLICATION_PASSWORD_TYPE)
-        .map((op) => `${String(op.type)} ${URN.exec(String(op.resource?.urn))?.[4] ?? "?"}`),
+      pendingOperations: pendingKeys.map(
+        (op) => `${String(op.type)} ${URN.exec(String(op.resource?.urn))?.[4] ?? "?"}`,
+      ),
       stateProblems,
     });
   }
-  return found;
+  return { deployments: found, unreadable };
 }
 
 /** One key of the Web App that the plan speaks of. */
@@ -439,9 +478,20 @@ export function planRemoval(
       reason: `this deployment's window ${named.window} key, which the state does not hold (current window ${current})`,
     });
   }
-  if (refusals.length === 0) {
-    return { refusals, remove, kept };
-  }
-  const notNow = remove.map((k) => ({ ...k, reason: `not removed while refused: ${k.reason}` }));
-  return { refusals, remedy: REFUSAL_REMEDY, remove: [], kept: [...kept, ...notNow] };
+  return refusals.length === 0 ? { refusals, remove, kept } : withRefusals({ refusals, remove, kept }, []);
+}
+
+/**
+ * A plan with `refusals` added: nothing removed, what it would have removed kept and listed. One
+ * export is one snapshot: when any connection in it is refused, every other one is refused too
+ * (`untracked-keys` plans every connection before it removes anything).
+ */
+export function withRefusals(plan: RemovalPlan, refusals: readonly string[]): RemovalPlan {
+  const notNow = plan.remove.map((k) => ({ ...k, reason: `not removed while refused: ${k.reason}` }));
+  return {
+    refusals: [...plan.refusals, ...refusals],
+    remedy: REFUSAL_REMEDY,
+    remove: [],
+    kept: [...plan.kept, ...notNow],
+  };
 }

@@ -6,6 +6,7 @@
  * never appears in a message.
  */
 import { parseArgs } from "node:util";
+import { CUSTOMER_ENTRY_KEYS } from "../azure/customers";
 import { isGuid } from "../formats";
 import { isLoopbackHost } from "../http/url";
 import { completeError } from "../serialization";
@@ -39,6 +40,10 @@ export interface CustomerEntry {
   readonly orgId: string;
   readonly billingProfileId?: string;
   readonly billingAccountId?: string;
+  /** A name for people, as configured. */
+  readonly name?: string;
+  /** As configured; absent means the program's default (the bill connect is kept in Flexera). */
+  readonly retainOnDelete?: boolean;
 }
 
 export type CustomersMode = "list" | "legacy" | "sync";
@@ -109,7 +114,8 @@ Modes:
                            from Partner Center is reported, never removed), new Partner Center customers
                            are added with the org --org-for gives them, or reported without one
   --org-for TENANT=ORG     --sync: connect this new customer in this org (repeatable)
-  --write                  --sync: set the new entries in the stack's config (pulumi config set --path);
+  --write                  --sync: set the new entries in the stack's config (pulumi config set --path;
+                           a value stored as JSON text is set whole); not with --customers-file;
                            review them with pulumi preview
 
 Output:
@@ -140,8 +146,9 @@ export function parseCustomersArgs(
   env: Readonly<Record<string, string | undefined>>,
 ): CustomersOptions {
   let values: Record<string, string | boolean | string[] | undefined>;
+  let tokens: readonly { kind: string; name?: string }[];
   try {
-    values = parseArgs({
+    ({ values, tokens } = parseArgs({
       args: [...argv],
       options: {
         ...Object.fromEntries(STRING_FLAGS.map((name) => [name, { type: "string" as const }])),
@@ -156,13 +163,37 @@ export function parseCustomersArgs(
       },
       strict: true,
       allowPositionals: false,
-    }).values as Record<string, string | boolean | string[] | undefined>;
+      tokens: true,
+    }) as { values: Record<string, string | boolean | string[] | undefined>; tokens: typeof tokens });
   } catch (error) {
     // parseArgs quotes the offending argument; a mistyped flag may be followed by the key: say only the flag.
     const flag = /'(-{1,2}[A-Za-z][\w-]*)/.exec((error as Error).message)?.[1];
     throw new CustomersUsageError(
       `${flag === undefined ? "invalid arguments" : `unknown or malformed option ${flag}`}. Run optima-csp customers --help for the flags.`,
     );
+  }
+  // Strict, as status: a single-value flag given twice (the last would silently win: `--write`
+  // to another stack) or a value left empty is refused, never ignored. --org and --org-for repeat.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (
+      token.kind === "option" &&
+      token.name !== undefined &&
+      token.name !== "org" &&
+      token.name !== "org-for"
+    ) {
+      if (seen.has(token.name)) {
+        throw new CustomersUsageError(`--${token.name} is given more than once: give it once.`);
+      }
+      seen.add(token.name);
+    }
+  }
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === "string" && item.trim() === "" && name !== "client-secret") {
+        throw new CustomersUsageError(`--${name} is given without a value: give one, or leave the flag out.`);
+      }
+    }
   }
   if (values["client-secret"] !== undefined) {
     throw new CustomersUsageError(
@@ -194,6 +225,12 @@ export function parseCustomersArgs(
   if (values.write === true && text("stack") === undefined) {
     throw new CustomersUsageError("--sync --write needs --stack NAME: the stack whose config is written.");
   }
+  if (values.write === true && text("customers-file") !== undefined) {
+    // --write changes the stack's value: it must be proposed from that value, as the stack stores it.
+    throw new CustomersUsageError(
+      `--sync --write writes the ${CUSTOMERS_CONFIG_KEY} of --stack: it reads that value itself; leave out --customers-file.`,
+    );
+  }
   if (list("org-for").length > 0 && mode !== "sync") {
     throw new CustomersUsageError("--org-for applies to --sync only.");
   }
@@ -214,7 +251,14 @@ export function parseCustomersArgs(
       );
     }
     checkOrg(match[2].trim(), `--org-for ${match[1].trim()}`);
-    orgFor[match[1].trim().toLowerCase()] = match[2].trim();
+    const tenant = match[1].trim().toLowerCase();
+    if (orgFor[tenant] !== undefined) {
+      // The last would silently win: a customer's costs shown in another org than the one meant.
+      throw new CustomersUsageError(
+        `--org-for names customer ${match[1].trim()} more than once (tenant IDs in any letter case): give each customer once.`,
+      );
+    }
+    orgFor[tenant] = match[2].trim();
   }
   for (const [flag, value] of [
     ["--client-id", text("client-id")],
@@ -326,7 +370,24 @@ function resourceUrl(value: string): string {
  * Org IDs may be numbers (`pulumi config set --path` stores digits as numbers without `--type string`).
  */
 export function parseCustomerEntries(textValue: string, source: string): CustomerEntry[] {
+  return parseCustomerConfig(textValue, source).entries;
+}
+
+/** The `optimaCustomers` value and how the stack stores it. */
+export interface CustomerConfig {
+  readonly entries: CustomerEntry[];
+  /**
+   * Stored as JSON text (`pulumi config get --json` shows `value` and no `objectValue`): a
+   * `pulumi config set --path` into it would replace the text with a new list (Pulumi v3.274.1,
+   * observed), so `--sync --write` sets the whole value instead.
+   */
+  readonly jsonText: boolean;
+}
+
+/** {@link parseCustomerEntries}, with how the value is stored. */
+export function parseCustomerConfig(textValue: string, source: string): CustomerConfig {
   let data: unknown;
+  let jsonText = false;
   try {
     data = JSON.parse(textValue);
   } catch {
@@ -341,6 +402,7 @@ export function parseCustomerEntries(textValue: string, source: string): Custome
         `${source}: ${CUSTOMERS_CONFIG_KEY} is a secret value; it holds no secret, set it in plain text.`,
       );
     }
+    jsonText = wrapped.objectValue === undefined && typeof wrapped.value === "string";
     data = wrapped.objectValue ?? (typeof wrapped.value === "string" ? safeParse(wrapped.value) : undefined);
   }
   if (!Array.isArray(data)) {
@@ -349,12 +411,22 @@ export function parseCustomerEntries(textValue: string, source: string): Custome
     );
   }
   const seen: string[] = [];
-  return data.map((item, index) => {
+  const entries = data.map((item, index): CustomerEntry => {
     const where = `${source}: ${CUSTOMERS_CONFIG_KEY}[${index}]`;
     if (typeof item !== "object" || item === null || Array.isArray(item)) {
       throw new CustomersUsageError(`${where} must be an object with tenantId and orgId.`);
     }
     const fields = item as Record<string, unknown>;
+    // An entry the program would refuse is refused here too: a proposal on top of it could not be applied.
+    const unknownKey = Object.keys(fields).find((k) => !CUSTOMER_ENTRY_KEYS.includes(k));
+    if (unknownKey !== undefined) {
+      throw new CustomersUsageError(
+        `${where} has an unknown key ${JSON.stringify(unknownKey)}; the keys are ${CUSTOMER_ENTRY_KEYS.join(", ")}.`,
+      );
+    }
+    if (fields.retainOnDelete !== undefined && typeof fields.retainOnDelete !== "boolean") {
+      throw new CustomersUsageError(`${where}.retainOnDelete must be true or false.`);
+    }
     const tenantId = typeof fields.tenantId === "string" ? fields.tenantId.trim() : "";
     if (!isGuid(tenantId)) {
       throw new CustomersUsageError(`${where}.tenantId must be the customer's tenant ID, a GUID.`);
@@ -375,8 +447,11 @@ export function parseCustomerEntries(textValue: string, source: string): Custome
       orgId: orgId.trim(),
       ...(typeof fields.billingProfileId === "string" ? { billingProfileId: fields.billingProfileId } : {}),
       ...(typeof fields.billingAccountId === "string" ? { billingAccountId: fields.billingAccountId } : {}),
+      ...(typeof fields.name === "string" ? { name: fields.name } : {}),
+      ...(typeof fields.retainOnDelete === "boolean" ? { retainOnDelete: fields.retainOnDelete } : {}),
     };
   });
+  return { entries, jsonText };
 }
 
 function safeParse(value: string): unknown {

@@ -158,6 +158,7 @@ export function proposeSync(
   configured: readonly CustomerEntry[],
   orgFor: Readonly<Record<string, string>>,
   stack: string | undefined,
+  stored: { readonly jsonText?: boolean } = {},
 ): SyncProposal {
   const listed = customers.map((c) => key(c.tenantId));
   const configuredKeys = configured.map((e) => key(e.tenantId));
@@ -188,21 +189,36 @@ export function proposeSync(
             : "not a Partner Center customer of this partner",
       };
     });
-  const commands = added.flatMap((entry, i) => {
-    const index = configured.length + i;
-    const set = (field: string, value: string): string[] => [
+  const stackFlag = stack === undefined ? [] : ["--stack", stack];
+  // A value stored as JSON text is set whole: `--path` into it would replace it (CustomerConfig.jsonText).
+  const wholeValue = (): string[][] => [
+    [
       "pulumi",
       "config",
       "set",
-      "--path",
-      `${CUSTOMERS_CONFIG_KEY}[${index}].${field}`,
-      value,
-      "--type",
-      "string",
-      ...(stack === undefined ? [] : ["--stack", stack]),
-    ];
-    return [set("tenantId", entry.tenantId), set("orgId", entry.orgId)];
-  });
+      CUSTOMERS_CONFIG_KEY,
+      JSON.stringify([...configured, ...added]),
+      ...stackFlag,
+    ],
+  ];
+  const commands =
+    stored.jsonText === true && added.length > 0
+      ? wholeValue()
+      : added.flatMap((entry, i) => {
+          const index = configured.length + i;
+          const set = (field: string, value: string): string[] => [
+            "pulumi",
+            "config",
+            "set",
+            "--path",
+            `${CUSTOMERS_CONFIG_KEY}[${index}].${field}`,
+            value,
+            "--type",
+            "string",
+            ...(stack === undefined ? [] : ["--stack", stack]),
+          ];
+          return [set("tenantId", entry.tenantId), set("orgId", entry.orgId)];
+        });
   return {
     entries: [...configured, ...added],
     added,
@@ -262,7 +278,7 @@ export function renderText(report: CustomersReport): string {
     ...table([
       ["TENANT ID", "DOMAIN", "COMPANY", "OPTIMA", "CONFIG"],
       ...report.customers.map((r) => [
-        r.tenantId,
+        escapeText(r.tenantId),
         escapeText(r.domain) || "-",
         escapeText(r.companyName) || "-",
         optimaCell(r),
@@ -307,16 +323,18 @@ export function renderText(report: CustomersReport): string {
 function syncLines(sync: SyncProposal): string[] {
   const lines = [`Proposed ${CUSTOMERS_CONFIG_KEY} (${sync.entries.length} entries; nothing removed):`];
   for (const entry of sync.added) {
-    lines.push(`+ ${entry.tenantId} in org ${entry.orgId}`);
+    lines.push(`+ ${escapeText(entry.tenantId)} in org ${entry.orgId}`);
   }
   for (const tenant of sync.keptGone) {
-    lines.push(`= ${tenant} kept, although Partner Center no longer lists it`);
+    lines.push(`= ${escapeText(tenant)} kept, although Partner Center no longer lists it`);
   }
   for (const tenant of sync.unassigned) {
-    lines.push(`? ${tenant} is new in Partner Center: not added; give --org-for ${tenant}=ORG`);
+    lines.push(
+      `? ${escapeText(tenant)} is new in Partner Center: not added; give --org-for ${escapeText(tenant)}=ORG`,
+    );
   }
   for (const item of sync.ignored) {
-    lines.push(`! --org-for ${item.tenantId} not used: ${item.reason}`);
+    lines.push(`! --org-for ${escapeText(item.tenantId)} not used: ${escapeText(item.reason)}`);
   }
   if (sync.added.length === 0) {
     lines.push("No entry to add.");
@@ -326,9 +344,9 @@ function syncLines(sync: SyncProposal): string[] {
     );
   } else {
     lines.push("To add them (then review with `pulumi preview`), run, or re-run with --write:");
-    lines.push(...sync.commands.map((command) => `  ${command.map(shellWord).join(" ")}`));
+    lines.push(...sync.commands.map((command) => `  ${escapeText(command.map(shellWord).join(" "))}`));
   }
-  lines.push(`Value: ${JSON.stringify(sync.entries)}`);
+  lines.push(`Value: ${escapeText(JSON.stringify(sync.entries))}`);
   return lines;
 }
 

@@ -25,9 +25,9 @@ import {
   CUSTOMERS_ENV,
   CUSTOMERS_USAGE,
   CustomersUsageError,
-  parseCustomerEntries,
+  parseCustomerConfig,
+  type CustomerConfig,
   parseCustomersArgs,
-  type CustomerEntry,
   type CustomersOptions,
 } from "./options";
 import type { WebAppCredentials } from "./partnerCenter";
@@ -90,7 +90,9 @@ export async function runCustomers(argv: readonly string[], deps: CustomersDeps)
 
     const credentials = await webAppCredentials(options, outputs, deps.env);
     secrets.push(credentials.clientSecret);
-    const configured = await readConfigured(options, deps);
+    const stored = await readConfigured(options, deps);
+    const configured = stored?.entries;
+    const jsonText = stored?.jsonText === true;
     const listing = await listPartnerCenterCustomers(options.endpoints, credentials, {
       pageSize: options.pageSize,
       http: { ...http, secrets: [...(http.secrets ?? []), credentials.clientSecret] },
@@ -104,7 +106,7 @@ export async function runCustomers(argv: readonly string[], deps: CustomersDeps)
 
     let sync =
       options.mode === "sync"
-        ? proposeSync(listing.customers, configured ?? [], options.orgFor, options.stack)
+        ? proposeSync(listing.customers, configured ?? [], options.orgFor, options.stack, { jsonText })
         : undefined;
     if (sync !== undefined && options.write && sync.commands.length > 0) {
       const run = deps.runPulumi ?? runPulumiCli;
@@ -150,9 +152,9 @@ async function readOutputs(options: CustomersOptions, deps: CustomersDeps): Prom
 async function readConfigured(
   options: CustomersOptions,
   deps: CustomersDeps,
-): Promise<CustomerEntry[] | undefined> {
+): Promise<CustomerConfig | undefined> {
   if (options.customersFile !== undefined) {
-    return parseCustomerEntries(
+    return parseCustomerConfig(
       await readText(options.customersFile, "--customers-file"),
       options.customersFile,
     );
@@ -160,8 +162,8 @@ async function readConfigured(
   if (options.stack !== undefined) {
     const text = await (deps.stackConfig ?? pulumiConfigGet)(options.stack);
     return text === undefined
-      ? []
-      : parseCustomerEntries(text, `the ${CUSTOMERS_CONFIG_KEY} config of stack ${options.stack}`);
+      ? { entries: [], jsonText: false }
+      : parseCustomerConfig(text, `the ${CUSTOMERS_CONFIG_KEY} config of stack ${options.stack}`);
   }
   if (options.mode === "sync") {
     throw new CustomersUsageError(

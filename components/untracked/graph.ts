@@ -48,6 +48,12 @@ export function applicationFromAnswer(data: unknown, askedObjectId: string): Gra
           "not the answer Graph gives; nothing was removed.",
       );
     }
+    if (passwords.some((q) => q.keyId.toLowerCase() === (p.keyId as string).toLowerCase())) {
+      // One key, two names: which one is true cannot be known, and removing by keyId removes both.
+      throw new GraphAnswerError(
+        `Microsoft Graph lists key ${p.keyId.toLowerCase()} twice on the application: not the answer Graph gives; nothing was removed.`,
+      );
+    }
     passwords.push({
       keyId: p.keyId,
       displayName: typeof p.displayName === "string" ? p.displayName : null,

@@ -67,8 +67,9 @@ export function parseUntrackedArgs(
   env: Readonly<Record<string, string | undefined>>,
 ): UntrackedOptions {
   let values: Record<string, string | boolean | undefined>;
+  let tokens: readonly { kind: string; name?: string }[];
   try {
-    values = parseArgs({
+    ({ values, tokens } = parseArgs({
       args: [...argv],
       options: {
         stack: { type: "string" },
@@ -79,11 +80,28 @@ export function parseUntrackedArgs(
       },
       strict: true,
       allowPositionals: false,
-    }).values as Record<string, string | boolean | undefined>;
+      tokens: true,
+    }) as { values: Record<string, string | boolean | undefined>; tokens: typeof tokens });
   } catch (error) {
     throw new UntrackedUsageError(
       `${(error as Error).message}. Run optima-csp untracked-keys --help for the flags.`,
     );
+  }
+  // Strict, as status: a flag given twice (the last would silently win: another stack) or with an
+  // empty value is refused, never ignored.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind === "option" && token.name !== undefined) {
+      if (seen.has(token.name)) {
+        throw new UntrackedUsageError(`--${token.name} is given more than once: give it once.`);
+      }
+      seen.add(token.name);
+    }
+  }
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === "string" && value.trim() === "") {
+      throw new UntrackedUsageError(`--${name} is given without a value: give one, or leave the flag out.`);
+    }
   }
   if (values.help === true) {
     return { remove: false, graphUrl: DEFAULT_GRAPH_URL, help: true };

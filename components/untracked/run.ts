@@ -2,7 +2,8 @@
  * `optima-csp untracked-keys`: the I/O. Reads the stack's state (`pulumi stack export`, or a file),
  * reads each deployment's Web App from Microsoft Graph (./graph), plans with the pure rules of
  * ../azure/untrackedKeys, prints the plan (./render) and, with `--remove` and only when nothing
- * refuses, removes exactly the keys the plan lists. Never throws: every failure is an exit code
+ * refuses for any connection of the export (every one is planned first), removes exactly the keys
+ * the plans list. Never throws: every failure is an exit code
  * and a message, with the token and every known secret redacted.
  */
 import { execFile } from "node:child_process";
@@ -10,7 +11,16 @@ import { readFile } from "node:fs/promises";
 import { redact, type HttpOptions } from "../http";
 import { isLoopbackUrl, GRAPH_TOKEN_ENV } from "../status/options";
 import { graphScope, type GraphTokenProvider } from "../status/gather";
-import { StateExportError, planRemoval, readDeployments, type DeploymentState } from "../azure/untrackedKeys";
+import {
+  StateExportError,
+  REFUSAL_REMEDY,
+  planRemoval,
+  readExport,
+  withRefusals,
+  type DeploymentState,
+  type GraphApplication,
+  type RemovalPlan,
+} from "../azure/untrackedKeys";
 import { readApplication, removePassword } from "./graph";
 import { UNTRACKED_USAGE, UntrackedUsageError, parseUntrackedArgs, type UntrackedOptions } from "./options";
 import { escapeText, headingLine, keyLine, planLines } from "./render";
@@ -60,8 +70,9 @@ export async function runUntrackedKeys(
     return { exitCode: UNTRACKED_EXIT.done, stdout: `${UNTRACKED_USAGE}\n`, stderr: "" };
   }
   let deployments: DeploymentState[];
+  let unreadable: readonly string[];
   try {
-    deployments = readDeployments(await readState(options, deps));
+    ({ deployments, unreadable } = readExport(await readState(options, deps)));
   } catch (error) {
     const source =
       options.stateFile !== undefined ? `--state-file ${options.stateFile}` : `stack ${options.stack}`;
@@ -69,6 +80,12 @@ export async function runUntrackedKeys(
       UNTRACKED_EXIT.failed,
       error instanceof StateExportError ? `${source}: ${error.message}.` : (error as Error).message,
     );
+  }
+  if (unreadable.length > 0) {
+    out.push("REFUSED: the state holds a connection whose keys this tool cannot read; nothing is removed:");
+    out.push(...unreadable.map((u) => `  - ${escapeText(u)}`));
+    out.push(escapeText(REFUSAL_REMEDY));
+    return finish(UNTRACKED_EXIT.refused);
   }
   if (deployments.length === 0) {
     out.push("untracked-keys: the state holds no deployed optima-csp connection; nothing to check.");
@@ -95,15 +112,29 @@ export async function runUntrackedKeys(
     secrets: [...secrets, ...(deps.http?.secrets ?? [])],
   };
 
-  let refused = false;
+  // Every connection is read and planned before anything is removed: one export is one snapshot,
+  // so a refusal for any connection in it (or a Graph read that fails) removes nothing from any.
+  const planned: { deployment: DeploymentState; app: GraphApplication; plan: RemovalPlan }[] = [];
   for (const deployment of deployments) {
-    let app;
+    let app: GraphApplication;
     try {
       app = await readApplication(options.graphUrl, deployment.objectId, token, http);
     } catch (error) {
       return finish(UNTRACKED_EXIT.failed, (error as Error).message);
     }
-    const plan = planRemoval(deployment, app, options.stack);
+    planned.push({ deployment, app, plan: planRemoval(deployment, app, options.stack) });
+  }
+  const refusedIds = planned.filter((p) => p.plan.refusals.length > 0).map((p) => p.deployment.deploymentId);
+  const refused = refusedIds.length > 0;
+  for (const entry of planned) {
+    if (refused && entry.plan.refusals.length === 0) {
+      entry.plan = withRefusals(entry.plan, [
+        `another connection in this state (deployment ${refusedIds.join(", ")}) is refused: one export is one snapshot, so nothing is removed from any`,
+      ]);
+    }
+  }
+
+  for (const { deployment, app, plan } of planned) {
     out.push(
       headingLine({
         stack: deployment.stack,
@@ -113,11 +144,7 @@ export async function runUntrackedKeys(
       }),
     );
     out.push(...planLines(plan, options.remove));
-    if (plan.refusals.length > 0) {
-      refused = true;
-      continue;
-    }
-    if (!options.remove) {
+    if (refused || !options.remove) {
       continue;
     }
     for (const [i, key] of plan.remove.entries()) {
