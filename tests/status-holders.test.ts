@@ -261,6 +261,27 @@ describe("status checks every holder of the key: the worst holder decides", () =
     },
   );
 
+  test("a customer whose bill connect still holds an older, valid key (its hand-off failed): warning, exit 1", async () => {
+    const w = world(2);
+    const app = emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
+    const older = emulator.entra.directory.addPassword(TENANT, app.id, {
+      displayName: "optima-csp 3f9a1c2e slot b window 9 (expires 2027-03-21)",
+      endDateTime: new Date(NOW + 110 * DAY).toISOString(),
+    })!;
+    const bad = customerTenant(1);
+    const outputs = {
+      ...w.outputs,
+      optimaCustomers: { ...w.customers, [bad]: { ...w.customers[bad], keyId: older.keyId } },
+    };
+    const result = await status(w, [], outputs);
+    expect(result.exitCode).toBe(1);
+    expect(holderLine(result, bad)).toMatch(
+      / {2}WARNING {2}.*not the stack's active key .*its last hand-off did not finish/,
+    );
+    expect(holderLine(result, customerTenant(0))).toMatch(/ {2}ok {2}/);
+    expect(summaryLine(result)).toBe("Holders: 3 (the partnership and 2 customers): 2 ok, 1 warning.");
+  });
+
   test("a customer whose Optima validation fails: critical with Optima's words, escaped", async () => {
     const w = world(3);
     const bad = customerTenant(2);

@@ -104,7 +104,15 @@ export async function runStatus(argv: readonly string[], deps: StatusDeps): Prom
       outputs.customers.state === "secret"
         ? [secretCustomersReport()]
         : holders.map((holder, i) =>
-            judgeCustomer(holder, graph, customerFacts[i], target.clientId, options.thresholds, now),
+            judgeCustomer(
+              holder,
+              graph,
+              customerFacts[i],
+              target.clientId,
+              options.thresholds,
+              now,
+              target.activeKeyId,
+            ),
           );
     // Every string of the report, Graph's and Optima's words included, is redacted on its own
     // (known secrets, and shapes of credentials such as Entra client secrets) before it is

@@ -7,7 +7,8 @@
  * healthy, exactly as for the partnership.
  *
  * Per customer: `customer-key` (the key it holds is on the Web App, its days to expiry against the
- * same thresholds), `customer-bill-connect` (Optima has the bill connect in the customer's org,
+ * same thresholds), `customer-hand-off` (it holds the stack's active key: else its last hand-off
+ * failed, and the run that replaces that key's slot deletes it: README "Connecting CSP customers"), `customer-bill-connect` (Optima has the bill connect in the customer's org,
  * with the Web App's client ID and the customer's tenant), `customer-validation` (Optima's own
  * validation, docs/optima-api.md §1C).
  */
@@ -136,6 +137,7 @@ export function judgeCustomer(
   clientId: string | undefined,
   thresholds: Thresholds,
   now: Date,
+  activeKeyId?: string,
 ): HolderReport {
   return holderReport(
     {
@@ -145,7 +147,11 @@ export function judgeCustomer(
       registrationId: holder.registrationId,
       keyId: holder.keyId,
     },
-    [keyFinding(holder, graph, thresholds, now), ...billConnectFindings(holder, optima, clientId)],
+    [
+      keyFinding(holder, graph, thresholds, now),
+      handOffFinding(holder, activeKeyId),
+      ...billConnectFindings(holder, optima, clientId),
+    ],
   );
 }
 
@@ -184,6 +190,32 @@ function keyFinding(
     missing: "Optima can no longer read this customer's bills",
     why: "see the partnership's schedule line",
   });
+}
+
+/** The stack's active key is the one this customer's bill connect holds (as `hand-off` for the partnership). */
+function handOffFinding(holder: CustomerHolder, activeKeyId: string | undefined): Finding {
+  const check = "customer-hand-off";
+  if (holder.keyId === undefined) {
+    return missing(check, "Whether its last hand-off finished is not known", "keyId");
+  }
+  if (activeKeyId === undefined) {
+    return {
+      check,
+      level: "unknown",
+      summary:
+        "Whether its last hand-off finished is not known: the stack's active key is not known (see the hand-off line).",
+      action: "Fix what the hand-off line says, then run status again.",
+    };
+  }
+  if (holder.keyId.toLowerCase() === activeKeyId.toLowerCase()) {
+    return { check, level: "ok", summary: "Its bill connect holds the stack's active key." };
+  }
+  return {
+    check,
+    level: "warning",
+    summary: `Its bill connect holds ${holder.keyId}, not the stack's active key (${activeKeyId}): its last hand-off did not finish, and the run that replaces that key's slot deletes it.`,
+    action: `Read the last rotation run's log for this customer's bill connect, fix its cause, and ${ROTATE}.`,
+  };
 }
 
 function billConnectFindings(

@@ -41,6 +41,7 @@ export type CheckName =
   // A CSP customer's bill connect (./holders).
   | "customers"
   | "customer-key"
+  | "customer-hand-off"
   | "customer-bill-connect"
   | "customer-validation";
 
