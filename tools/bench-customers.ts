@@ -31,6 +31,8 @@ import {
   isolatedHostEnv,
   markLog,
   requestsSince,
+  markdownTable,
+  mebibytes,
   seconds,
   withDeadline,
 } from "../tests/support/host-env";
@@ -190,10 +192,6 @@ function perHolder(n: number, count: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
-function mebibytes(bytes: number | undefined): string {
-  return bytes === undefined ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-}
-
 /** The results as a Markdown table. */
 export function formatCustomersTable(results: readonly CustomersBenchResult[]): string {
   const header = [
@@ -219,7 +217,7 @@ export function formatCustomersTable(results: readonly CustomersBenchResult[]): 
       mebibytes(r.peakRssBytes),
     ];
   });
-  return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+  return markdownTable(header, rows);
 }
 
 // ---------------------------------------------------------------------------------------------
