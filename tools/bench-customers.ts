@@ -31,11 +31,9 @@ import {
   isolatedHostEnv,
   markLog,
   requestsSince,
-  markdownTable,
-  mebibytes,
-  seconds,
   withDeadline,
 } from "../tests/support/host-env";
+import { markdownTable, mebibytes, seconds } from "./figures";
 
 /** The most customers a run takes (the request log holds 10,000 requests: N = 1,000 uses about 5,100). */
 export const MAX_CUSTOMERS = 1000;

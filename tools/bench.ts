@@ -50,11 +50,9 @@ import {
   isTokenRequest,
   markLog,
   requestsSince,
-  markdownTable,
-  mebibytes,
-  seconds,
   withDeadline,
 } from "../tests/support/host-env";
+import { markdownTable, mebibytes, seconds } from "./figures";
 import { parseFlags } from "./cli";
 import {
   DEFAULT_PARALLEL,

@@ -6,14 +6,14 @@
  *   caller's shell leaks in;
  * - the stack config pointing the registration provider at the emulator;
  * - the emulator's request log, counted without under-counting;
- * - secret fingerprints and masked bodies for output, and a deadline for a whole run;
- * - the benches' figures: seconds, mebibytes and the Markdown table.
+ * - secret fingerprints and masked bodies for output, and a deadline for a whole run.
  *
  * Nothing here prints; callers decide what to show.
  */
 import { createHash } from "node:crypto";
 import type { Emulator, EmulatorRequest } from "../../tools/emulator/index";
 import { MAX_RECORDED_REQUESTS } from "../../tools/emulator/state";
+import { seconds } from "../../tools/figures";
 
 // ---------------------------------------------------------------------------------------------
 // Hosts pointed at the emulator
@@ -130,21 +130,6 @@ export function maskedFields(body: unknown, knownSecrets: ReadonlySet<string>): 
       return `${name}=${String(value)}`;
     })
     .join(" ");
-}
-
-/** Milliseconds as seconds with two decimals, e.g. `1.23 s`. */
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-/** Bytes as whole mebibytes, e.g. `87 MiB`; `n/a` when not measured. */
-export function mebibytes(bytes: number | undefined): string {
-  return bytes === undefined ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-}
-
-/** The benches' figures as a Markdown table: a header row, its rule, then one row per result. */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
 /**
