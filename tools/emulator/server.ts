@@ -112,7 +112,7 @@ function rejected(ex: Exchange, r: Rejection): void {
   goa(ex, r.status, r.message);
 }
 
-/** Token endpoints' answers are never cached (RFC 6749 §5.1 and §5.2: Cache-Control: no-store). */
+/** Token endpoints' answers, tokens (RFC 6749 §5.1: Cache-Control: no-store) and errors alike, are never cached. */
 const NO_STORE = { "Cache-Control": "no-store" };
 
 function oauth(ex: Exchange, status: number, error: string, description: string): void {
