@@ -14,16 +14,21 @@ import {
   throttledHolders,
 } from "../tools/bench-customers";
 import { parseBenchCli } from "../tools/bench";
-import type { EmulatorRequest } from "../tools/emulator/index";
-
-const request = (method: string, path: string, status = 200): EmulatorRequest => ({
-  method,
-  path,
-  query: {},
-  headers: {},
-  body: undefined,
-  status,
-});
+import { recordedRequest as request } from "./support/emulator-requests";
+/**
+ * The calls of a rotation of three holders, one answered 429, that meets every goal: one token;
+ * per holder a refresh GET, a read-back GET and a validation; one PATCH each plus the retried one.
+ */
+const ROTATION_OF_THREE_ONE_429 = {
+  token: 1,
+  list: 0,
+  create: 0,
+  read: 6,
+  validation: 3,
+  patch: 4,
+  other: 0,
+  unsuccessful: 1,
+};
 const item = "/finops-onboarding/v1/orgs/800001/bill-connects/azure-csp/cbi-oi-azure-csp-1";
 
 describe("countCalls and rotationProblems", () => {
@@ -42,16 +47,7 @@ describe("countCalls and rotationProblems", () => {
   });
 
   it("names every goal a rotation misses", () => {
-    const calls = {
-      token: 1,
-      list: 0,
-      create: 0,
-      read: 6,
-      validation: 3,
-      patch: 4,
-      other: 0,
-      unsuccessful: 1,
-    };
+    const calls = ROTATION_OF_THREE_ONE_429;
     expect(rotationProblems(3, 1, calls, 1200)).toEqual([]);
     expect(rotationProblems(3, 1, { ...calls, token: 2 }, 1200)).toEqual([
       "the rotation sent 2 token requests; the goal is exactly 1",
@@ -115,16 +111,7 @@ describe("runCustomersBench through real hosts (3 customers, one 429)", () => {
     expect(result.problems).toEqual([]);
     expect(result.throttled).toBe(1);
     expect(result.setupCalls).toMatchObject({ token: 1, list: 3, create: 3, patch: 0 });
-    expect(result.rotationCalls).toEqual({
-      token: 1,
-      list: 0,
-      create: 0,
-      read: 6,
-      validation: 3,
-      patch: 4,
-      other: 0,
-      unsuccessful: 1,
-    });
+    expect(result.rotationCalls).toEqual(ROTATION_OF_THREE_ONE_429);
     expect(result.shortestThrottledUpdateMs).toBeGreaterThanOrEqual(1000);
     expect(formatCustomersTable([result]).split("\n")[2]).toMatch(
       /^\| 3 \| 1 \| [\d.]+ s \| [\d.]+ s \([\d.]+ s \+ [\d.]+ s\) \| 1 token \+ 6 GET \+ 3 validation \+ 4 PATCH \| 2 GET \+ 1 validation \+ 1\.33 PATCH \| [\d.]+ s \| \d+ MiB \|$/,

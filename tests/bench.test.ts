@@ -16,16 +16,7 @@ import {
   summarizeFailures,
   type BenchResult,
 } from "../tools/bench";
-import type { EmulatorRequest } from "../tools/emulator/index";
-
-const request = (method: string, path: string, status = 200): EmulatorRequest => ({
-  method,
-  path,
-  query: {},
-  headers: {},
-  body: undefined,
-  status,
-});
+import { recordedRequest as request } from "./support/emulator-requests";
 
 describe("classifyRequest", () => {
   it.each([

@@ -43,6 +43,19 @@ function str(value: unknown): string | undefined {
   return typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
 }
 
+/**
+ * Whether a pipeline's env hands the rotation an Optima credential from its secret store (each
+ * value matching `fromStore`, the platform's reference syntax): the refresh token, or both halves
+ * of the service account (what components/optima/connection.ts resolveCredential accepts).
+ */
+function mapsOptimaCredential(env: Json, fromStore: RegExp): boolean {
+  const stored = (name: string): boolean => fromStore.test(str(env[name]) ?? "");
+  return (
+    stored("OPTIMA_REFRESH_TOKEN") ||
+    (stored("OPTIMA_SERVICE_ACCOUNT_ID") && stored("OPTIMA_SERVICE_ACCOUNT_SECRET"))
+  );
+}
+
 /** Every string in a YAML tree, with its path (`jobs.rotate.steps[3].run`). */
 function* strings(node: unknown, at = ""): Generator<[string, string]> {
   if (typeof node === "string") {
@@ -471,11 +484,7 @@ function checkGitHubWorkflow(doc: Json): string[] {
   if (!GH_SECRET.test(str(env.PULUMI_ACCESS_TOKEN) ?? "") && env.PULUMI_BACKEND_URL === undefined) {
     problems.push("env: no Pulumi backend (PULUMI_ACCESS_TOKEN from secrets, or PULUMI_BACKEND_URL)");
   }
-  const optimaCredential =
-    GH_SECRET.test(str(env.OPTIMA_REFRESH_TOKEN) ?? "") ||
-    (GH_SECRET.test(str(env.OPTIMA_SERVICE_ACCOUNT_ID) ?? "") &&
-      GH_SECRET.test(str(env.OPTIMA_SERVICE_ACCOUNT_SECRET) ?? ""));
-  if (!optimaCredential) {
+  if (!mapsOptimaCredential(env, GH_SECRET)) {
     problems.push(
       "env: no Optima credential from secrets (OPTIMA_REFRESH_TOKEN or OPTIMA_SERVICE_ACCOUNT_*)",
     );
@@ -721,11 +730,7 @@ function checkAzurePipeline(doc: Json): string[] {
       "the rotation step maps no Pulumi backend credential (PULUMI_ACCESS_TOKEN: $(PULUMI_ACCESS_TOKEN))",
     );
   }
-  const optimaCredential =
-    ADO_MACRO.test(str(env.OPTIMA_REFRESH_TOKEN) ?? "") ||
-    (ADO_MACRO.test(str(env.OPTIMA_SERVICE_ACCOUNT_ID) ?? "") &&
-      ADO_MACRO.test(str(env.OPTIMA_SERVICE_ACCOUNT_SECRET) ?? ""));
-  if (!optimaCredential) {
+  if (!mapsOptimaCredential(env, ADO_MACRO)) {
     problems.push(
       "the rotation step maps no Optima credential (OPTIMA_REFRESH_TOKEN or OPTIMA_SERVICE_ACCOUNT_*)",
     );

@@ -5,6 +5,7 @@
  */
 import { OptimaCspConnection, OptimaCspConnectionArgs } from "../components/azure/cspConnection";
 import { FIXTURE, FakeEngine, TYPES, azureAdInvokes } from "./support/mocks";
+import { refusedConstruction } from "./support/refusal";
 
 jest.mock("@pulumi/azure-native/keyvault", () => {
   throw Object.assign(new Error("Cannot find module '@pulumi/azure-native/keyvault'"), {
@@ -29,19 +30,11 @@ test("without keyVault, the component never loads @pulumi/azure-native", async (
 });
 
 test("with keyVault but no @pulumi/azure-native installed, the error says what to install", async () => {
-  let thrown: unknown;
-  const run = await new FakeEngine({ invokes: azureAdInvokes() }).run(() => {
-    try {
-      return new OptimaCspConnection("conn", {
-        ...args,
-        keyVault: { resourceGroupName: "rg", vaultName: "kv" },
-      });
-    } catch (error) {
-      thrown = error;
-      return undefined;
-    }
+  const { message, run } = await refusedConstruction({
+    ...args,
+    keyVault: { resourceGroupName: "rg", vaultName: "kv" },
   });
-  expect((thrown as Error | undefined)?.message).toBe(
+  expect(message).toBe(
     "keyVault is set, but @pulumi/azure-native is not installed: run `npm install @pulumi/azure-native` " +
       "in the stack's project (it is an optional peer dependency of optima-csp), or leave keyVault out.",
   );

@@ -21,6 +21,7 @@ import {
   valueOf,
   without,
 } from "./support/mocks";
+import { refusedConstruction } from "./support/refusal";
 import { AZURE_CLI_CLIENT_ID, firstLine } from "../components/azure/webApp";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
@@ -696,17 +697,8 @@ describe("validation at construction, with exact messages", () => {
   ];
 
   test.each(cases)("%s", async (_label, args, message) => {
-    const engine = new FakeEngine({ invokes: azureAdInvokes() });
-    let thrown: unknown;
-    const run = await engine.run(() => {
-      try {
-        return new OptimaCspConnection("conn", { ...baseArgs, ...args });
-      } catch (error) {
-        thrown = error;
-        return undefined;
-      }
-    });
-    expect((thrown as Error | undefined)?.message).toBe(message);
+    const { message: refusal, run } = await refusedConstruction({ ...baseArgs, ...args });
+    expect(refusal).toBe(message);
     // Nothing but the component itself was registered, and nothing was looked up.
     expect(run.registrations.map((r) => r.type)).toEqual(["optima-csp:azure:CspConnection"]);
     expect(run.invokes).toEqual([]);

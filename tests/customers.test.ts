@@ -15,6 +15,7 @@ import {
 import { isSamePartnership } from "../components/optima/targets";
 import { checkRegistration } from "../components/optima/validation";
 import { FIXTURE, FakeEngine, azureAdInvokes, importableApp, unwrapSecrets } from "./support/mocks";
+import { refusedConstruction } from "./support/refusal";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
 const PLAN = planRotation({ now: NOW });
@@ -166,17 +167,11 @@ describe("the customers argument is checked before anything is registered or loo
   ];
 
   test.each(cases)("%s", async (_label, customers, message) => {
-    const engine = new FakeEngine({ invokes: azureAdInvokes() });
-    let thrown: unknown;
-    const run = await engine.run(() => {
-      try {
-        return new OptimaCspConnection("conn", { ...baseArgs, customers: customers as never });
-      } catch (error) {
-        thrown = error;
-        return undefined;
-      }
+    const { message: refusal, run } = await refusedConstruction({
+      ...baseArgs,
+      customers: customers as never,
     });
-    expect((thrown as Error | undefined)?.message).toBe(message);
+    expect(refusal).toBe(message);
     expect(run.registrations.map((r) => r.type)).toEqual(["optima-csp:azure:CspConnection"]);
     expect(run.invokes).toEqual([]);
   });

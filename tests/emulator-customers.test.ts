@@ -47,8 +47,8 @@ const body = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-beforeAll(async () => {
-  emu = await startEmulator();
+/** An access token from the emulator's Flexera token endpoint, for the emulator's refresh token. */
+async function accessToken(): Promise<string> {
   const res = await fetch(`${emu.url}/oidc/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -57,21 +57,17 @@ beforeAll(async () => {
       refresh_token: "emulator-refresh-token",
     }).toString(),
   });
-  token = ((await res.json()) as { access_token: string }).access_token;
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
 });
 afterAll(() => emu.close());
 beforeEach(async () => {
   emu.reset();
   // reset() forgets tokens: take a new one.
-  const res = await fetch(`${emu.url}/oidc/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "refresh_token",
-      refresh_token: "emulator-refresh-token",
-    }).toString(),
-  });
-  token = ((await res.json()) as { access_token: string }).access_token;
+  token = await accessToken();
 });
 
 test("a customer's bill connect keeps its scope, on show and in the list, and holds its secret", async () => {

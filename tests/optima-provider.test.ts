@@ -52,6 +52,16 @@ function someoneElse(): OptimaClient {
   return new OptimaClient(resolveConnection(configFromRecord(emulatorConfig()), {}));
 }
 
+/** Someone else's write to a CSP partner registration in Optima (a PATCH, or a DELETE without a body). */
+async function byHand(method: "PATCH" | "DELETE", id: string, body?: Record<string, unknown>): Promise<void> {
+  await someoneElse().request({
+    method,
+    host: "optima",
+    path: `/analytics/orgs/${ORG}/azure_csp_partners/${id}`,
+    ...(body === undefined ? {} : { body }),
+  });
+}
+
 /** Runs a call that must fail; records and returns its message. */
 const failure = (run: () => Promise<unknown>): Promise<string> => failureMessage(run, messages);
 
@@ -214,12 +224,7 @@ describe("csp-partner", () => {
   it("reads drift: a domain edited in Optima shows on read, and the next update puts it back", async () => {
     const inputs = await checked(cspInputs);
     const created = await provider.create(inputs);
-    await someoneElse().request({
-      method: "PATCH",
-      host: "optima",
-      path: `/analytics/orgs/${ORG}/azure_csp_partners/${created.id}`,
-      body: { domain: "edited.onmicrosoft.com" },
-    });
+    await byHand("PATCH", created.id, { domain: "edited.onmicrosoft.com" });
 
     const read = await provider.read!(created.id, created.outs);
     expect(read.props).toMatchObject({ domain: "edited.onmicrosoft.com", applicationSecret: SECRET });
@@ -232,11 +237,7 @@ describe("csp-partner", () => {
 
   it("reads a registration deleted in Optima as gone, and deleting it again succeeds", async () => {
     const created = await provider.create(await checked(cspInputs));
-    await someoneElse().request({
-      method: "DELETE",
-      host: "optima",
-      path: `/analytics/orgs/${ORG}/azure_csp_partners/${created.id}`,
-    });
+    await byHand("DELETE", created.id);
 
     expect(await provider.read!(created.id, created.outs)).toEqual({ id: "" });
     await expect(provider.delete!(created.id, created.outs!)).resolves.toBeUndefined();
@@ -258,12 +259,7 @@ describe("csp-partner", () => {
     expect(updated.outs?.writtenAt).toBe(emulator.cspPartners(ORG)[0].updated_at);
     // Another deployment takes the registration over: its PATCH is a later write.
     emulator.clock.advance(60_000);
-    await someoneElse().request({
-      method: "PATCH",
-      host: "optima",
-      path: `/analytics/orgs/${ORG}/azure_csp_partners/${created.id}`,
-      body: { application_secret: "the-other-deployments-key" },
-    });
+    await byHand("PATCH", created.id, { application_secret: "the-other-deployments-key" });
     // A refresh in between does not make it ours again.
     const read = await provider.read!(created.id, updated.outs);
     expect(read.props?.writtenAt).toBe(updated.outs?.writtenAt);

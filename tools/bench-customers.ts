@@ -31,9 +31,9 @@ import {
   isolatedHostEnv,
   markLog,
   requestsSince,
-  seconds,
   withDeadline,
 } from "../tests/support/host-env";
+import { markdownTable, mebibytes, seconds } from "./figures";
 
 /** The most customers a run takes (the request log holds 10,000 requests: N = 1,000 uses about 5,100). */
 export const MAX_CUSTOMERS = 1000;
@@ -190,10 +190,6 @@ function perHolder(n: number, count: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
-function mebibytes(bytes: number | undefined): string {
-  return bytes === undefined ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-}
-
 /** The results as a Markdown table. */
 export function formatCustomersTable(results: readonly CustomersBenchResult[]): string {
   const header = [
@@ -219,7 +215,7 @@ export function formatCustomersTable(results: readonly CustomersBenchResult[]): 
       mebibytes(r.peakRssBytes),
     ];
   });
-  return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+  return markdownTable(header, rows);
 }
 
 // ---------------------------------------------------------------------------------------------

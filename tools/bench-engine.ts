@@ -16,6 +16,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import * as path from "node:path";
 import { parseFlags } from "./cli";
+import { seconds } from "./figures";
 import { medianPhases, parseTrace, phasesOf, type Phase } from "./engine/trace";
 import { Scenario } from "../tests/support/engine/scenario";
 import { findPulumi } from "../tests/support/engine/workspace";
@@ -24,8 +25,6 @@ const USAGE = `Usage: npm run bench:engine -- [--count N] [--vs-ts-node]
   --count N      quiet runs timed, and as many traced (default 3, at most 20)
   --vs-ts-node   also time N quiet runs with the program loaded through ts-node (as the Go language
                  host does), each paired with one through the transpile cache, in turn`;
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -50,9 +50,9 @@ import {
   isTokenRequest,
   markLog,
   requestsSince,
-  seconds,
   withDeadline,
 } from "../tests/support/host-env";
+import { markdownTable, mebibytes, seconds } from "./figures";
 import { parseFlags } from "./cli";
 import {
   DEFAULT_PARALLEL,
@@ -285,10 +285,6 @@ function formatMinimum(result: BenchResult, phase: "create" | "update"): string 
   return `${perOp(result.create.minimum, result.count)} (1 list + 1 POST)`;
 }
 
-function mebibytes(bytes: number | undefined): string {
-  return bytes === undefined ? "n/a" : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-}
-
 /** The results as a Markdown table, one row per scenario. */
 export function formatTable(results: readonly BenchResult[]): string {
   const header = [
@@ -315,7 +311,7 @@ export function formatTable(results: readonly BenchResult[]): string {
     String(r.tokenRequests),
     `${mebibytes(r.peakRssBytes)} (${mebibytes(r.baselineRssBytes)})`,
   ]);
-  return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+  return markdownTable(header, rows);
 }
 
 // ---------------------------------------------------------------------------------------------

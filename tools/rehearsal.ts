@@ -54,9 +54,9 @@ import {
   markLog,
   maskedFields,
   requestsSince,
-  seconds,
   type LogMark,
 } from "../tests/support/host-env";
+import { seconds } from "./figures";
 
 export type Slot = "a" | "b";
 export type StepName = "first-deployment" | "quiet-run" | "rotation" | "late-run" | "missed-window";

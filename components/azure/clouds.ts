@@ -49,16 +49,31 @@ export const PARTNER_CENTER_SCOPE_BY_AUTHORITY: Readonly<Record<string, string>>
  * scope.
  */
 export function partnerCenterScopeFor(authorityHost: string): string | undefined {
-  let url: URL;
+  return byCloud(authorityHost, PARTNER_CENTER_SCOPE_BY_AUTHORITY, () => PUBLIC_PARTNER_CENTER_SCOPE);
+}
+
+/**
+ * The one lookup of an authority host's cloud: `table`'s entry for its origin (lower-cased), what
+ * `loopback` says for a loopback host (the local emulator), undefined for a value that is no URL.
+ */
+function byCloud(
+  authorityHost: string,
+  table: Readonly<Record<string, string>>,
+  loopback: () => string | undefined,
+): string | undefined {
+  const url = parsedUrl(authorityHost);
+  if (url === undefined) {
+    return undefined;
+  }
+  return isLoopbackHost(url.hostname) ? loopback() : table[`${url.protocol}//${url.host}`.toLowerCase()];
+}
+
+function parsedUrl(value: string): URL | undefined {
   try {
-    url = new URL(authorityHost);
+    return new URL(value);
   } catch {
     return undefined;
   }
-  if (isLoopbackHost(url.hostname)) {
-    return PUBLIC_PARTNER_CENTER_SCOPE;
-  }
-  return PARTNER_CENTER_SCOPE_BY_AUTHORITY[`${url.protocol}//${url.host}`.toLowerCase()];
 }
 
 const SCOPE = /^https:\/\/[^\s/?#@]+(?:\/[^\s?#]*)?\/\.default$/;
@@ -108,20 +123,8 @@ export const GRAPH_ROOT_BY_AUTHORITY: Readonly<Record<string, string>> = Object.
  * emulator's, from the test environment), which must itself be on a loopback host.
  */
 export function graphRootFor(authorityHost: string, loopbackGraphUrl?: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(authorityHost);
-  } catch {
-    return undefined;
-  }
-  if (isLoopbackHost(url.hostname)) {
-    try {
-      return loopbackGraphUrl && isLoopbackHost(new URL(loopbackGraphUrl).hostname)
-        ? loopbackGraphUrl.replace(/\/+$/, "")
-        : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return GRAPH_ROOT_BY_AUTHORITY[`${url.protocol}//${url.host}`.toLowerCase()];
+  return byCloud(authorityHost, GRAPH_ROOT_BY_AUTHORITY, () => {
+    const graph = loopbackGraphUrl ? parsedUrl(loopbackGraphUrl) : undefined;
+    return graph && isLoopbackHost(graph.hostname) ? loopbackGraphUrl?.replace(/\/+$/, "") : undefined;
+  });
 }

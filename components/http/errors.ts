@@ -40,6 +40,17 @@ export interface HttpErrorDetails {
   readonly url?: string;
 }
 
+/** The facts an {@link HttpError} carries only when they are known, in the order it lists them. */
+const OPTIONAL_FACTS = [
+  "status",
+  "code",
+  "serverMessage",
+  "retryAfterMs",
+  "timeoutMs",
+  "problem",
+  "url",
+] as const;
+
 /**
  * A failed HTTP request, described without any header, body, token or secret. Its constructor
  * ends with `completeError` (../serialization, rule 4).
@@ -67,26 +78,10 @@ export class HttpError extends Error {
     this.kind = details.kind;
     this.attempts = details.attempts;
     // Only defined facts become properties, so a printed error lists no empty fields.
-    if (details.status !== undefined) {
-      this.status = details.status;
-    }
-    if (details.code !== undefined) {
-      this.code = details.code;
-    }
-    if (details.serverMessage !== undefined) {
-      this.serverMessage = details.serverMessage;
-    }
-    if (details.retryAfterMs !== undefined) {
-      this.retryAfterMs = details.retryAfterMs;
-    }
-    if (details.timeoutMs !== undefined) {
-      this.timeoutMs = details.timeoutMs;
-    }
-    if (details.problem !== undefined) {
-      this.problem = details.problem;
-    }
-    if (details.url !== undefined) {
-      this.url = details.url;
+    for (const fact of OPTIONAL_FACTS) {
+      if (details[fact] !== undefined) {
+        Object.assign(this, { [fact]: details[fact] });
+      }
     }
   }
 }

@@ -10,11 +10,9 @@
  */
 import { rmSync } from "node:fs";
 import { OBJECT_ID, TENANT } from "../support/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "../support/engine/scenario";
+import { Scenario, V0_1_0, checkout, engineSuite } from "../support/engine/scenario";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 describeEngine("adopting a Web App whose requestedAccessTokenVersion is null, under the real engine", () => {
   let s: Scenario | undefined;

@@ -19,7 +19,7 @@
  *   `--continue-on-error` run deletes the key the failing holder holds. The README says not to
  *   rotate with `--continue-on-error` for that reason; the first test shows both runs.
  */
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice, waitUntil } from "../support/engine/scenario";
+import { Scenario, waitUntil, engineSuite, closeScenarioAfterEach } from "../support/engine/scenario";
 import {
   brokenHolders,
   customer,
@@ -33,9 +33,7 @@ import {
 } from "../support/engine/customers";
 import { CLIENT_ID, TENANT } from "../support/engine/world";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 const TWENTY = customers(1, 20);
 /** The customer whose bill connect refuses the hand-off. */
@@ -65,12 +63,7 @@ function deletes(run: { steps: readonly string[] }): string[] {
 
 describeEngine("a partnership and 20 CSP customers rotated together (real engine)", () => {
   let s: Scenario;
-  afterEach(async () => {
-    if (s) {
-      await s.assertNoPlainSecret();
-      await s.close();
-    }
-  });
+  closeScenarioAfterEach(() => s);
 
   test("one customer's hand-off refused (403, 5xx, an HTML page) for more than a window: plain runs and the first --continue-on-error run keep the key it holds; a second --continue-on-error run deletes it; the next good run hands over to all", async () => {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z", config: customersConfig(TWENTY) }); // window 59

@@ -5,11 +5,9 @@
  */
 import { DEFAULT_REFRESH_TOKEN } from "../../tools/emulator";
 import { OBJECT_ID, ORG, TENANT } from "../support/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../support/engine/scenario";
+import { Scenario, engineSuite } from "../support/engine/scenario";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 function deploymentKeyIds(s: Scenario): string[] {
   return s.world

@@ -9,11 +9,9 @@
  * before everything else"). So the key Optima holds is never deleted before Optima has a new one.
  */
 import { CLIENT_ID, ORG, TENANT } from "../support/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../support/engine/scenario";
+import { Scenario, engineSuite, closeScenarioAfterEach } from "../support/engine/scenario";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 const PATCH_PARTNER = { method: "PATCH", path: `/analytics/orgs/${ORG}/azure_csp_partners/` } as const;
 
@@ -40,12 +38,7 @@ function optimaCallsSince(s: Scenario, mark: number): string[] {
 
 describeEngine("rotations that fail, under the real engine (keys live 3 days, rotate daily)", () => {
   let s: Scenario;
-  afterEach(async () => {
-    if (s) {
-      await s.assertNoPlainSecret();
-      await s.close();
-    }
-  });
+  closeScenarioAfterEach(() => s);
 
   test("daily runs while Optima refuses every hand-off (403) for more than a whole window: Optima's key is never deleted, and the first good run cleans up", async () => {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z" }); // window 59

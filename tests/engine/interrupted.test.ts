@@ -27,16 +27,14 @@ import * as path from "node:path";
 import { REPO_ROOT, type CommandResult } from "../support/engine/workspace";
 import { ORG, TENANT } from "../support/engine/world";
 import {
-  SCENARIO_TIMEOUT_MS,
   Scenario,
-  cliOrNotice,
   waitUntil,
   type RunResult,
+  engineSuite,
+  closeScenarioAfterEach,
 } from "../support/engine/scenario";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 /** How long the request at the kill point is held: long enough to kill inside it. */
 const HOLD_MS = 4_000;
@@ -172,12 +170,7 @@ async function expectRecovered(s: Scenario, r: Recovery): Promise<void> {
 
 describeEngine("a scheduled run killed part-way, then the next scheduled run (real engine)", () => {
   let s: Scenario;
-  afterEach(async () => {
-    if (s) {
-      await s.assertNoPlainSecret();
-      await s.close();
-    }
-  });
+  closeScenarioAfterEach(() => s);
 
   /** A deployment at window 59 (2026-03-01), then a day later: the run that rotates slot a to window 60. */
   async function deployedThenDue(): Promise<{ held: string }> {

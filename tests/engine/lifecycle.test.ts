@@ -8,11 +8,9 @@
  * Entra ID, the key Optima holds, whether Entra ID accepts it.
  */
 import { CLIENT_ID, DOMAIN, MPN, OBJECT_ID, ORG, TENANT } from "../support/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../support/engine/scenario";
+import { Scenario, engineSuite } from "../support/engine/scenario";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 describeEngine("a stack's life under the real engine (keys live 7 days, rotate every 3)", () => {
   let s: Scenario;

@@ -9,7 +9,7 @@
  */
 import { fingerprint } from "../support/host-env";
 import { DEFAULT_REFRESH_TOKEN } from "../../tools/emulator";
-import { SCENARIO_TIMEOUT_MS, cliOrNotice } from "../support/engine/scenario";
+import { engineSuite } from "../support/engine/scenario";
 import {
   runRehearsal,
   type KeyReport,
@@ -19,9 +19,7 @@ import {
   type StepReport,
 } from "../../tools/rehearsal";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 describeEngine("npm run rehearsal, under the real engine", () => {
   let result: RehearsalResult;

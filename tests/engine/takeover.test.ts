@@ -15,11 +15,9 @@
  */
 import { parseKeyName } from "../../components/azure/rotation";
 import { CLIENT_ID, ORG } from "../support/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../support/engine/scenario";
+import { Scenario, engineSuite } from "../support/engine/scenario";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 describeEngine("two stacks on one Web App and org, under the real engine", () => {
   let first: Scenario | undefined;

@@ -9,20 +9,13 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { OBJECT_ID, TENANT } from "../support/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, cliOrNotice } from "../support/engine/scenario";
+import { Scenario, engineSuite, closeScenarioAfterEach } from "../support/engine/scenario";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 describeEngine("optima-csp untracked-keys on a real engine's state", () => {
   let s: Scenario;
-  afterEach(async () => {
-    if (s) {
-      await s.assertNoPlainSecret();
-      await s.close();
-    }
-  });
+  closeScenarioAfterEach(() => s);
 
   test("an export taken before a real rotation is refused (exit 2) and a person's look-alike key is kept; Optima's key stays and works", async () => {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z" });

@@ -16,11 +16,9 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../support/engine/workspace";
 import { DOMAIN, OBJECT_ID, TENANT } from "../support/engine/world";
-import { SCENARIO_TIMEOUT_MS, Scenario, V0_1_0, checkout, cliOrNotice } from "../support/engine/scenario";
+import { Scenario, V0_1_0, checkout, engineSuite } from "../support/engine/scenario";
 
-const cli = cliOrNotice();
-const describeEngine = cli ? describe : describe.skip;
-jest.setTimeout(SCENARIO_TIMEOUT_MS);
+const { cli, describeEngine } = engineSuite();
 
 describeEngine("upgrading a 0.1.0 stack under the real engine", () => {
   let s: Scenario;

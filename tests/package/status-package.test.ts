@@ -9,18 +9,18 @@
  * dates sit half a day past a whole number of days, and the overdue rotation half an hour past a
  * whole number of hours, so that the days and hours the command prints are exact.
  *
- * The consumer is laid out by ./support/package-consumer (the tarball extracted, dependencies
- * linked from this repository's node_modules, no registry); the `node_modules/.bin` link and the
- * executable bit that `npm install` would add are added here, from the installed package.json's
- * `bin`. The child gets an explicit environment: nothing of the developer's shell (no OPTIMA_*),
+ * The consumer is laid out by ../support/package-consumer (the tarball extracted, dependencies
+ * linked from this repository's node_modules, no registry, and the `node_modules/.bin` link and
+ * executable bit that `npm install` would add, from the installed package.json's `bin`). The
+ * child gets an explicit environment (npxEnv): nothing of the developer's shell (no OPTIMA_*),
  * npm offline with its own cache, Graph through the emulator's test token on a loopback URL.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../tools/emulator";
-import { createConsumerProject, type ConsumerProject } from "../support/package-consumer";
+import { createCommandConsumer, npxEnv, type ConsumerProject } from "../support/package-consumer";
 import { sharedPack, type PackedTarball } from "../support/package-pack";
 import { describeRun, run, type RunResult } from "../support/package-process";
 
@@ -58,23 +58,10 @@ beforeAll(async () => {
   packed = await sharedPack(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
   timings.packMs = packed.packMs;
   const started = Date.now();
-  consumer = createConsumerProject(path.join(work, "consumer"), packed.path, {
+  consumer = createCommandConsumer(path.join(work, "consumer"), packed.path, {
+    name: "status-consumer",
     sourceProjectDir: REPO,
-    toolPackages: [],
-    files: {
-      "package.json": `${JSON.stringify(
-        {
-          name: "status-consumer",
-          version: "1.0.0",
-          private: true,
-          dependencies: { "optima-csp": `file:${packed.path}` },
-        },
-        null,
-        2,
-      )}\n`,
-    },
   });
-  linkBins(consumer);
   timings.installMs = Date.now() - started;
   mkdirSync(path.join(work, "home"));
   emulator = await startEmulator({ refreshTokens: [REFRESH_TOKEN] });
@@ -87,20 +74,6 @@ afterAll(async () => {
   }
   console.log(`status package test timings (ms): ${JSON.stringify(timings)}`);
 });
-
-/** What `npm install` does for a package's `bin`: a relative link in node_modules/.bin, executable. */
-function linkBins(project: ConsumerProject): void {
-  const manifest = JSON.parse(readFileSync(path.join(project.packageDir, "package.json"), "utf8")) as {
-    bin?: Record<string, string>;
-  };
-  const binDir = path.join(project.dir, "node_modules", ".bin");
-  mkdirSync(binDir, { recursive: true });
-  for (const [name, file] of Object.entries(manifest.bin ?? {})) {
-    const target = path.join(project.packageDir, file);
-    chmodSync(target, 0o755);
-    symlinkSync(path.relative(binDir, target), path.join(binDir, name));
-  }
-}
 
 interface World {
   readonly outputs: Record<string, string>;
@@ -180,23 +153,14 @@ function world(
 
 /** The child's whole environment: node and npx on PATH, npm offline, the Optima and Graph settings. */
 function cliEnv(w: World, optima: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: [path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
-    HOME: path.join(work, "home"),
-    TMPDIR: os.tmpdir(),
-    NODE_PRESERVE_SYMLINKS: "1",
-    npm_config_cache: path.join(work, "npm-cache"),
-    npm_config_offline: "true",
-    npm_config_update_notifier: "false",
-    npm_config_fund: "false",
-    npm_config_audit: "false",
+  return npxEnv(work, {
     OPTIMA_CSP_GRAPH_TOKEN: w.graphToken,
     OPTIMA_REFRESH_TOKEN: REFRESH_TOKEN,
     OPTIMA_AUTH_URL: emulator.authUrl,
     OPTIMA_API_URL: emulator.apiUrl,
     OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
     ...optima,
-  };
+  });
 }
 
 let runs = 0;

@@ -6,12 +6,12 @@
  * tests/status-package.test.ts lays it out (../support/package-consumer, no registry), with the
  * `node_modules/.bin` link `npm install` would add.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../tools/emulator";
 import { keyDisplayName, slotForWindow } from "../../components/azure/rotation";
-import { createConsumerProject, type ConsumerProject } from "../support/package-consumer";
+import { createCommandConsumer, npxEnv, type ConsumerProject } from "../support/package-consumer";
 import { sharedPack } from "../support/package-pack";
 import { describeRun, run, type RunResult } from "../support/package-process";
 import { stateExport, type StatePassword } from "../support/untracked-state";
@@ -40,31 +40,10 @@ beforeAll(async () => {
   // Not under a path containing "optima-csp" (see tests/package.test.ts).
   work = mkdtempSync(path.join(os.tmpdir(), "untrackedpkg-"));
   const packed = await sharedPack(REPO, path.join(work, "pack"), PACK_TIMEOUT_MS);
-  consumer = createConsumerProject(path.join(work, "consumer"), packed.path, {
+  consumer = createCommandConsumer(path.join(work, "consumer"), packed.path, {
+    name: "untracked-consumer",
     sourceProjectDir: REPO,
-    toolPackages: [],
-    files: {
-      "package.json": `${JSON.stringify(
-        {
-          name: "untracked-consumer",
-          version: "1.0.0",
-          private: true,
-          dependencies: { "optima-csp": `file:${packed.path}` },
-        },
-        null,
-        2,
-      )}\n`,
-    },
   });
-  const manifest = JSON.parse(readFileSync(path.join(consumer.packageDir, "package.json"), "utf8")) as {
-    bin: Record<string, string>;
-  };
-  const binDir = path.join(consumer.dir, "node_modules", ".bin");
-  mkdirSync(binDir, { recursive: true });
-  for (const [name, file] of Object.entries(manifest.bin)) {
-    chmodSync(path.join(consumer.packageDir, file), 0o755);
-    symlinkSync(path.relative(binDir, path.join(consumer.packageDir, file)), path.join(binDir, name));
-  }
   mkdirSync(path.join(work, "home"));
   emulator = await startEmulator();
 }, PACK_TIMEOUT_MS + 30_000);
@@ -79,17 +58,7 @@ afterAll(async () => {
 async function npx(args: string[], token = ""): Promise<RunResult> {
   const result = await run("npx", ["--no", "optima-csp", "untracked-keys", ...args], {
     cwd: consumer.dir,
-    env: {
-      PATH: [path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
-      HOME: path.join(work, "home"),
-      TMPDIR: os.tmpdir(),
-      NODE_PRESERVE_SYMLINKS: "1",
-      npm_config_cache: path.join(work, "npm-cache"),
-      npm_config_offline: "true",
-      npm_config_update_notifier: "false",
-      OPTIMA_CSP_GRAPH_TOKEN: token,
-      OPTIMA_CSP_GRAPH_URL: emulator.entra.graphUrl,
-    },
+    env: npxEnv(work, { OPTIMA_CSP_GRAPH_TOKEN: token, OPTIMA_CSP_GRAPH_URL: emulator.entra.graphUrl }),
     timeoutMs: CLI_TIMEOUT_MS,
   });
   if (result.timedOut || result.signal !== null) {

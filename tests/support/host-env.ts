@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import type { Emulator, EmulatorRequest } from "../../tools/emulator/index";
 import { MAX_RECORDED_REQUESTS } from "../../tools/emulator/state";
+import { seconds } from "../../tools/figures";
 
 // ---------------------------------------------------------------------------------------------
 // Hosts pointed at the emulator
@@ -129,11 +130,6 @@ export function maskedFields(body: unknown, knownSecrets: ReadonlySet<string>): 
       return `${name}=${String(value)}`;
     })
     .join(" ");
-}
-
-/** Milliseconds as seconds with two decimals, e.g. `1.23 s`. */
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
 }
 
 /**

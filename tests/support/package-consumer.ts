@@ -16,7 +16,7 @@
  * does.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -159,6 +159,58 @@ export function consumerEnv(extra: Readonly<Record<string, string>> = {}): NodeJ
     HOME: process.env.HOME ?? os.tmpdir(),
     TMPDIR: os.tmpdir(),
     NODE_PRESERVE_SYMLINKS: "1",
+    ...extra,
+  };
+}
+
+/**
+ * A consumer project that depends on the tarball (`file:`) and can run its command: what
+ * `npm install` adds for the package's `bin`, a relative link in `node_modules/.bin` and the
+ * executable bit, is added from the installed package.json. For `npx --no optima-csp …`.
+ */
+export function createCommandConsumer(
+  dir: string,
+  tarball: string,
+  options: { readonly name: string; readonly sourceProjectDir: string },
+): ConsumerProject {
+  const manifest = {
+    name: options.name,
+    version: "1.0.0",
+    private: true,
+    dependencies: { "optima-csp": `file:${tarball}` },
+  };
+  const project = createConsumerProject(dir, tarball, {
+    sourceProjectDir: options.sourceProjectDir,
+    toolPackages: [],
+    files: { "package.json": `${JSON.stringify(manifest, null, 2)}\n` },
+  });
+  const { bin } = readManifest(project.packageDir) as { bin?: Record<string, string> };
+  const binDir = path.join(dir, "node_modules", ".bin");
+  mkdirSync(binDir, { recursive: true });
+  for (const [name, file] of Object.entries(bin ?? {})) {
+    const target = path.join(project.packageDir, file);
+    chmodSync(target, 0o755);
+    symlinkSync(path.relative(binDir, target), path.join(binDir, name));
+  }
+  return project;
+}
+
+/**
+ * The environment of an `npx` child in a command consumer: Node's own directory and the system's
+ * on PATH, HOME at `<work>/home` (the caller makes it), npm offline with its own cache under
+ * `work` and nothing to announce, symlinks preserved (see the module comment), then `extra`.
+ */
+export function npxEnv(work: string, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: [path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
+    HOME: path.join(work, "home"),
+    TMPDIR: os.tmpdir(),
+    NODE_PRESERVE_SYMLINKS: "1",
+    npm_config_cache: path.join(work, "npm-cache"),
+    npm_config_offline: "true",
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
     ...extra,
   };
 }

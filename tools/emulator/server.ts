@@ -43,6 +43,7 @@ import {
   validateCspPartnerPatch,
   VALIDATION_KIND,
   type Rejection,
+  type Validated,
 } from "./wire";
 
 /** Request bodies larger than this are refused with 413. */
@@ -111,8 +112,16 @@ function rejected(ex: Exchange, r: Rejection): void {
   goa(ex, r.status, r.message);
 }
 
+/** Token endpoints' answers, tokens (RFC 6749 §5.1: Cache-Control: no-store) and errors alike, are never cached. */
+const NO_STORE = { "Cache-Control": "no-store" };
+
 function oauth(ex: Exchange, status: number, error: string, description: string): void {
-  json(ex, status, { error, error_description: description }, { "Cache-Control": "no-store" });
+  json(ex, status, { error, error_description: description }, NO_STORE);
+}
+
+/** A token endpoint's 200: the token and what goes with it. */
+function issued(ex: Exchange, token: Record<string, unknown>): void {
+  json(ex, 200, token, NO_STORE);
 }
 
 function methodNotAllowed(ex: Exchange, family: Family, allow: string[]): void {
@@ -194,6 +203,20 @@ function jsonBody(ex: Exchange): { ok: true; body: unknown } | { ok: false; reje
   return { ok: true, body: ex.body };
 }
 
+/**
+ * The one way an API write reads its request: the JSON body through `validate`, or, when either
+ * rejects it, the rejection answered and undefined returned (the handler then returns).
+ */
+function validBody<T extends object>(ex: Exchange, validate: (body: unknown) => Validated<T>): T | undefined {
+  const parsed = jsonBody(ex);
+  const result = parsed.ok ? validate(parsed.body) : parsed;
+  if (!result.ok) {
+    rejected(ex, result.rejection);
+    return undefined;
+  }
+  return result.value;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Token endpoints
 
@@ -202,6 +225,10 @@ function flexeraToken(ex: Exchange, state: EmulatorState, config: ServerConfig):
     return methodNotAllowed(ex, "oauth", ["POST"]);
   }
   const p = params(ex.body);
+  const flexeraAccess = (): Record<string, unknown> => ({
+    access_token: state.issueToken(config.tokenTtlSeconds),
+    expires_in: config.tokenTtlSeconds,
+  });
   switch (p.grant_type) {
     case "refresh_token": {
       if (!p.refresh_token) {
@@ -210,17 +237,7 @@ function flexeraToken(ex: Exchange, state: EmulatorState, config: ServerConfig):
       if (!config.refreshTokens.has(p.refresh_token)) {
         return oauth(ex, 400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
       }
-      return json(
-        ex,
-        200,
-        {
-          access_token: state.issueToken(config.tokenTtlSeconds),
-          expires_in: config.tokenTtlSeconds,
-          refresh_token: p.refresh_token,
-          token_type: "Bearer",
-        },
-        { "Cache-Control": "no-store" },
-      );
+      return issued(ex, { ...flexeraAccess(), refresh_token: p.refresh_token, token_type: "Bearer" });
     }
     case "client_credentials": {
       let clientId = p.client_id;
@@ -243,16 +260,7 @@ function flexeraToken(ex: Exchange, state: EmulatorState, config: ServerConfig):
       if (config.serviceAccounts.get(clientId) !== clientSecret) {
         return oauth(ex, 401, "invalid_client", "Client authentication failed.");
       }
-      return json(
-        ex,
-        200,
-        {
-          access_token: state.issueToken(config.tokenTtlSeconds),
-          expires_in: config.tokenTtlSeconds,
-          token_type: "Bearer",
-        },
-        { "Cache-Control": "no-store" },
-      );
+      return issued(ex, { ...flexeraAccess(), token_type: "Bearer" });
     }
     case undefined:
       return oauth(ex, 400, "invalid_request", "The request is missing the grant_type parameter.");
@@ -282,16 +290,11 @@ function legacyToken(ex: Exchange, state: EmulatorState, config: ServerConfig): 
   if (!p.refresh_token || !config.refreshTokens.has(p.refresh_token)) {
     return oauth(ex, 400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
   }
-  return json(
-    ex,
-    200,
-    {
-      access_token: state.issueToken(config.legacyTokenTtlSeconds),
-      expires_in: config.legacyTokenTtlSeconds,
-      token_type: "bearer",
-    },
-    { "Cache-Control": "no-store" },
-  );
+  return issued(ex, {
+    access_token: state.issueToken(config.legacyTokenTtlSeconds),
+    expires_in: config.legacyTokenTtlSeconds,
+    token_type: "bearer",
+  });
 }
 
 /**
@@ -305,9 +308,7 @@ function entraToken(ex: Exchange, state: EmulatorState, tenant: string, version:
   }
   const ids = { traceId: EmulatorState.opaqueId(), correlationId: EmulatorState.opaqueId() };
   const fail = (status: number, error: string, code: number, description: string): void =>
-    json(ex, status, entraError(error, code, description, ids, new Date(state.now())), {
-      "Cache-Control": "no-store",
-    });
+    json(ex, status, entraError(error, code, description, ids, new Date(state.now())), NO_STORE);
   const p = params(ex.body);
   if (!state.entraKnowsTenant(tenant)) {
     return fail(
@@ -364,22 +365,17 @@ function entraToken(ex: Exchange, state: EmulatorState, tenant: string, version:
       `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${p.client_id}'.`,
     );
   }
-  return json(
-    ex,
-    200,
-    {
-      token_type: "Bearer",
-      expires_in: ENTRA_TOKEN_TTL_SECONDS,
-      ext_expires_in: ENTRA_TOKEN_TTL_SECONDS,
-      access_token: state.issueEntraToken({
-        tenantId: tenant,
-        clientId: p.client_id,
-        audience: version === "v1" ? p.resource : p.scope.replace(/\/\.default$/, ""),
-        appOnly: true,
-      }),
-    },
-    { "Cache-Control": "no-store" },
-  );
+  return issued(ex, {
+    token_type: "Bearer",
+    expires_in: ENTRA_TOKEN_TTL_SECONDS,
+    ext_expires_in: ENTRA_TOKEN_TTL_SECONDS,
+    access_token: state.issueEntraToken({
+      tenantId: tenant,
+      clientId: p.client_id,
+      audience: version === "v1" ? p.resource : p.scope.replace(/\/\.default$/, ""),
+      appOnly: true,
+    }),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,6 +407,42 @@ function permitted(ex: Exchange, config: ServerConfig, orgId: string): boolean {
   return true;
 }
 
+/** A POST that creates: the validated body to `store`, then 201 with the resource and its Location. */
+function create<T extends object, S>(
+  ex: Exchange,
+  validate: (body: unknown) => Validated<T>,
+  store: (fields: T) => Validated<S>,
+  resource: (stored: S) => unknown,
+  location: (stored: S) => string,
+): void {
+  const fields = validBody(ex, validate);
+  if (fields === undefined) {
+    return;
+  }
+  const created = store(fields);
+  if (!created.ok) {
+    return rejected(ex, created.rejection);
+  }
+  return json(ex, 201, resource(created.value), { Location: location(created.value) });
+}
+
+/** The guards of every Cost Management call, in the API's order: token, Api-Version, org permission. */
+function costManagementCaller(
+  ex: Exchange,
+  state: EmulatorState,
+  config: ServerConfig,
+  orgId: string,
+): boolean {
+  if (!authorized(ex, state)) {
+    return false;
+  }
+  if (ex.headers["api-version"] !== "1.0") {
+    goa(ex, 400, "missing or unsupported Api-Version header; this API requires Api-Version: 1.0");
+    return false;
+  }
+  return permitted(ex, config, orgId);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cost Management: azure_csp_partners
 
@@ -421,13 +453,7 @@ function cspPartners(
   orgId: string,
   id: string | undefined,
 ): void {
-  if (!authorized(ex, state)) {
-    return;
-  }
-  if (ex.headers["api-version"] !== "1.0") {
-    return goa(ex, 400, "missing or unsupported Api-Version header; this API requires Api-Version: 1.0");
-  }
-  if (!permitted(ex, config, orgId)) {
+  if (!costManagementCaller(ex, state, config, orgId)) {
     return;
   }
   if (id === undefined) {
@@ -439,21 +465,13 @@ function cspPartners(
       );
     }
     if (ex.method === "POST") {
-      const parsed = jsonBody(ex);
-      if (!parsed.ok) {
-        return rejected(ex, parsed.rejection);
-      }
-      const fields = validateCspPartnerCreate(parsed.body);
-      if (!fields.ok) {
-        return rejected(ex, fields.rejection);
-      }
-      const created = state.createCspPartner(orgId, fields.value);
-      if (!created.ok) {
-        return rejected(ex, created.rejection);
-      }
-      return json(ex, 201, cspPartnerResource(created.value), {
-        Location: cspPartnerHref(orgId, created.value.id),
-      });
+      return create(
+        ex,
+        validateCspPartnerCreate,
+        (fields) => state.createCspPartner(orgId, fields),
+        cspPartnerResource,
+        (partner) => cspPartnerHref(orgId, partner.id),
+      );
     }
     return methodNotAllowed(ex, "goa", ["GET", "POST"]);
   }
@@ -466,15 +484,11 @@ function cspPartners(
       if (stored === undefined) {
         return notFound();
       }
-      const parsed = jsonBody(ex);
-      if (!parsed.ok) {
-        return rejected(ex, parsed.rejection);
+      const patch = validBody(ex, (body) => validateCspPartnerPatch(body, stored));
+      if (patch === undefined) {
+        return;
       }
-      const patch = validateCspPartnerPatch(parsed.body, stored);
-      if (!patch.ok) {
-        return rejected(ex, patch.rejection);
-      }
-      state.updateCspPartner(orgId, id, patch.value);
+      state.updateCspPartner(orgId, id, patch);
       return send(ex, 204, undefined);
     }
     case "DELETE":
@@ -496,13 +510,7 @@ function legacyCspCustomers(
   orgId: string,
   partnerId: string,
 ): void {
-  if (!authorized(ex, state)) {
-    return;
-  }
-  if (ex.headers["api-version"] !== "1.0") {
-    return goa(ex, 400, "missing or unsupported Api-Version header; this API requires Api-Version: 1.0");
-  }
-  if (!permitted(ex, config, orgId)) {
+  if (!costManagementCaller(ex, state, config, orgId)) {
     return;
   }
   if (ex.method !== "GET") {
@@ -536,20 +544,13 @@ function billConnects(
     if (ex.method !== "POST") {
       return methodNotAllowed(ex, "goa", ["POST"]);
     }
-    const parsed = jsonBody(ex);
-    if (!parsed.ok) {
-      return rejected(ex, parsed.rejection);
-    }
-    const fields = validateBillConnectCreate(parsed.body);
-    if (!fields.ok) {
-      return rejected(ex, fields.rejection);
-    }
-    const created = state.createBillConnect(orgId, fields.value);
-    if (!created.ok) {
-      return rejected(ex, created.rejection);
-    }
-    const location = `/finops-onboarding/v1/orgs/${encodeURIComponent(orgId)}/bill-connects/azure-csp/${created.value.id}`;
-    return json(ex, 201, billConnectResource(created.value), { Location: location });
+    return create(
+      ex,
+      validateBillConnectCreate,
+      (fields) => state.createBillConnect(orgId, fields),
+      billConnectResource,
+      (bill) => `/finops-onboarding/v1/orgs/${encodeURIComponent(orgId)}/bill-connects/azure-csp/${bill.id}`,
+    );
   }
   const item = /^\/azure-csp\/([^/]+)(\/validation)?\/?$/.exec(rest);
   if (item === null) {
@@ -578,15 +579,11 @@ function billConnects(
       if (stored.onboardingOrigin === "platform") {
         return readOnly();
       }
-      const parsed = jsonBody(ex);
-      if (!parsed.ok) {
-        return rejected(ex, parsed.rejection);
+      const patch = validBody(ex, (body) => validateBillConnectPatch(body, stored));
+      if (patch === undefined) {
+        return;
       }
-      const patch = validateBillConnectPatch(parsed.body, stored);
-      if (!patch.ok) {
-        return rejected(ex, patch.rejection);
-      }
-      const updated = state.updateBillConnect(orgId, id, patch.value);
+      const updated = state.updateBillConnect(orgId, id, patch);
       if (updated !== undefined && !updated.ok) {
         return rejected(ex, updated.rejection);
       }

@@ -57,6 +57,27 @@ export function cliOrNotice(): PulumiCli | undefined {
   return cli;
 }
 
+/**
+ * The start every engine file shares: its scenarios' timeout, the CLI (or cliOrNotice's notice),
+ * and `describe` when there is a CLI, `describe.skip` when there is none.
+ */
+export function engineSuite(): { cli: PulumiCli | undefined; describeEngine: jest.Describe } {
+  jest.setTimeout(SCENARIO_TIMEOUT_MS);
+  const cli = cliOrNotice();
+  return { cli, describeEngine: cli ? describe : describe.skip };
+}
+
+/** After each test, its scenario (if it started one): no plain secret in its state, then closed. */
+export function closeScenarioAfterEach(current: () => Scenario | undefined): void {
+  afterEach(async () => {
+    const s = current();
+    if (s) {
+      await s.assertNoPlainSecret();
+      await s.close();
+    }
+  });
+}
+
 /** The last commit of optima-csp 0.1.0 on main. */
 export const V0_1_0 = "9d80484";
 
