@@ -6,7 +6,7 @@
  * tests/status-package.test.ts lays it out (../support/package-consumer, no registry), with the
  * `node_modules/.bin` link `npm install` would add.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../tools/emulator";
@@ -174,22 +174,14 @@ test.each(EXAMPLE_STEPS)(
     chmodSync(path.join(shimDir, "pulumi"), 0o755);
     const token = emulator.entra.graphToken({ tenantId: tenant, roles: ["Application.ReadWrite.OwnedBy"] });
 
+    const env = npxEnv(work, {
+      PULUMI_STACK: "prod",
+      OPTIMA_CSP_GRAPH_TOKEN: token,
+      OPTIMA_CSP_GRAPH_URL: emulator.entra.graphUrl,
+    });
     const result = await run("bash", ["-euo", "pipefail", "-c", step], {
       cwd: consumer.dir,
-      env: {
-        PATH: [shimDir, path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(
-          path.delimiter,
-        ),
-        HOME: path.join(work, "home"),
-        TMPDIR: os.tmpdir(),
-        NODE_PRESERVE_SYMLINKS: "1",
-        npm_config_cache: path.join(work, "npm-cache"),
-        npm_config_offline: "true",
-        npm_config_update_notifier: "false",
-        PULUMI_STACK: "prod",
-        OPTIMA_CSP_GRAPH_TOKEN: token,
-        OPTIMA_CSP_GRAPH_URL: emulator.entra.graphUrl,
-      },
+      env: { ...env, PATH: [shimDir, env.PATH].join(path.delimiter) },
       timeoutMs: CLI_TIMEOUT_MS,
     });
     if (result.code !== 0) {
