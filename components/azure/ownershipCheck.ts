@@ -31,12 +31,13 @@ import { findPartnership } from "../optima/registrations";
 import { targetMapping, type RegistrationInputs } from "../optima/targets";
 import type { RegistrationTarget } from "../optima/types";
 import { graphRootFor } from "./clouds";
+import { GRAPH_TOKEN_ENV, defaultCredentialToken, graphScope, graphSignIn } from "./graphSignIn";
 import { judgeOwnership, otherDeployments, type ListedKey, type OwnershipVerdict } from "./ownership";
 import { firstLine } from "./webApp";
 
 /** The emulator's Graph root and static token (tests only; loopback hosts only). */
 export const TEST_GRAPH_URL_ENV = "OPTIMA_CSP_GRAPH_URL";
-export const TEST_GRAPH_TOKEN_ENV = "OPTIMA_CSP_GRAPH_TOKEN";
+export const TEST_GRAPH_TOKEN_ENV = GRAPH_TOKEN_ENV;
 
 export interface OwnershipCheckParams {
   readonly clientId: string;
@@ -153,17 +154,10 @@ async function webAppKeys(params: OwnershipCheckParams): Promise<ListedKey[]> {
 }
 
 async function graphToken(root: string, env: OwnershipCheckParams["env"]): Promise<string> {
-  const testToken = env[TEST_GRAPH_TOKEN_ENV]?.trim();
-  if (testToken && root === graphRootFor("http://127.0.0.1", env[TEST_GRAPH_URL_ENV])) {
-    return testToken;
-  }
+  // The emulator's token only for the emulator's loopback Graph (the one sign-in rule: ./graphSignIn).
+  const signIn = graphSignIn(root, env);
   try {
-    const { DefaultAzureCredential } = await import("@azure/identity");
-    const token = await new DefaultAzureCredential().getToken(`${new URL(root).origin}/.default`);
-    if (!token?.token) {
-      throw new Error("DefaultAzureCredential returned no token");
-    }
-    return token.token;
+    return await ("token" in signIn ? signIn.token : defaultCredentialToken)(graphScope(root));
   } catch (error) {
     throw new Error(`could not sign in to Microsoft Graph: ${firstLine(error)}.`);
   }

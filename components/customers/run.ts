@@ -8,7 +8,6 @@
  * Read-only except `--sync --write`, which only adds config entries. Never throws: every failure
  * is exit 3 with a message; no output holds the Web App's key, a token or an Optima credential.
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { redact, type HttpOptions } from "../http";
 import { credentialValues } from "../optima/auth";
@@ -19,6 +18,7 @@ import { nextPageOf, targetMapping } from "../optima/targets";
 import { StatusUsageError, parseStackOutputs } from "../status/options";
 import { pulumiStackOutputs } from "../status/gather";
 import type { StatusTarget } from "../status/verdict";
+import { PulumiCliError, runPulumi } from "../cli/pulumi";
 import { listPartnerCenterCustomers } from "./listing";
 import {
   CUSTOMERS_CONFIG_KEY,
@@ -307,51 +307,27 @@ async function runLegacy(
 
 /** `pulumi config get optimaCustomers --json --stack NAME`; undefined when the key is not set. */
 export function pulumiConfigGet(stack: string): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "pulumi",
-      ["config", "get", CUSTOMERS_CONFIG_KEY, "--json", "--non-interactive", "--stack", stack],
-      { timeout: 120_000, maxBuffer: 10 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          if (/not found/i.test(stderr)) {
-            resolve(undefined);
-            return;
-          }
-          reject(pulumiError(error, stderr, `pulumi config get ${CUSTOMERS_CONFIG_KEY} --stack ${stack}`));
-          return;
-        }
-        resolve(stdout);
-      },
-    );
+  return runPulumi(["config", "get", CUSTOMERS_CONFIG_KEY, "--json", "--stack", stack], {
+    withoutCli: WITHOUT_CLI,
+  }).catch((error: unknown) => {
+    if (error instanceof PulumiCliError && !error.notFound && /not found/i.test(error.stderr)) {
+      return undefined;
+    }
+    throw usageError(error);
   });
 }
 
 /** Runs `pulumi <args>` (a config set). */
-function runPulumiCli(args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile("pulumi", [...args, "--non-interactive"], { timeout: 120_000 }, (error, _stdout, stderr) => {
-      if (error) {
-        reject(pulumiError(error, stderr, `pulumi ${args.join(" ")}`));
-        return;
-      }
-      resolve();
-    });
+async function runPulumiCli(args: readonly string[]): Promise<void> {
+  await runPulumi(args, { withoutCli: WITHOUT_CLI }).catch((error: unknown) => {
+    throw usageError(error);
   });
 }
 
-function pulumiError(error: Error, stderr: string, what: string): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  const first =
-    stderr
-      .split("\n")
-      .map((l) => l.trim())
-      .find((l) => l !== "") ?? error.message;
-  return new CustomersUsageError(
-    code === "ENOENT"
-      ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or pass --outputs and --customers-file."
-      : `\`${what}\` failed: ${first}`,
-  );
+const WITHOUT_CLI = "pass --outputs and --customers-file";
+
+function usageError(error: unknown): Error {
+  return new CustomersUsageError(error instanceof Error ? error.message : String(error));
 }
 
 function unique(values: readonly string[]): string[] {

@@ -13,6 +13,11 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.includes(hostname.toLowerCase());
 }
 
+/** Whether a URL's host is a loopback address (throws on a string that is not a URL). */
+export function isLoopbackUrl(value: string): boolean {
+  return isLoopbackHost(new URL(value).hostname);
+}
+
 /**
  * A URL as error messages may show it: scheme, host and path only. Query, fragment and user
  * info are left out, since a token pasted into a URL would otherwise reach the message.

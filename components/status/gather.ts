@@ -9,7 +9,6 @@
  * Read-only: only GET requests, and no request asks for a key value (Graph never returns
  * `secretText` on a GET; the `hint`, the key's first characters, is dropped on receipt).
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { isHttpError, redact, redactValue, sendHttp, type HttpOptions } from "../http";
 import { configFromRecord, resolveConnection, type OptimaConnection } from "../optima/connection";
@@ -27,7 +26,6 @@ import {
   GRAPH_TOKEN_ENV,
   STATUS_USAGE,
   StatusUsageError,
-  isLoopbackUrl,
   mergeTarget,
   parseStackOutputs,
   parseStatusArgs,
@@ -40,6 +38,8 @@ import {
   type CustomerHolder,
   type CustomerOutputs,
 } from "./holders";
+import { graphSignIn, graphScope, type GraphTokenProvider } from "../azure/graphSignIn";
+import { firstLine, runPulumi } from "../cli/pulumi";
 import { renderJson, renderText } from "./render";
 import {
   EXIT_CODES,
@@ -51,8 +51,7 @@ import {
   type StatusTarget,
 } from "./verdict";
 
-/** Gets a Graph access token for a scope (`https://graph.microsoft.com/.default`). */
-export type GraphTokenProvider = (scope: string) => Promise<string>;
+export { graphScope, type GraphTokenProvider } from "../azure/graphSignIn";
 
 export interface StatusDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -173,67 +172,29 @@ async function readOutputs(options: StatusOptions, deps: StatusDeps): Promise<St
 
 /** `pulumi stack output --json --stack NAME`: plain JSON, secrets shown as `[secret]` (never --show-secrets). */
 export function pulumiStackOutputs(stack: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "pulumi",
-      ["stack", "output", "--json", "--non-interactive", "--stack", stack],
-      { timeout: 120_000, maxBuffer: 10 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          reject(
-            new StatusUsageError(
-              code === "ENOENT"
-                ? "--stack needs the Pulumi CLI, which is not on PATH: install it, or pass --outputs FILE (the JSON of `pulumi stack output --json`)."
-                : `\`pulumi stack output --json --stack ${stack}\` failed: ${firstLine(stderr) || error.message}. ` +
-                    "Check the stack name and that the Pulumi backend is logged in (PULUMI_ACCESS_TOKEN, or pulumi login).",
-            ),
-          );
-          return;
-        }
-        resolve(stdout);
-      },
-    );
+  return runPulumi(["stack", "output", "--json", "--stack", stack], {
+    withoutCli: "pass --outputs FILE (the JSON of `pulumi stack output --json`)",
+  }).catch((error: Error) => {
+    throw new StatusUsageError(error.message);
   });
 }
 
-function firstLine(text: string): string {
-  return (
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .find((l) => l !== "") ?? ""
-  );
-}
-
-/** The Graph token: the test token on loopback only, else DefaultAzureCredential. */
-function graphTokenProvider(options: StatusOptions, deps: StatusDeps): GraphTokenProvider {
+/** The Graph token: `deps.graphToken`, else the one sign-in rule (../azure/graphSignIn). */
+function graphTokenProvider(
+  options: StatusOptions,
+  deps: {
+    readonly graphToken?: GraphTokenProvider;
+    readonly env: Readonly<Record<string, string | undefined>>;
+  },
+): GraphTokenProvider {
   if (deps.graphToken !== undefined) {
     return deps.graphToken;
   }
-  const testToken = deps.env[GRAPH_TOKEN_ENV]?.trim();
-  if (testToken) {
-    if (!isLoopbackUrl(options.graphUrl)) {
-      throw new StatusUsageError(
-        `${GRAPH_TOKEN_ENV} is for tests against the local emulator and is accepted only with a loopback --graph-url; ` +
-          "unset it to sign in with DefaultAzureCredential.",
-      );
-    }
-    return async () => testToken;
+  const signIn = graphSignIn(options.graphUrl, deps.env);
+  if ("refused" in signIn) {
+    throw new StatusUsageError(signIn.refused);
   }
-  return async (scope) => {
-    const { DefaultAzureCredential } = await import("@azure/identity");
-    const token = await new DefaultAzureCredential().getToken(scope);
-    if (!token?.token) {
-      throw new Error("DefaultAzureCredential returned no token");
-    }
-    return token.token;
-  };
-}
-
-/** The Graph scope for a Graph root: its origin + `/.default` (sovereign clouds have their own). */
-export function graphScope(graphUrl: string): string {
-  return `${new URL(graphUrl).origin}/.default`;
+  return signIn.token;
 }
 
 async function lookUpWebApp(

@@ -24,7 +24,8 @@ export const DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0";
  * A static Graph access token, for tests against the emulator only: accepted only with a
  * `--graph-url` on a loopback host (127.0.0.1, ::1, localhost).
  */
-export const GRAPH_TOKEN_ENV = "OPTIMA_CSP_GRAPH_TOKEN";
+export { GRAPH_TOKEN_ENV } from "../azure/graphSignIn";
+import { GRAPH_TOKEN_ENV } from "../azure/graphSignIn";
 
 /** Stack outputs `status` reads, and which field of {@link StatusTarget} each fills. */
 export const STATUS_OUTPUTS = {
@@ -266,9 +267,7 @@ export function graphUrl(value: string | undefined): string {
 }
 
 /** Whether a Graph URL is on a loopback host (where the test token is accepted). */
-export function isLoopbackUrl(value: string): boolean {
-  return isLoopbackHost(new URL(value).hostname);
-}
+export { isLoopbackUrl } from "../http/url";
 
 /**
  * The {@link StatusTarget} in the JSON of `pulumi stack output --json`. Outputs it does not use

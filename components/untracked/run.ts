@@ -6,11 +6,10 @@
  * the plans list. Never throws: every failure is an exit code
  * and a message, with the token and every known secret redacted.
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { redact, type HttpOptions } from "../http";
-import { isLoopbackUrl, GRAPH_TOKEN_ENV } from "../status/options";
-import { graphScope, type GraphTokenProvider } from "../status/gather";
+import { GRAPH_TOKEN_ENV, graphScope, graphSignIn, type GraphTokenProvider } from "../azure/graphSignIn";
+import { firstLine, runPulumi } from "../cli/pulumi";
 import {
   StateExportError,
   REFUSAL_REMEDY,
@@ -187,62 +186,27 @@ async function readState(options: UntrackedOptions, deps: UntrackedDeps): Promis
 
 /** `pulumi stack export --stack NAME` (secrets stay encrypted: never --show-secrets). */
 export function pulumiStackExport(stack: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "pulumi",
-      ["stack", "export", "--non-interactive", "--stack", stack],
-      { timeout: 5 * 60_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          reject(
-            new Error(
-              code === "ENOENT"
-                ? "--stack needs the Pulumi CLI (`pulumi`), which is not on PATH: install it " +
-                    "(https://www.pulumi.com/docs/install/), or pass --state-file FILE written by " +
-                    "`pulumi stack export` right before this command."
-                : `\`pulumi stack export --stack ${stack}\` failed: ${firstLine(stderr) || error.message}. ` +
-                    "Check the stack name and that the Pulumi backend is logged in (PULUMI_ACCESS_TOKEN, or pulumi login).",
-            ),
-          );
-          return;
-        }
-        resolve(stdout);
-      },
-    );
+  return runPulumi(["stack", "export", "--stack", stack], {
+    withoutCli: "pass --state-file FILE written by `pulumi stack export` right before this command",
+    timeoutMs: 5 * 60_000,
+    maxBufferBytes: 64 * 1024 * 1024,
   });
 }
 
-function firstLine(text: string): string {
-  return (
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .find((l) => l !== "") ?? ""
-  );
-}
-
-/** The Graph token: the test token on a loopback Graph URL only, else DefaultAzureCredential. */
-function graphTokenProvider(options: UntrackedOptions, deps: UntrackedDeps): GraphTokenProvider {
+/** The Graph token: `deps.graphToken`, else the one sign-in rule (../azure/graphSignIn). */
+function graphTokenProvider(
+  options: UntrackedOptions,
+  deps: {
+    readonly graphToken?: GraphTokenProvider;
+    readonly env: Readonly<Record<string, string | undefined>>;
+  },
+): GraphTokenProvider {
   if (deps.graphToken !== undefined) {
     return deps.graphToken;
   }
-  const testToken = deps.env[GRAPH_TOKEN_ENV]?.trim();
-  if (testToken) {
-    if (!isLoopbackUrl(options.graphUrl)) {
-      throw new UntrackedUsageError(
-        `${GRAPH_TOKEN_ENV} is for tests against the local emulator and is accepted only with a loopback ` +
-          "Graph URL; unset it to sign in with DefaultAzureCredential (e.g. the Azure CLI session).",
-      );
-    }
-    return async () => testToken;
+  const signIn = graphSignIn(options.graphUrl, deps.env);
+  if ("refused" in signIn) {
+    throw new UntrackedUsageError(signIn.refused);
   }
-  return async (scope) => {
-    const { DefaultAzureCredential } = await import("@azure/identity");
-    const token = await new DefaultAzureCredential().getToken(scope);
-    if (!token?.token) {
-      throw new Error("DefaultAzureCredential returned no token");
-    }
-    return token.token;
-  };
+  return signIn.token;
 }
