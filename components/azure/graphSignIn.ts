@@ -41,6 +41,28 @@ export function graphSignIn(
   return { token: defaultCredentialToken };
 }
 
+/**
+ * The Graph token provider a command uses: the one it was given (tests), else {@link graphSignIn},
+ * whose refusal becomes the command's own usage error.
+ */
+export function graphTokenFor(
+  graphUrl: string,
+  deps: {
+    readonly graphToken?: GraphTokenProvider;
+    readonly env: Readonly<Record<string, string | undefined>>;
+  },
+  usageError: (message: string) => Error,
+): GraphTokenProvider {
+  if (deps.graphToken !== undefined) {
+    return deps.graphToken;
+  }
+  const signIn = graphSignIn(graphUrl, deps.env);
+  if ("refused" in signIn) {
+    throw usageError(signIn.refused);
+  }
+  return signIn.token;
+}
+
 /** A token from `DefaultAzureCredential`. */
 export async function defaultCredentialToken(scope: string): Promise<string> {
   const { DefaultAzureCredential } = await import("@azure/identity");

@@ -38,7 +38,7 @@ import {
   type CustomerHolder,
   type CustomerOutputs,
 } from "./holders";
-import { graphSignIn, graphScope, type GraphTokenProvider } from "../azure/graphSignIn";
+import { graphTokenFor, graphScope, type GraphTokenProvider } from "../azure/graphSignIn";
 import { firstLine, runPulumi } from "../cli/pulumi";
 import { renderJson, renderText } from "./render";
 import {
@@ -179,24 +179,6 @@ export function pulumiStackOutputs(stack: string): Promise<string> {
   });
 }
 
-/** The Graph token: `deps.graphToken`, else the one sign-in rule (../azure/graphSignIn). */
-function graphTokenProvider(
-  options: StatusOptions,
-  deps: {
-    readonly graphToken?: GraphTokenProvider;
-    readonly env: Readonly<Record<string, string | undefined>>;
-  },
-): GraphTokenProvider {
-  if (deps.graphToken !== undefined) {
-    return deps.graphToken;
-  }
-  const signIn = graphSignIn(options.graphUrl, deps.env);
-  if ("refused" in signIn) {
-    throw new StatusUsageError(signIn.refused);
-  }
-  return signIn.token;
-}
-
 async function lookUpWebApp(
   clientId: string,
   options: StatusOptions,
@@ -205,7 +187,11 @@ async function lookUpWebApp(
 ): Promise<GraphFacts> {
   let token: string;
   try {
-    token = await graphTokenProvider(options, deps)(graphScope(options.graphUrl));
+    token = await graphTokenFor(
+      options.graphUrl,
+      deps,
+      (m) => new StatusUsageError(m),
+    )(graphScope(options.graphUrl));
   } catch (error) {
     if (error instanceof StatusUsageError) {
       throw error;

@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { redact, type HttpOptions } from "../http";
-import { GRAPH_TOKEN_ENV, graphScope, graphSignIn, type GraphTokenProvider } from "../azure/graphSignIn";
+import { GRAPH_TOKEN_ENV, graphScope, graphTokenFor, type GraphTokenProvider } from "../azure/graphSignIn";
 import { firstLine, runPulumi } from "../cli/pulumi";
 import {
   StateExportError,
@@ -93,7 +93,11 @@ export async function runUntrackedKeys(
 
   let token: string;
   try {
-    token = await graphTokenProvider(options, deps)(graphScope(options.graphUrl));
+    token = await graphTokenFor(
+      options.graphUrl,
+      deps,
+      (m) => new UntrackedUsageError(m),
+    )(graphScope(options.graphUrl));
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${firstLine(error.message)}` : String(error);
     return finish(
@@ -191,22 +195,4 @@ export function pulumiStackExport(stack: string): Promise<string> {
     timeoutMs: 5 * 60_000,
     maxBufferBytes: 64 * 1024 * 1024,
   });
-}
-
-/** The Graph token: `deps.graphToken`, else the one sign-in rule (../azure/graphSignIn). */
-function graphTokenProvider(
-  options: UntrackedOptions,
-  deps: {
-    readonly graphToken?: GraphTokenProvider;
-    readonly env: Readonly<Record<string, string | undefined>>;
-  },
-): GraphTokenProvider {
-  if (deps.graphToken !== undefined) {
-    return deps.graphToken;
-  }
-  const signIn = graphSignIn(options.graphUrl, deps.env);
-  if ("refused" in signIn) {
-    throw new UntrackedUsageError(signIn.refused);
-  }
-  return signIn.token;
 }
