@@ -15,7 +15,8 @@ import {
   parseCustomersArgs,
 } from "../components/customers/options";
 import { parseCustomerPage } from "../components/customers/partnerCenter";
-import { escapeText, proposeSync, safeJson } from "../components/customers/report";
+import { escapeText, safeJson } from "../components/cli/text";
+import { proposeSync } from "../components/customers/report";
 import { sendHttp } from "../components/http";
 import { isSamePartnership, targetMapping, type RegistrationInputs } from "../components/optima/targets";
 

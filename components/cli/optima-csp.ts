@@ -18,25 +18,28 @@ Commands:
 
 Run optima-csp <command> --help for its flags.`;
 
+/** What a subcommand answers: its whole output and its exit code. */
+interface CommandResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+/** Each subcommand, loaded only when asked for. */
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<CommandResult>>> = {
+  status: async (argv) =>
+    (await import("../status/gather")).runStatus(argv, { env: process.env, now: () => new Date() }),
+  customers: async (argv) => (await import("../customers/run")).runCustomers(argv, { env: process.env }),
+  "untracked-keys": async (argv) =>
+    (await import("../untracked/run")).runUntrackedKeys(argv, { env: process.env }),
+};
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === "status") {
-    const { runStatus } = await import("../status/gather");
-    const result = await runStatus(rest, { env: process.env, now: () => new Date() });
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    return result.exitCode;
-  }
-  if (command === "customers") {
-    const { runCustomers } = await import("../customers/run");
-    const result = await runCustomers(rest, { env: process.env });
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    return result.exitCode;
-  }
-  if (command === "untracked-keys") {
-    const { runUntrackedKeys } = await import("../untracked/run");
-    const result = await runUntrackedKeys(rest, { env: process.env });
+  const subcommand =
+    command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (subcommand !== undefined) {
+    const result = await subcommand(rest);
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
     return result.exitCode;

@@ -29,6 +29,7 @@ import {
   type HolderReport,
   type OptimaFacts,
   type Thresholds,
+  validationFinding,
 } from "./verdict";
 
 /** The stack output that lists the customers' holders (index.ts). */
@@ -283,27 +284,6 @@ function billConnectFindings(
   } else {
     findings.push({ check, level: "ok", summary: `Optima holds the bill connect ${registration.id}.` });
   }
-  const validation = optima.validation;
-  findings.push(
-    validation === undefined
-      ? {
-          check: "customer-validation",
-          level: "unknown",
-          summary: `Optima has no validation result for ${registration.id} yet: whether it can read this customer's bills is not known.`,
-          action: "Optima validates a bill connect after it is made or changed: run status again later.",
-        }
-      : validation.valid
-        ? {
-            check: "customer-validation",
-            level: "ok",
-            summary: `Optima validates the bill connect ${registration.id}.`,
-          }
-        : {
-            check: "customer-validation",
-            level: "critical",
-            summary: `Optima's validation of the bill connect ${registration.id} fails${validation.error ? `: ${validation.error}` : "."}`,
-            action: `Optima cannot read this customer's bills with the key it holds: ${ROTATE} to hand it a working key, and check the Web App's access to the customer in Partner Center.`,
-          },
-  );
+  findings.push(validationFinding("customer-validation", registration.id, optima.validation));
   return findings;
 }

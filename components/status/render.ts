@@ -3,9 +3,9 @@
  * machines. Pure. Nothing here can hold a key value: the report carries key IDs, display names
  * and dates only. Every value from outside (outputs, Graph's and Optima's words) is escaped: no
  * control, bidirectional or line-breaking character reaches a terminal or a CI log, and the JSON
- * stays one valid document (../customers/report escapeText and safeJson, the same rule).
+ * stays one valid document (../cli/text escapeText and safeJson, the rule `customers` prints by too).
  */
-import { escapeText, safeJson } from "../customers/report";
+import { escapeText, safeJson, table } from "../cli/text";
 import {
   type ClassifiedKey,
   type HolderReport,
@@ -46,22 +46,16 @@ export function keyRole(key: ClassifiedKey): string {
   }
 }
 
-function table(cells: readonly (readonly string[])[]): string[] {
-  const rows = cells.map((row) => row.map(escapeText));
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join("  ")
-      .trimEnd(),
-  );
+/** A table whose every cell comes from outside or may: each one escaped. */
+function escapedTable(cells: readonly (readonly string[])[]): string[] {
+  return table(cells.map((row) => row.map(escapeText)));
 }
 
 /** The human output: checks, keys, what to do, and the verdict line last. */
 export function renderText(report: StatusReport): string {
   const lines: string[] = [];
   lines.push(
-    ...table([
+    ...escapedTable([
       ["CHECK", "RESULT", "DETAIL"],
       ...report.findings.map((f) => [f.check, LEVEL_SHOWN[f.level], f.summary]),
     ]),
@@ -69,7 +63,7 @@ export function renderText(report: StatusReport): string {
   if (report.keys.length > 0) {
     lines.push("");
     lines.push(
-      ...table([
+      ...escapedTable([
         ["KEY ID", "EXPIRES", "DAYS", "WHAT"],
         ...report.keys.map((k) => [
           k.keyId,
@@ -83,7 +77,7 @@ export function renderText(report: StatusReport): string {
   }
   lines.push("");
   lines.push(
-    ...table([
+    ...escapedTable([
       ["HOLDER", "TENANT", "ORG", "KEY", "RESULT", "DETAIL"],
       ...report.holders.map((h) => [
         h.holder,

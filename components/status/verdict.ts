@@ -752,30 +752,58 @@ function optimaFindings(target: StatusTarget, optima: OptimaFacts | undefined): 
     });
   }
   if (target.target === "bill-connect") {
-    const validation = optima.validation;
-    findings.push(
-      validation === undefined
-        ? {
-            check: "optima-validation",
-            level: "unknown",
-            summary: `Optima has no validation result for ${registration.id} yet: whether it can read bills with the key it holds is not known.`,
-            action: "Optima validates a bill connect after it is made or changed: run status again later.",
-          }
-        : validation.valid
-          ? {
-              check: "optima-validation",
-              level: "ok",
-              summary: `Optima validates the bill connect ${registration.id}.`,
-            }
-          : {
-              check: "optima-validation",
-              level: "critical",
-              summary: `Optima's validation of the bill connect ${registration.id} fails${validation.error ? `: ${validation.error}` : "."}`,
-              action: `Optima cannot read bills with the key it holds: ${ROTATE} to hand it a working key, and check the Web App's access in Partner Center.`,
-            },
-    );
+    findings.push(validationFinding("optima-validation", registration.id, optima.validation));
   }
   return findings;
+}
+
+/** Whose bills a bill connect reads, in the words of its validation finding. */
+const VALIDATION_WORDS: Readonly<
+  Record<
+    "optima-validation" | "customer-validation",
+    { readonly notKnown: string; readonly bills: string; readonly access: string }
+  >
+> = {
+  "optima-validation": {
+    notKnown: "whether it can read bills with the key it holds",
+    bills: "bills",
+    access: "the Web App's access",
+  },
+  "customer-validation": {
+    notKnown: "whether it can read this customer's bills",
+    bills: "this customer's bills",
+    access: "the Web App's access to the customer",
+  },
+};
+
+/**
+ * Optima's validation of a bill connect, the partnership's (`optima-validation`) or a customer's
+ * (`customer-validation`): not known yet (`unknown`), passed (`ok`), or failed with Optima's error
+ * (`critical`).
+ */
+export function validationFinding(
+  check: "optima-validation" | "customer-validation",
+  registrationId: string,
+  validation: { readonly valid: boolean; readonly error?: string } | undefined,
+): Finding {
+  const { notKnown, bills, access } = VALIDATION_WORDS[check];
+  if (validation === undefined) {
+    return {
+      check,
+      level: "unknown",
+      summary: `Optima has no validation result for ${registrationId} yet: ${notKnown} is not known.`,
+      action: "Optima validates a bill connect after it is made or changed: run status again later.",
+    };
+  }
+  if (validation.valid) {
+    return { check, level: "ok", summary: `Optima validates the bill connect ${registrationId}.` };
+  }
+  return {
+    check,
+    level: "critical",
+    summary: `Optima's validation of the bill connect ${registrationId} fails${validation.error ? `: ${validation.error}` : "."}`,
+    action: `Optima cannot read ${bills} with the key it holds: ${ROTATE} to hand it a working key, and check ${access} in Partner Center.`,
+  };
 }
 
 /**
