@@ -4,10 +4,9 @@
  * customer, --json, exit codes, escaping of names, --legacy, --sync (nothing removed, nothing
  * guessed) and a secret-leak scan over every output; and the emulator's own Partner Center rules.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
+import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
 import { runCustomers, type CustomersResult } from "../components/customers/run";
 import {
   CustomersUsageError,
@@ -19,6 +18,7 @@ import { escapeText, safeJson } from "../components/cli/text";
 import { proposeSync } from "../components/customers/report";
 import { sendHttp } from "../components/http";
 import { isSamePartnership, targetMapping, type RegistrationInputs } from "../components/optima/targets";
+import { emulatorPerFile } from "./support/emulator-per-file";
 
 const PARTNER_TENANT = "11111111-2222-4333-8444-555555555555";
 const WEB_APP = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -28,27 +28,17 @@ const OTHER_APP_SECRET = "other-app-secret-Hh5_Kk2";
 const PARTNER_ORG = "4242";
 const customer = (n: number): string => `c0000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
-let emulator: Emulator;
-let work: string;
+const bed = emulatorPerFile({ scratchPrefix: "customers-" });
 const outputsSeen: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  work = mkdtempSync(path.join(os.tmpdir(), "customers-"));
-});
-afterAll(async () => {
-  await emulator.close();
-  rmSync(work, { recursive: true, force: true });
-});
 
 /** A partner with `count` customers; the Web App is registered in Partner Center; Optima knows customers 1 and 2. */
 function world(count: number, names: (n: number) => string = (n) => `Customer ${n} Ltd`): void {
-  emulator.reset();
-  emulator.entra.addSecret(PARTNER_TENANT, WEB_APP, WEB_APP_SECRET);
-  emulator.entra.addSecret(PARTNER_TENANT, OTHER_APP, OTHER_APP_SECRET);
-  emulator.partnerCenter.registerPartner(PARTNER_TENANT, WEB_APP);
+  bed.emulator.reset();
+  bed.emulator.entra.addSecret(PARTNER_TENANT, WEB_APP, WEB_APP_SECRET);
+  bed.emulator.entra.addSecret(PARTNER_TENANT, OTHER_APP, OTHER_APP_SECRET);
+  bed.emulator.partnerCenter.registerPartner(PARTNER_TENANT, WEB_APP);
   for (let n = 1; n <= count; n++) {
-    emulator.partnerCenter.addCustomer(PARTNER_TENANT, {
+    bed.emulator.partnerCenter.addCustomer(PARTNER_TENANT, {
       tenantId: customer(n),
       domain: `customer${n}.onmicrosoft.com`,
       companyName: names(n),
@@ -58,18 +48,26 @@ function world(count: number, names: (n: number) => string = (n) => `Customer ${
     scopeType: "Customer Tenant",
     customerDetails: { customerTenantId: customer(n) },
   });
-  emulator.seedBillConnect("5001", { clientId: WEB_APP, tenantId: PARTNER_TENANT, scopeDetails: scoped(1) });
-  emulator.seedBillConnect("5002", { clientId: WEB_APP, tenantId: PARTNER_TENANT, scopeDetails: scoped(2) });
+  bed.emulator.seedBillConnect("5001", {
+    clientId: WEB_APP,
+    tenantId: PARTNER_TENANT,
+    scopeDetails: scoped(1),
+  });
+  bed.emulator.seedBillConnect("5002", {
+    clientId: WEB_APP,
+    tenantId: PARTNER_TENANT,
+    scopeDetails: scoped(2),
+  });
   // The partner's own bill connect (billing account scope) is no customer.
-  emulator.seedBillConnect(PARTNER_ORG, { clientId: WEB_APP, tenantId: PARTNER_TENANT });
+  bed.emulator.seedBillConnect(PARTNER_ORG, { clientId: WEB_APP, tenantId: PARTNER_TENANT });
 }
 
 const baseEnv = (): Record<string, string> => ({
   OPTIMA_CSP_WEB_APP_SECRET: WEB_APP_SECRET,
   OPTIMA_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-  OPTIMA_AUTH_URL: emulator.authUrl,
-  OPTIMA_API_URL: emulator.apiUrl,
-  OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
+  OPTIMA_AUTH_URL: bed.emulator.authUrl,
+  OPTIMA_API_URL: bed.emulator.apiUrl,
+  OPTIMA_FLEXERA_API_URL: bed.emulator.flexeraApiUrl,
 });
 
 const endpointFlags = (clientId = WEB_APP): string[] => [
@@ -78,9 +76,9 @@ const endpointFlags = (clientId = WEB_APP): string[] => [
   "--client-id",
   clientId,
   "--authority-host",
-  emulator.entra.authorityHost,
+  bed.emulator.entra.authorityHost,
   "--partner-center-url",
-  emulator.partnerCenter.url,
+  bed.emulator.partnerCenter.url,
 ];
 
 async function customers(
@@ -100,7 +98,7 @@ function expectNoRaw(output: string, ...characters: string[]): void {
   }
 }
 
-const pcRequests = () => emulator.requests.filter((r) => r.path.startsWith("/partnercenter/"));
+const pcRequests = () => bed.emulator.requests.filter((r) => r.path.startsWith("/partnercenter/"));
 
 describe("listing", () => {
   it("reads every page by seek paging with the continuation token, and lists each customer once", async () => {
@@ -126,7 +124,7 @@ describe("listing", () => {
   it("signs in app-only as the Web App, for the Partner Center resource, with one token request", async () => {
     world(2);
     await customers(endpointFlags());
-    const tokens = emulator.requests.filter((r) => r.path.startsWith("/entra/"));
+    const tokens = bed.emulator.requests.filter((r) => r.path.startsWith("/entra/"));
     expect(tokens).toHaveLength(1);
     expect(tokens[0].path).toBe(`/entra/${PARTNER_TENANT}/oauth2/token`);
     expect(tokens[0].body).toEqual({
@@ -194,8 +192,8 @@ describe("listing", () => {
 
   it("reports a customer that left Partner Center, from the config and from Optima, and exits 1", async () => {
     world(2);
-    emulator.partnerCenter.removeCustomer(PARTNER_TENANT, customer(2));
-    const file = path.join(work, "gone.json");
+    bed.emulator.partnerCenter.removeCustomer(PARTNER_TENANT, customer(2));
+    const file = path.join(bed.work, "gone.json");
     writeFileSync(file, JSON.stringify([{ tenantId: customer(2), orgId: "5002" }]));
     const result = await customers([...endpointFlags(), "--customers-file", file, "--json"]);
     const report = JSON.parse(result.stdout);
@@ -252,7 +250,7 @@ describe("refusals", () => {
 
   it("refuses --client-secret as a flag without echoing it, before any request", async () => {
     world(1);
-    const before = emulator.requests.length;
+    const before = bed.emulator.requests.length;
     const result = await customers([...endpointFlags(), "--client-secret", "typed-key-Aa1"]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain("--client-secret is not accepted");
@@ -260,12 +258,12 @@ describe("refusals", () => {
     const typo = await customers([...endpointFlags(), "--client-secrt=typed-key-Aa1"]);
     expect(typo.exitCode).toBe(3);
     expect(typo.stderr).not.toContain("typed-key-Aa1");
-    expect(emulator.requests.length).toBe(before);
+    expect(bed.emulator.requests.length).toBe(before);
   });
 
   it("usage mistakes exit 3 with a message saying what to change, and --help exits 0", async () => {
     world(1);
-    const missing = await customers(["--partner-center-url", emulator.partnerCenter.url], {
+    const missing = await customers(["--partner-center-url", bed.emulator.partnerCenter.url], {
       OPTIMA_CSP_WEB_APP_SECRET: WEB_APP_SECRET,
     });
     expect(missing.exitCode).toBe(3);
@@ -282,7 +280,7 @@ describe("refusals", () => {
 
   it("a 429 from Partner Center is retried after its Retry-After, and the list completes", async () => {
     world(4);
-    emulator.inject({ method: "GET", path: "/partnercenter/v1/customers", status: 429, retryAfter: "3" });
+    bed.emulator.inject({ method: "GET", path: "/partnercenter/v1/customers", status: 429, retryAfter: "3" });
     const waits: number[] = [];
     const result = await customers([...endpointFlags(), "--page-size", "2", "--json"], baseEnv(), {
       http: { sleep: async (ms) => void waits.push(ms) },
@@ -296,16 +294,16 @@ describe("refusals", () => {
 describe("--legacy", () => {
   it("lists the AzureCSPCustomers as Optima returns them, with their field names, escaped", async () => {
     world(0);
-    const partner = emulator.seedCspPartner(PARTNER_ORG, {
+    const partner = bed.emulator.seedCspPartner(PARTNER_ORG, {
       mpn_id: "1234567",
       domain: "contoso.onmicrosoft.com",
       application_id: WEB_APP,
     });
-    emulator.seedLegacyCustomers(PARTNER_ORG, partner.id, [
+    bed.emulator.seedLegacyCustomers(PARTNER_ORG, partner.id, [
       { id: 7, tenant_uid: customer(1), rs_org_id: 5001, note: "bad\u001b]0;title\u0007" },
       { id: 8, tenant_uid: customer(2), rs_org_id: 5002 },
     ]);
-    const outputs = path.join(work, "outputs.json");
+    const outputs = path.join(bed.work, "outputs.json");
     writeFileSync(
       outputs,
       JSON.stringify({ optimaOrgId: PARTNER_ORG, registrationId: partner.id, optimaTarget: "csp-partner" }),
@@ -316,7 +314,7 @@ describe("--legacy", () => {
     expect(result.stdout).toContain("the path is inferred");
     expectNoRaw(result.stdout, "\u001b", "\u0007");
     expect(result.stdout).toContain('"note": "bad\\u001b]0;title\\u0007"');
-    const request = emulator.requests.find((r) => r.path.endsWith("/customers"))!;
+    const request = bed.emulator.requests.find((r) => r.path.endsWith("/customers"))!;
     expect(request).toMatchObject({
       method: "GET",
       path: `/analytics/orgs/${PARTNER_ORG}/azure_csp_partners/${partner.id}/customers`,
@@ -324,16 +322,16 @@ describe("--legacy", () => {
     expect(request.headers["api-version"]).toBe("1.0");
     const json = await customers(["--legacy", "--org", PARTNER_ORG, "--partner-id", partner.id, "--json"]);
     expect(JSON.parse(json.stdout).items[0].note).toBe("bad\u001b]0;title\u0007");
-    expect(emulator.requests.filter((r) => r.method !== "GET" && r.path.startsWith("/analytics"))).toEqual(
-      [],
-    );
+    expect(
+      bed.emulator.requests.filter((r) => r.method !== "GET" && r.path.startsWith("/analytics")),
+    ).toEqual([]);
   });
 });
 
 describe("--sync", () => {
   it("keeps every configured customer, adds new ones only with --org-for, and writes with pulumi config set --path", async () => {
     world(3);
-    emulator.partnerCenter.removeCustomer(PARTNER_TENANT, customer(1));
+    bed.emulator.partnerCenter.removeCustomer(PARTNER_TENANT, customer(1));
     const config = JSON.stringify({
       value: "",
       objectValue: [
@@ -418,7 +416,7 @@ describe("hostile inputs (breakit)", () => {
   it("a Partner Center tenant ID with escape sequences and line breaks is shown escaped, text and --sync alike", async () => {
     world(1);
     const evil = "\u001b[2J\u009b2J\nFORGED (exit 0): forged\u202e";
-    emulator.partnerCenter.addCustomer(PARTNER_TENANT, { tenantId: evil, domain: "d", companyName: "c" });
+    bed.emulator.partnerCenter.addCustomer(PARTNER_TENANT, { tenantId: evil, domain: "d", companyName: "c" });
     const list = await customers(endpointFlags());
     expectNoRaw(list.stdout, "\u001b", "\u009b", "\u202e");
     expect(list.stdout.split("\n").filter((l) => l.startsWith("FORGED"))).toEqual([]);
@@ -519,7 +517,10 @@ describe("strict flags, as for status (breakit)", () => {
 });
 
 function writeConfig(entries: unknown[]): string {
-  const file = path.join(work, `config-${outputsSeen.length}-${Math.random().toString(16).slice(2)}.json`);
+  const file = path.join(
+    bed.work,
+    `config-${outputsSeen.length}-${Math.random().toString(16).slice(2)}.json`,
+  );
   writeFileSync(file, JSON.stringify(entries));
   return file;
 }
@@ -595,7 +596,7 @@ describe("the emulator's Partner Center", () => {
     sendHttp(
       {
         method: "GET",
-        url: `${emulator.partnerCenter.url}/v1/customers?size=10`,
+        url: `${bed.emulator.partnerCenter.url}/v1/customers?size=10`,
         headers: { Authorization: `Bearer ${token}` },
       },
       { policy: { maxAttempts: 1 } },
@@ -607,7 +608,7 @@ describe("the emulator's Partner Center", () => {
     (
       await sendHttp<{ access_token: string }>({
         method: "POST",
-        url: `${emulator.entra.authorityHost}/${PARTNER_TENANT}/oauth2/${v2 ? "v2.0/" : ""}token`,
+        url: `${bed.emulator.entra.authorityHost}/${PARTNER_TENANT}/oauth2/${v2 ? "v2.0/" : ""}token`,
         form: { grant_type: "client_credentials", ...body },
       })
     ).data.access_token;
@@ -622,7 +623,7 @@ describe("the emulator's Partner Center", () => {
       await get(await entraToken({ ...pc, scope: "https://api.partnercenter.microsoft.com/.default" }, true)),
     ).toBe(200);
     expect(await get(await entraToken({ ...pc, resource: "https://graph.windows.net" }))).toBe(401);
-    expect(await get(emulator.entra.graphToken({ tenantId: PARTNER_TENANT }))).toBe(401);
+    expect(await get(bed.emulator.entra.graphToken({ tenantId: PARTNER_TENANT }))).toBe(401);
     expect(
       await get(
         await entraToken({

@@ -3,30 +3,31 @@
  * clock: the rules tools/emulator/graph.ts and directory.ts state (each with its Graph reference
  * page), checked over real HTTP on 127.0.0.1.
  */
-import { startEmulator, type Emulator } from "../tools/emulator";
+import { emulatorPerFile } from "./support/emulator-per-file";
 
 const TENANT = "11111111-2222-4333-8444-555555555555";
 const APP_ID = "22222222-3333-4444-8555-666666666666";
 const OBJECT_ID = "33333333-4444-4555-8666-777777777777";
 
-let e: Emulator;
+const bed = emulatorPerFile();
 let token: string;
 
-beforeAll(async () => {
-  e = await startEmulator();
-});
-afterAll(async () => {
-  await e.close();
-});
 beforeEach(() => {
-  e.reset();
-  e.entra.directory.setDomains(TENANT, { initial: "contoso.onmicrosoft.com", customDefault: "contoso.com" });
-  e.entra.directory.addApplication(TENANT, { appId: APP_ID, objectId: OBJECT_ID, displayName: "Web App" });
-  token = e.entra.graphToken({ tenantId: TENANT });
+  bed.emulator.reset();
+  bed.emulator.entra.directory.setDomains(TENANT, {
+    initial: "contoso.onmicrosoft.com",
+    customDefault: "contoso.com",
+  });
+  bed.emulator.entra.directory.addApplication(TENANT, {
+    appId: APP_ID,
+    objectId: OBJECT_ID,
+    displayName: "Web App",
+  });
+  token = bed.emulator.entra.graphToken({ tenantId: TENANT });
 });
 
 async function graph(method: string, path: string, body?: unknown, bearer: string | null = token) {
-  const response = await fetch(`${e.entra.graphUrl}${path}`, {
+  const response = await fetch(`${bed.emulator.entra.graphUrl}${path}`, {
     method,
     headers: {
       ...(bearer === null ? {} : { Authorization: `Bearer ${bearer}` }),
@@ -39,7 +40,7 @@ async function graph(method: string, path: string, body?: unknown, bearer: strin
 }
 
 async function tokenFor(secret: string) {
-  const response = await fetch(`${e.entra.authorityHost}/${TENANT}/oauth2/v2.0/token`, {
+  const response = await fetch(`${bed.emulator.entra.authorityHost}/${TENANT}/oauth2/v2.0/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({
@@ -101,7 +102,7 @@ describe("Graph applications and keys", () => {
 
   test("without a token: 401; without the permission: 403 Authorization_RequestDenied", async () => {
     expect((await graph("GET", `/applications/${OBJECT_ID}`, undefined, null)).status).toBe(401);
-    const reader = e.entra.graphToken({ tenantId: TENANT, roles: ["Application.Read.All"] });
+    const reader = bed.emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.Read.All"] });
     expect((await graph("GET", `/applications/${OBJECT_ID}`, undefined, reader)).status).toBe(200);
     const denied = await graph(
       "POST",
@@ -135,31 +136,31 @@ describe("Graph applications and keys", () => {
 
 describe("the token endpoint follows the directory and the clock", () => {
   test("a new key is refused (AADSTS7000215) until it propagates, accepted until its end date, then expired (AADSTS7000222)", async () => {
-    e.entra.directory.tenant(TENANT).propagationDelayMs = 60_000;
+    bed.emulator.entra.directory.tenant(TENANT).propagationDelayMs = 60_000;
     const added = await graph("POST", `/applications/${OBJECT_ID}/addPassword`, {
-      passwordCredential: { endDateTime: new Date(e.clock.now() + 86_400_000).toISOString() },
+      passwordCredential: { endDateTime: new Date(bed.emulator.clock.now() + 86_400_000).toISOString() },
     });
     const secret: string = added.body.secretText;
     expect((await tokenFor(secret)).body.error_codes).toEqual([7000215]);
-    e.clock.advance(61_000);
+    bed.emulator.clock.advance(61_000);
     expect((await tokenFor(secret)).status).toBe(200);
-    e.clock.advance(86_400_000);
+    bed.emulator.clock.advance(86_400_000);
     expect((await tokenFor(secret)).body.error_codes).toEqual([7000222]);
   });
 
   test("settle: Entra ID catches up with every propagating key at once", async () => {
-    e.entra.directory.tenant(TENANT).propagationDelayMs = 3_600_000;
+    bed.emulator.entra.directory.tenant(TENANT).propagationDelayMs = 3_600_000;
     const added = await graph("POST", `/applications/${OBJECT_ID}/addPassword`, { passwordCredential: {} });
     expect((await tokenFor(added.body.secretText)).status).toBe(401);
-    e.entra.directory.settle(TENANT);
+    bed.emulator.entra.directory.settle(TENANT);
     expect((await tokenFor(added.body.secretText)).status).toBe(200);
   });
 
   test("the clock runs on after a jump, and reset puts it back to real time", () => {
-    e.clock.set("2030-01-01T00:00:00Z");
-    expect(e.clock.now()).toBeGreaterThanOrEqual(Date.parse("2030-01-01T00:00:00Z"));
-    expect(e.clock.iso()).toMatch(/^2030-01-01T00:00:0\dZ$/);
-    e.reset();
-    expect(Math.abs(e.clock.now() - Date.now())).toBeLessThan(1000);
+    bed.emulator.clock.set("2030-01-01T00:00:00Z");
+    expect(bed.emulator.clock.now()).toBeGreaterThanOrEqual(Date.parse("2030-01-01T00:00:00Z"));
+    expect(bed.emulator.clock.iso()).toMatch(/^2030-01-01T00:00:0\dZ$/);
+    bed.emulator.reset();
+    expect(Math.abs(bed.emulator.clock.now() - Date.now())).toBeLessThan(1000);
   });
 });

@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { OptimaCspConnection, type OptimaCspConnectionArgs } from "../components/azure/cspConnection";
 import { judgeOwnership, otherDeployments, takeOverFromProblem } from "../components/azure/ownership";
 import { TEST_GRAPH_TOKEN_ENV, TEST_GRAPH_URL_ENV, checkOwnership } from "../components/azure/ownershipCheck";
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
+import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
+import { emulatorPerFile } from "./support/emulator-per-file";
 import { FIXTURE, FakeEngine, TYPES, azureAdInvokes } from "./support/mocks";
 
 const NOW = new Date("2026-03-01T03:00:00Z");
@@ -84,30 +85,24 @@ describe("the rules (pure)", () => {
 });
 
 describe("the component under mocks, against the emulator's Optima and Graph", () => {
-  let emulator: Emulator;
+  const bed = emulatorPerFile();
   const savedEnv = { ...process.env };
 
-  beforeAll(async () => {
-    emulator = await startEmulator();
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
   beforeEach(() => {
-    emulator.reset();
-    emulator.clock.set(NOW);
-    emulator.entra.directory.addApplication(FIXTURE.tenantId, {
+    bed.emulator.reset();
+    bed.emulator.clock.set(NOW);
+    bed.emulator.entra.directory.addApplication(FIXTURE.tenantId, {
       appId: FIXTURE.clientId,
       objectId: FIXTURE.objectId,
       displayName: FIXTURE.appDisplayName,
     });
-    process.env[TEST_GRAPH_URL_ENV] = emulator.entra.graphUrl;
-    process.env[TEST_GRAPH_TOKEN_ENV] = emulator.entra.graphToken({ tenantId: FIXTURE.tenantId });
+    process.env[TEST_GRAPH_URL_ENV] = bed.emulator.entra.graphUrl;
+    process.env[TEST_GRAPH_TOKEN_ENV] = bed.emulator.entra.graphToken({ tenantId: FIXTURE.tenantId });
     pulumi.runtime.setAllConfig({
       "optima:refreshToken": DEFAULT_REFRESH_TOKEN,
-      "optima:apiUrl": emulator.apiUrl,
-      "optima:flexeraApiUrl": emulator.flexeraApiUrl,
-      "optima:authUrl": emulator.authUrl,
+      "optima:apiUrl": bed.emulator.apiUrl,
+      "optima:flexeraApiUrl": bed.emulator.flexeraApiUrl,
+      "optima:authUrl": bed.emulator.authUrl,
     });
   });
   afterEach(() => {
@@ -117,11 +112,11 @@ describe("the component under mocks, against the emulator's Optima and Graph", (
 
   /** Another deployment's live key on the Web App, and the registration it made. */
   function anotherDeploymentIsThere(): void {
-    emulator.entra.directory.addPassword(FIXTURE.tenantId, FIXTURE.objectId, {
+    bed.emulator.entra.directory.addPassword(FIXTURE.tenantId, FIXTURE.objectId, {
       displayName: name(OTHER),
       endDateTime: "2026-03-04T00:00:00Z",
     });
-    emulator.seedCspPartner(FIXTURE.orgId, {
+    bed.emulator.seedCspPartner(FIXTURE.orgId, {
       mpn_id: FIXTURE.mpnId,
       domain: FIXTURE.domain,
       application_id: FIXTURE.clientId,
@@ -134,7 +129,7 @@ describe("the component under mocks, against the emulator's Optima and Graph", (
     target: "csp-partner" as const,
     orgId: FIXTURE.orgId,
     mpnId: FIXTURE.mpnId,
-    authorityHost: emulator.entra.authorityHost,
+    authorityHost: bed.emulator.entra.authorityHost,
     now: NOW,
     config: { get: (key: string) => pulumi.runtime.getConfig(key) },
     env: process.env,
@@ -167,7 +162,7 @@ describe("the component under mocks, against the emulator's Optima and Graph", (
           mpnId: FIXTURE.mpnId,
           domain: FIXTURE.domain,
           optima: { orgId: FIXTURE.orgId, ...optima },
-          verify: { authorityHost: emulator.entra.authorityHost },
+          verify: { authorityHost: bed.emulator.entra.authorityHost },
           now: NOW,
         }),
     );
@@ -197,7 +192,7 @@ describe("the component under mocks, against the emulator's Optima and Graph", (
   });
 
   test("a registration made by hand, with no other deployment's key, is no reason to refuse (it is adopted)", async () => {
-    emulator.seedCspPartner(FIXTURE.orgId, {
+    bed.emulator.seedCspPartner(FIXTURE.orgId, {
       mpn_id: FIXTURE.mpnId,
       domain: FIXTURE.domain,
       application_id: FIXTURE.clientId,

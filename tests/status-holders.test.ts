@@ -5,13 +5,13 @@
  * emulator (its Graph v1.0 directory, and Optima's bill connects with a "Customer Tenant" scope
  * and their validation, docs/optima-api.md §1C, §2).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
+import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
 import { runStatus, type StatusResult } from "../components/status/gather";
+import { emulatorPerFile } from "./support/emulator-per-file";
 
 const TENANT = "11111111-2222-4333-8444-555555555555";
 const CLIENT_ID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -27,18 +27,8 @@ const EXPIRED_SECRET = "expired-secret-P0o9i8u7";
 const customerTenant = (i: number): string => `c0ffee00-0000-4000-8000-${String(i + 1).padStart(12, "0")}`;
 const customerOrg = (i: number): string => String(50_000 + i);
 
-let emulator: Emulator;
-let work: string;
+const bed = emulatorPerFile({ scratchPrefix: "status-holders-" });
 let runs = 0;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  work = mkdtempSync(path.join(os.tmpdir(), "status-holders-"));
-});
-afterAll(async () => {
-  await emulator.close();
-  rmSync(work, { recursive: true, force: true });
-});
 
 interface World {
   /** `pulumi stack output --json` of the stack, `optimaCustomers` included. */
@@ -56,9 +46,9 @@ interface World {
  * expired 3 days ago.
  */
 function world(count: number): World {
-  emulator.reset();
-  emulator.clock.set(NOW);
-  const directory = emulator.entra.directory;
+  bed.emulator.reset();
+  bed.emulator.clock.set(NOW);
+  const directory = bed.emulator.entra.directory;
   const app = directory.addApplication(TENANT, { appId: CLIENT_ID, displayName: "Partner Center Web App" });
   const iso = (days: number): string => new Date(NOW + days * DAY).toISOString().replace(/\.000Z$/, "Z");
   const active = directory.addPassword(
@@ -80,8 +70,8 @@ function world(count: number): World {
     },
     { secret: EXPIRED_SECRET },
   )!;
-  const graphToken = emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.Read.All"] });
-  const partnership = emulator.seedCspPartner(ORG, {
+  const graphToken = bed.emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.Read.All"] });
+  const partnership = bed.emulator.seedCspPartner(ORG, {
     mpn_id: MPN,
     domain: DOMAIN,
     application_id: CLIENT_ID,
@@ -89,7 +79,7 @@ function world(count: number): World {
   });
   const customers: World["customers"] = {};
   for (let i = 0; i < count; i++) {
-    const bill = emulator.seedBillConnect(customerOrg(i), {
+    const bill = bed.emulator.seedBillConnect(customerOrg(i), {
       clientId: CLIENT_ID,
       tenantId: TENANT,
       clientSecret: ACTIVE_SECRET,
@@ -122,9 +112,9 @@ function world(count: number): World {
     env: {
       OPTIMA_CSP_GRAPH_TOKEN: graphToken,
       OPTIMA_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-      OPTIMA_AUTH_URL: emulator.authUrl,
-      OPTIMA_API_URL: emulator.apiUrl,
-      OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
+      OPTIMA_AUTH_URL: bed.emulator.authUrl,
+      OPTIMA_API_URL: bed.emulator.apiUrl,
+      OPTIMA_FLEXERA_API_URL: bed.emulator.flexeraApiUrl,
     },
     secrets: [ACTIVE_SECRET, EXPIRED_SECRET, graphToken, DEFAULT_REFRESH_TOKEN],
   };
@@ -137,9 +127,9 @@ async function status(
   outputs: Record<string, unknown> = w.outputs,
   sleeps: number[] = [],
 ): Promise<StatusResult> {
-  const file = path.join(work, `outputs-${runs++}.json`);
+  const file = path.join(bed.work, `outputs-${runs++}.json`);
   writeFileSync(file, JSON.stringify(outputs));
-  const result = await runStatus(["--outputs", file, "--graph-url", emulator.entra.graphUrl, ...extra], {
+  const result = await runStatus(["--outputs", file, "--graph-url", bed.emulator.entra.graphUrl, ...extra], {
     env: w.env,
     now: () => new Date(NOW),
     http: {
@@ -182,9 +172,9 @@ describe("status checks every holder of the key: the worst holder decides", () =
     expect(summaryLine(result)).toBe("Holders: 21 (the partnership and 20 customers): 21 ok.");
     expect(verdictLine(result)).toMatch(/^HEALTHY \(exit 0\): /);
     // The Web App is read once for every holder; each customer costs a read and a validation.
-    const applicationReads = emulator.requests.filter((r) => r.path.includes("/applications("));
+    const applicationReads = bed.emulator.requests.filter((r) => r.path.includes("/applications("));
     expect(applicationReads).toHaveLength(1);
-    const validations = emulator.requests.filter((r) => r.path.endsWith("/validation"));
+    const validations = bed.emulator.requests.filter((r) => r.path.endsWith("/validation"));
     expect(validations).toHaveLength(20);
 
     const json = await status(w, ["--json"]);
@@ -220,9 +210,9 @@ describe("status checks every holder of the key: the worst holder decides", () =
       "deleted",
       (_w: World) => {
         // Its bill connect still holds a key that was on the Web App, and was deleted.
-        const app = emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
-        const doomed = emulator.entra.directory.addPassword(TENANT, app.id, { displayName: "doomed" })!;
-        emulator.entra.directory.removePassword(TENANT, app.id, doomed.keyId);
+        const app = bed.emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
+        const doomed = bed.emulator.entra.directory.addPassword(TENANT, app.id, { displayName: "doomed" })!;
+        bed.emulator.entra.directory.removePassword(TENANT, app.id, doomed.keyId);
         return doomed.keyId;
       },
       /is no longer on the Web App: Optima can no longer read this customer's bills\.$/,
@@ -263,8 +253,8 @@ describe("status checks every holder of the key: the worst holder decides", () =
 
   test("a customer whose bill connect still holds an older, valid key (its hand-off failed): warning, exit 1", async () => {
     const w = world(2);
-    const app = emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
-    const older = emulator.entra.directory.addPassword(TENANT, app.id, {
+    const app = bed.emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
+    const older = bed.emulator.entra.directory.addPassword(TENANT, app.id, {
       displayName: "optima-csp 3f9a1c2e slot b window 9 (expires 2027-03-21)",
       endDateTime: new Date(NOW + 110 * DAY).toISOString(),
     })!;
@@ -286,7 +276,7 @@ describe("status checks every holder of the key: the worst holder decides", () =
     const w = world(3);
     const bad = customerTenant(2);
     const billId = w.customers[bad].registrationId;
-    emulator.setValidation(billId, {
+    bed.emulator.setValidation(billId, {
       valid: false,
       error: "AADSTS7000215: Invalid client secret provided.\n::error::forged\u001b[2J",
     });
@@ -306,7 +296,7 @@ describe("status checks every holder of the key: the worst holder decides", () =
     const document = JSON.parse((await status(w, ["--json"])).stdout);
     expect(document.holders.find((h: { tenantId?: string }) => h.tenantId === bad).verdict).toBe("critical");
 
-    emulator.setValidation(billId, { valid: true });
+    bed.emulator.setValidation(billId, { valid: true });
     expect((await status(w)).exitCode).toBe(0);
   });
 
@@ -338,7 +328,7 @@ describe("status checks every holder of the key: the worst holder decides", () =
       "UNKNOWN (could not check) (exit 3): CSP customers: Which CSP customers hold a key is not known: the stack's output optimaCustomers is a secret shown as [secret].",
     );
     // Critical outranks could-not-check, as for the partnership's own checks.
-    emulator.setValidation(w.customers[customerTenant(0)].registrationId, { valid: false });
+    bed.emulator.setValidation(w.customers[customerTenant(0)].registrationId, { valid: false });
     result = await status(w, [], { ...w.outputs, optimaCustomers: { ...w.customers, [gap]: withoutKey } });
     expect(result.exitCode).toBe(2);
   });
@@ -347,8 +337,14 @@ describe("status checks every holder of the key: the worst holder decides", () =
     const w = world(2);
     const slow = w.customers[customerTenant(0)].registrationId;
     const down = w.customers[customerTenant(1)].registrationId;
-    emulator.inject({ method: "GET", path: `/azure-csp/${slow}`, status: 429, retryAfter: "2", times: 1 });
-    emulator.inject({ method: "GET", path: `/azure-csp/${down}`, status: 503, times: 10 });
+    bed.emulator.inject({
+      method: "GET",
+      path: `/azure-csp/${slow}`,
+      status: 429,
+      retryAfter: "2",
+      times: 1,
+    });
+    bed.emulator.inject({ method: "GET", path: `/azure-csp/${down}`, status: 503, times: 10 });
     const sleeps: number[] = [];
     const result = await status(w, [], w.outputs, sleeps);
     expect(result.exitCode).toBe(3);
@@ -381,7 +377,7 @@ describe("status checks every holder of the key: the worst holder decides", () =
     let open = 0;
     let most = 0;
     let seen = 0;
-    const upstream = new URL(emulator.flexeraApiUrl);
+    const upstream = new URL(bed.emulator.flexeraApiUrl);
     const proxy = http.createServer((req, res) => {
       open++;
       seen++;

@@ -3,13 +3,13 @@
  * per verdict, with the exact verdict line and exit code, a secret-leak scan over every output,
  * and the pure rules (key classification, thresholds, flags, outputs) without I/O.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
+import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
 import { runStatus, type StatusResult } from "../components/status/gather";
 import { StatusUsageError, parseStackOutputs, parseStatusArgs } from "../components/status/options";
 import { classifyKeys, judge, verdictOf, DEFAULT_THRESHOLDS } from "../components/status/verdict";
+import { emulatorPerFile } from "./support/emulator-per-file";
 
 const TENANT = "11111111-2222-4333-8444-555555555555";
 const CLIENT_ID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
@@ -21,20 +21,10 @@ const DEPLOYMENT = "3f9a1c2e";
 const NOW = Date.parse("2026-12-01T00:00:00Z");
 const DAY = 86_400_000;
 
-let emulator: Emulator;
-let work: string;
+const bed = emulatorPerFile({ scratchPrefix: "status-" });
 /** Every secret the world holds: no output may contain any of them. */
 let secrets: string[];
 const outputsSeen: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  work = mkdtempSync(path.join(os.tmpdir(), "status-"));
-});
-afterAll(async () => {
-  await emulator.close();
-  rmSync(work, { recursive: true, force: true });
-});
 
 interface World {
   readonly outputs: Record<string, string>;
@@ -54,9 +44,9 @@ function world(
     nextRotationAt?: string;
   } = {},
 ): World {
-  emulator.reset();
-  emulator.clock.set(NOW);
-  const directory = emulator.entra.directory;
+  bed.emulator.reset();
+  bed.emulator.clock.set(NOW);
+  const directory = bed.emulator.entra.directory;
   const app = directory.addApplication(TENANT, { appId: CLIENT_ID, displayName: "Partner Center Web App" });
   const iso = (days: number) => new Date(NOW + days * DAY).toISOString().replace(/\.000Z$/, "Z");
   const add = (displayName: string | null, days: number, secret: string) =>
@@ -74,21 +64,21 @@ function world(
   );
   add("optima-csp 0badc0de slot a window 3 (expires 2027-03-01)", 90, "other-deploy-secret-M5n6b7");
   add("break-glass key", 12, "hand-made-secret-K8j7h6");
-  const graphToken = emulator.entra.graphToken({
+  const graphToken = bed.emulator.entra.graphToken({
     tenantId: TENANT,
     roles: options.roles ?? ["Application.Read.All"],
   });
   const target = options.target ?? "csp-partner";
   let registrationId: string;
   if (target === "csp-partner") {
-    registrationId = emulator.seedCspPartner(ORG, {
+    registrationId = bed.emulator.seedCspPartner(ORG, {
       mpn_id: MPN,
       domain: DOMAIN,
       application_id: CLIENT_ID,
       application_secret: "active-secret-Q1w2e3r4t5",
     }).id;
   } else {
-    registrationId = emulator.seedBillConnect(ORG, {
+    registrationId = bed.emulator.seedBillConnect(ORG, {
       clientId: CLIENT_ID,
       clientSecret: "active-secret-Q1w2e3r4t5",
       tenantId: TENANT,
@@ -126,9 +116,9 @@ function world(
     env: {
       OPTIMA_CSP_GRAPH_TOKEN: graphToken,
       OPTIMA_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-      OPTIMA_AUTH_URL: emulator.authUrl,
-      OPTIMA_API_URL: emulator.apiUrl,
-      OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
+      OPTIMA_AUTH_URL: bed.emulator.authUrl,
+      OPTIMA_API_URL: bed.emulator.apiUrl,
+      OPTIMA_FLEXERA_API_URL: bed.emulator.flexeraApiUrl,
     },
   };
 }
@@ -138,9 +128,9 @@ async function status(
   extra: string[] = [],
   env: Record<string, string> = {},
 ): Promise<StatusResult> {
-  const file = path.join(work, `outputs-${outputsSeen.length}.json`);
+  const file = path.join(bed.work, `outputs-${outputsSeen.length}.json`);
   writeFileSync(file, JSON.stringify(w.outputs));
-  const result = await runStatus(["--outputs", file, "--graph-url", emulator.entra.graphUrl, ...extra], {
+  const result = await runStatus(["--outputs", file, "--graph-url", bed.emulator.entra.graphUrl, ...extra], {
     env: { ...w.env, ...env },
     now: () => new Date(NOW),
     http: { sleep: async () => undefined, policy: { timeoutMs: 5_000 } },
@@ -214,8 +204,8 @@ describe("optima-csp status against the emulator", () => {
 
   test("the key Optima holds is missing from the Web App: critical", async () => {
     const w = world();
-    const app = emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
-    emulator.entra.directory.removePassword(TENANT, app.id, w.optimaKeyId);
+    const app = bed.emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
+    bed.emulator.entra.directory.removePassword(TENANT, app.id, w.optimaKeyId);
     const result = await status(w);
     expect(result.exitCode).toBe(2);
     expect(verdictLine(result)).toBe(
@@ -267,7 +257,7 @@ describe("optima-csp status against the emulator", () => {
 
   test("bill-connect: Optima's validation fails: critical, with Optima's words", async () => {
     const w = world({ target: "bill-connect" });
-    emulator.setValidation(w.outputs.registrationId, {
+    bed.emulator.setValidation(w.outputs.registrationId, {
       valid: false,
       error: "AADSTS7000215: Invalid client secret provided.",
     });
@@ -276,7 +266,7 @@ describe("optima-csp status against the emulator", () => {
     expect(verdictLine(result)).toBe(
       `CRITICAL (exit 2): Optima's validation of the bill connect ${w.outputs.registrationId} fails: AADSTS7000215: Invalid client secret provided.`,
     );
-    emulator.setValidation(w.outputs.registrationId, { valid: true });
+    bed.emulator.setValidation(w.outputs.registrationId, { valid: true });
     expect((await status(w)).exitCode).toBe(0);
   });
 
@@ -368,7 +358,7 @@ describe("optima-csp status against the emulator", () => {
 
 /** The key Optima holds, as the emulator's directory stores it (to give Graph odd answers). */
 function optimaKey(w: World): { endDateTime: unknown } {
-  const app = emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
+  const app = bed.emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
   return app.passwords.find((p) => p.keyId === w.optimaKeyId)! as unknown as { endDateTime: unknown };
 }
 
@@ -474,7 +464,7 @@ describe("status never calls healthy what it did not check (issue 16)", () => {
 
   test("an Optima message that repeats a key value is shown redacted", async () => {
     const w = world({ target: "bill-connect" });
-    emulator.setValidation(w.outputs.registrationId, {
+    bed.emulator.setValidation(w.outputs.registrationId, {
       valid: false,
       error: `AADSTS7000215: Invalid client secret provided: ${ENTRA_SHAPED_SECRET} is not the key.`,
     });
@@ -489,7 +479,7 @@ describe("status never calls healthy what it did not check (issue 16)", () => {
 
   test("a Graph error body that repeats a key value is shown redacted", async () => {
     const w = world();
-    emulator.inject({
+    bed.emulator.inject({
       path: "/graph/v1.0/applications",
       status: 400,
       times: 1,
@@ -519,10 +509,10 @@ describe("--json is valid JSON for every verdict, sign-in failures included (iss
       "DefaultAzureCredential fails",
       async () => {
         const w = world();
-        const file = path.join(work, "outputs-signin.json");
+        const file = path.join(bed.work, "outputs-signin.json");
         writeFileSync(file, JSON.stringify(w.outputs));
         const result = await runStatus(
-          ["--outputs", file, "--graph-url", emulator.entra.graphUrl, "--json"],
+          ["--outputs", file, "--graph-url", bed.emulator.entra.graphUrl, "--json"],
           {
             env: { ...w.env, OPTIMA_CSP_GRAPH_TOKEN: "" },
             now: () => new Date(NOW),

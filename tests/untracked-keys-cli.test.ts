@@ -4,14 +4,13 @@
  * keys are read back from the emulator's directory after every run, and no output may contain
  * the Graph token or any key's value.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../tools/emulator";
 import { keyDisplayName, slotForWindow } from "../components/azure/rotation";
 import { runUntrackedKeys, type UntrackedResult } from "../components/untracked/run";
 import { applicationFromAnswer } from "../components/untracked/graph";
 import { stateExport, type StatePassword, type StateSpec } from "./support/untracked-state";
+import { emulatorPerFile } from "./support/emulator-per-file";
 
 const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
 const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
@@ -26,25 +25,15 @@ const nameOf = (k: number, id = ID): string =>
     id,
   );
 
-let emulator: Emulator;
-let work: string;
+const bed = emulatorPerFile({ scratchPrefix: "untracked-keys-" });
 let token: string;
 let secrets: string[] = [];
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-  work = mkdtempSync(path.join(os.tmpdir(), "untracked-keys-"));
-});
-afterAll(async () => {
-  await emulator.close();
-  rmSync(work, { recursive: true, force: true });
-});
-
 /** The Web App with a key per entry; returns the key IDs by label. */
 function webApp(keys: Record<string, { name: string | null; window: number }>): Record<string, string> {
-  emulator.reset();
-  emulator.clock.set("2026-03-02T03:00:00Z");
-  const directory = emulator.entra.directory;
+  bed.emulator.reset();
+  bed.emulator.clock.set("2026-03-02T03:00:00Z");
+  const directory = bed.emulator.entra.directory;
   directory.addApplication(TENANT, { appId: CLIENT_ID, objectId: OBJECT_ID, displayName: "Web App" });
   const ids: Record<string, string> = {};
   secrets = [];
@@ -56,7 +45,7 @@ function webApp(keys: Record<string, { name: string | null; window: number }>): 
     ids[label] = added.keyId;
     secrets.push(added.secret);
   }
-  token = emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.ReadWrite.OwnedBy"] });
+  token = bed.emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.ReadWrite.OwnedBy"] });
   secrets.push(token);
   return ids;
 }
@@ -85,7 +74,7 @@ async function run(
   args: string[],
   opts: { env?: Record<string, string>; graphToken?: () => Promise<string> } = {},
 ): Promise<UntrackedResult> {
-  const result = await runUntrackedKeys(["--graph-url", emulator.entra.graphUrl, ...args], {
+  const result = await runUntrackedKeys(["--graph-url", bed.emulator.entra.graphUrl, ...args], {
     env: { OPTIMA_CSP_GRAPH_TOKEN: token, ...opts.env },
     stackExport: async () => JSON.stringify(exported),
     ...(opts.graphToken ? { graphToken: opts.graphToken } : {}),
@@ -99,8 +88,8 @@ async function run(
 }
 
 const keyIds = (): string[] =>
-  (emulator.entra.directory.application(TENANT, OBJECT_ID)?.passwords ?? []).map((p) => p.keyId).sort();
-const removals = (): number => emulator.requests.filter((r) => r.path.endsWith("/removePassword")).length;
+  (bed.emulator.entra.directory.application(TENANT, OBJECT_ID)?.passwords ?? []).map((p) => p.keyId).sort();
+const removals = (): number => bed.emulator.requests.filter((r) => r.path.endsWith("/removePassword")).length;
 const lineIds = (out: string, verb: string): string[] =>
   out
     .split("\n")
@@ -147,7 +136,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
         optimaKeyId: ids.k59,
       },
     });
-    const file = path.join(work, "old-export.json");
+    const file = path.join(bed.work, "old-export.json");
     writeFileSync(file, JSON.stringify(old));
     for (const args of [
       ["--stack", "prod"],
@@ -266,7 +255,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
       });
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toMatch(message);
-      expect(emulator.requests).toEqual([]);
+      expect(bed.emulator.requests).toEqual([]);
     },
   );
 
@@ -343,7 +332,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   test("plain http to a non-loopback host is refused before any sign-in or request", async () => {
     const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
     const signIn = jest.fn(async () => "never-sent");
-    const mark = emulator.requests.length;
+    const mark = bed.emulator.requests.length;
     for (const [args, env] of [
       [["--graph-url", "http://192.0.2.10/v1.0"], {}],
       [[], { OPTIMA_CSP_GRAPH_URL: "http://192.0.2.10/v1.0" }],
@@ -369,7 +358,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     expect(https.exitCode).toBe(1);
     expect(https.stderr).toMatch(/accepted only with a loopback Graph URL/);
     expect(signIn).not.toHaveBeenCalled();
-    expect(emulator.requests.length).toBe(mark);
+    expect(bed.emulator.requests.length).toBe(mark);
   });
 
   test.each([
@@ -403,7 +392,13 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
         k60: { name: nameOf(60), window: 60 },
         orphan58: { name: nameOf(58), window: 58 },
       });
-      emulator.inject({ method: "GET", path: `/applications/${OBJECT_ID}`, status: 200, body, contentType });
+      bed.emulator.inject({
+        method: "GET",
+        path: `/applications/${OBJECT_ID}`,
+        status: 200,
+        body,
+        contentType,
+      });
       const result = await run(state(ids), ["--stack", "prod", "--remove"]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toMatch(message);
@@ -435,7 +430,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
 
   test("--stack without the Pulumi CLI on PATH says it is needed, or --state-file (exit 1)", async () => {
     const path_ = process.env.PATH;
-    process.env.PATH = path.join(work, "no-such-dir");
+    process.env.PATH = path.join(bed.work, "no-such-dir");
     try {
       const result = await runUntrackedKeys(["--stack", "prod"], { env: {} });
       expect(result.exitCode).toBe(1);
