@@ -5,45 +5,38 @@
  * proves the key (retrying while it propagates) or fails; the secret never comes back.
  */
 
-import { PARTNER_CENTER_SCOPE, keyVerificationProvider } from "../components/azure/keyVerification";
-import { startEmulator, type Emulator } from "../tools/emulator";
+import {
+  PARTNER_CENTER_SCOPE,
+  keyVerificationProvider,
+  type KeyVerificationInputs,
+} from "../components/azure/keyVerification";
+import { UNKNOWN_VALUE } from "../components/unknown";
+import { emulatorPerFile } from "./support/emulator-per-file";
+import { CLIENT, KEY_ID, TENANT, tokenRequests, verificationInputs } from "./support/key-verification-inputs";
 import { serializeProvider, startHost, urnFor, type DynamicHost } from "./support/provider-host";
 
 const TYPE = "pulumi-nodejs:dynamic/optima-csp:KeyVerification";
-const TENANT = "9d2f7c1e-5a4b-4c3d-8e9f-0a1b2c3d4e5f";
-const CLIENT = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
-const KEY_1 = "7b0c2d9e-1111-4a2b-8c3d-4e5f6a7b8c9d";
 const KEY_2 = "7b0c2d9e-2222-4a2b-8c3d-4e5f6a7b8c9d";
 const SECRET_1 = "kv1~Fresh.Key_81d0c5a7e4";
 const SECRET_2 = "kv2~Never.Active_3b6f90c2";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-let emulator: Emulator;
+const bed = emulatorPerFile();
 let host: DynamicHost;
 let providerText: string;
 
 beforeAll(async () => {
-  emulator = await startEmulator();
   providerText = await serializeProvider(keyVerificationProvider);
   host = await startHost({ providerText });
   await host.configure({});
 });
 afterAll(async () => {
   await host?.close();
-  await emulator?.close();
 });
 
-const props = (overrides: Record<string, unknown> = {}) => ({
-  tenantId: TENANT,
-  clientId: CLIENT,
-  keyId: KEY_1,
-  secret: SECRET_1,
-  authorityHost: emulator.entra.authorityHost,
-  timeoutSeconds: 30,
-  scope: PARTNER_CENTER_SCOPE,
-  ...overrides,
+/** The inputs as the host gets them (a plain record). */
+const props = (overrides: Partial<KeyVerificationInputs> = {}): Record<string, unknown> => ({
+  ...verificationInputs(bed.emulator, SECRET_1, { timeoutSeconds: 30, ...overrides }),
 });
-const tokenRequests = () => emulator.requests.filter((r) => r.path.endsWith("/oauth2/v2.0/token"));
 
 test("the serialized provider holds the implementation, no secret and no path of this machine", () => {
   expect(providerText).toContain("exports.handler");
@@ -55,20 +48,20 @@ test("the serialized provider holds the implementation, no secret and no path of
 });
 
 test("check validates without any request, and lets preview's unknown values through", async () => {
-  const before = emulator.requests.length;
+  const before = bed.emulator.requests.length;
   const urn = urnFor(TYPE, "check");
-  const preview = await host.check(urn, {}, props({ keyId: UNKNOWN, secret: UNKNOWN }));
+  const preview = await host.check(urn, {}, props({ keyId: UNKNOWN_VALUE, secret: UNKNOWN_VALUE }));
   expect(preview.failures).toEqual([]);
   const bad = await host.check(urn, {}, props({ tenantId: "contoso.onmicrosoft.com", timeoutSeconds: 0 }));
   expect(bad.failures.map((f) => f.property)).toEqual(["tenantId", "timeoutSeconds"]);
-  expect(emulator.requests.length).toBe(before);
+  expect(bed.emulator.requests.length).toBe(before);
 });
 
 test("check refuses a secret of white space only, as the registration's check does", async () => {
-  const before = emulator.requests.length;
+  const before = bed.emulator.requests.length;
   const checked = await host.check(urnFor(TYPE, "blank"), {}, props({ secret: " \t " }));
   expect(checked.failures).toEqual([{ property: "secret", reason: "secret must be a non-empty string." }]);
-  expect(emulator.requests.length).toBe(before);
+  expect(bed.emulator.requests.length).toBe(before);
 });
 
 test("create waits for a propagating key, then records the proof without the secret", async () => {
@@ -76,26 +69,26 @@ test("create waits for a propagating key, then records the proof without the sec
   const checked = await host.check(urn, {}, props());
   // Propagating for 1 s from now (the emulator's clock): the host's first try is refused; the next
   // ones come after its backoff (1 s ± 25 %, then 2 s ± 25 %, on the host's real clock).
-  emulator.entra.addSecret(TENANT, CLIENT, SECRET_1, { activeAfterMs: 1_000 });
+  bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET_1, { activeAfterMs: 1_000 });
   const created = await host.create(urn, checked.inputs);
 
-  expect(created.id).toBe(KEY_1);
+  expect(created.id).toBe(KEY_ID);
   expect(created.properties).toMatchObject({
     tenantId: TENANT,
     clientId: CLIENT,
-    keyId: KEY_1,
+    keyId: KEY_ID,
     scope: PARTNER_CENTER_SCOPE,
     timeoutSeconds: 30,
   });
   expect(created.properties.attempts).toBeGreaterThanOrEqual(2);
   expect(created.properties).not.toHaveProperty("secret");
   expect(JSON.stringify(created)).not.toContain(SECRET_1);
-  const statuses = tokenRequests().map((r) => r.status);
+  const statuses = tokenRequests(bed.emulator).map((r) => r.status);
   expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
   expect(statuses.at(-1)).toBe(200);
 
   // Diff and update against that state: only a new key is a new proof; nothing is sent.
-  const before = emulator.requests.length;
+  const before = bed.emulator.requests.length;
   expect(await host.diff(created.id, urn, created.properties, props())).toMatchObject({
     changes: false,
     replaces: [],
@@ -115,13 +108,13 @@ test("create waits for a propagating key, then records the proof without the sec
   expect(updated.properties).toMatchObject({ timeoutSeconds: 60, verifiedAt: created.properties.verifiedAt });
   expect(updated.properties).not.toHaveProperty("secret");
   // No read and no delete: refresh keeps the record, delete has nothing to undo.
-  expect((await host.read(created.id, urn, updated.properties)).id).toBe(KEY_1);
+  expect((await host.read(created.id, urn, updated.properties)).id).toBe(KEY_ID);
   await host.delete(created.id, urn, updated.properties);
-  expect(emulator.requests.length).toBe(before);
+  expect(bed.emulator.requests.length).toBe(before);
 });
 
 test("a key that never becomes active fails create after the timeout, with no secret in the error", async () => {
-  emulator.entra.addSecret(TENANT, CLIENT, SECRET_2, { activeAfterMs: 3_600_000 });
+  bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET_2, { activeAfterMs: 3_600_000 });
   const urn = urnFor(TYPE, "never");
   const started = Date.now();
   const error = await host.create(urn, props({ keyId: KEY_2, secret: SECRET_2, timeoutSeconds: 2 })).then(

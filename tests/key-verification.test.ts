@@ -19,13 +19,11 @@ import {
   updateKeyVerification,
   verifyKey,
 } from "../components/azure/keyVerificationRuntime";
-import { startEmulator, type Emulator } from "../tools/emulator";
+import { UNKNOWN_VALUE } from "../components/unknown";
+import { emulatorPerFile } from "./support/emulator-per-file";
+import { CLIENT, KEY_ID, TENANT, tokenRequests, verificationInputs } from "./support/key-verification-inputs";
 
-const TENANT = "9d2f7c1e-5a4b-4c3d-8e9f-0a1b2c3d4e5f";
-const CLIENT = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
-const KEY_ID = "7b0c2d9e-1111-4a2b-8c3d-4e5f6a7b8c9d";
 const SECRET = "kv~Secret.Value_7f3a9e2b1c";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** A clock that only moves when the code under test sleeps. */
 function fakeClock(start = Date.parse("2026-01-01T00:00:00Z")) {
@@ -43,35 +41,20 @@ function fakeClock(start = Date.parse("2026-01-01T00:00:00Z")) {
   };
 }
 
-let emulator: Emulator;
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => emulator.reset());
+const bed = emulatorPerFile();
+beforeEach(() => bed.emulator.reset());
 
-const inputs = (overrides: Partial<KeyVerificationInputs> = {}): KeyVerificationInputs => ({
-  tenantId: TENANT,
-  clientId: CLIENT,
-  keyId: KEY_ID,
-  secret: SECRET,
-  authorityHost: emulator.entra.authorityHost,
-  timeoutSeconds: 60,
-  scope: PARTNER_CENTER_SCOPE,
-  ...overrides,
-});
-const tokenRequests = () => emulator.requests.filter((r) => r.path.endsWith("/oauth2/v2.0/token"));
+const inputs = (overrides: Partial<KeyVerificationInputs> = {}): KeyVerificationInputs =>
+  verificationInputs(bed.emulator, SECRET, overrides);
 
 describe("verifyKey against the emulator's Entra ID", () => {
   test("an active key is accepted at the first client-credentials request for the Partner Center scope", async () => {
-    emulator.entra.addSecret(TENANT, CLIENT, SECRET);
+    bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET);
     const clock = fakeClock();
     const result = await verifyKey(inputs(), clock);
     expect(result).toEqual({ attempts: 1, verifiedAt: "2026-01-01T00:00:00.000Z" });
-    expect(tokenRequests()).toHaveLength(1);
-    const [request] = tokenRequests();
+    expect(tokenRequests(bed.emulator)).toHaveLength(1);
+    const [request] = tokenRequests(bed.emulator);
     expect(request.method).toBe("POST");
     expect(request.path).toBe(`/entra/${TENANT}/oauth2/v2.0/token`);
     expect(request.body).toEqual({
@@ -84,7 +67,7 @@ describe("verifyKey against the emulator's Entra ID", () => {
   });
 
   test("a key still propagating (AADSTS7000215) is retried with doubling backoff until accepted", async () => {
-    emulator.entra.addSecret(TENANT, CLIENT, SECRET, { activeAfterMs: 3_600_000 });
+    bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET, { activeAfterMs: 3_600_000 });
     const clock = fakeClock();
     const refused: string[] = [];
     const result = await verifyKey(inputs(), {
@@ -93,29 +76,29 @@ describe("verifyKey against the emulator's Entra ID", () => {
         refused.push(reason);
         if (attempt === 3) {
           // Entra ID finishes propagating the key.
-          emulator.entra.removeSecret(TENANT, CLIENT, SECRET);
-          emulator.entra.addSecret(TENANT, CLIENT, SECRET);
+          bed.emulator.entra.removeSecret(TENANT, CLIENT, SECRET);
+          bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET);
         }
       },
     });
     expect(result.attempts).toBe(4);
     expect(refused).toEqual(Array(3).fill("HTTP 401 invalid_client AADSTS7000215"));
     expect(clock.sleeps).toEqual([1000, 2000, 4000]);
-    expect(tokenRequests().map((r) => r.status)).toEqual([401, 401, 401, 200]);
+    expect(tokenRequests(bed.emulator).map((r) => r.status)).toEqual([401, 401, 401, 200]);
   });
 
   test("a key never accepted fails at the deadline with an actionable message and no secret", async () => {
-    emulator.entra.addSecret(TENANT, CLIENT, SECRET, { activeAfterMs: 3_600_000 });
+    bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET, { activeAfterMs: 3_600_000 });
     const clock = fakeClock();
     const error = await verifyKey(inputs({ timeoutSeconds: 60 }), clock).then(
       () => undefined,
       (e: Error) => e,
     );
     expect(error?.name).toBe(KEY_VERIFICATION_ERROR);
-    const attempts = tokenRequests().length;
+    const attempts = tokenRequests(bed.emulator).length;
     expect(error?.message).toBe(
       `Entra ID did not accept the new key ${KEY_ID} of app ${CLIENT} in tenant ${TENANT} at ` +
-        `${emulator.entra.authorityHost} within 60 s (${attempts} token requests; last answer: HTTP 401 ` +
+        `${bed.emulator.entra.authorityHost} within 60 s (${attempts} token requests; last answer: HTTP 401 ` +
         "invalid_client AADSTS7000215). A new key can take more than ten minutes to be accepted. The key was " +
         "not handed to Optima, which keeps the previous key; run `pulumi up` again to retry this step, or raise " +
         "the verification timeout (verifyTimeoutSeconds).",
@@ -128,27 +111,27 @@ describe("verifyKey against the emulator's Entra ID", () => {
   });
 
   test("a refusal time will not fix fails at once, with advice", async () => {
-    emulator.entra.addSecret(TENANT, CLIENT, SECRET);
+    bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET);
     const clock = fakeClock();
     const otherTenant = "00000000-0000-4000-8000-000000000001";
     await expect(verifyKey(inputs({ tenantId: otherTenant }), clock)).rejects.toThrow(
-      `Entra ID refused the key ${KEY_ID} of app ${CLIENT} in tenant ${otherTenant} at ${emulator.entra.authorityHost} ` +
+      `Entra ID refused the key ${KEY_ID} of app ${CLIENT} in tenant ${otherTenant} at ${bed.emulator.entra.authorityHost} ` +
         "(HTTP 400 invalid_request AADSTS90002); the key was not handed to Optima. The tenant was not found at " +
         "this authority host: check the tenant and that verify.authorityHost matches the cloud the tenant is in.",
     );
-    expect(tokenRequests()).toHaveLength(1);
+    expect(tokenRequests(bed.emulator)).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
   });
 
   test("429 is retried after the server's Retry-After, 5xx after backoff", async () => {
-    emulator.entra.addSecret(TENANT, CLIENT, SECRET);
-    emulator.inject({ path: "/entra/", status: 429, retryAfter: "7", times: 1 });
-    emulator.inject({ path: "/entra/", status: 503, times: 1 });
+    bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET);
+    bed.emulator.inject({ path: "/entra/", status: 429, retryAfter: "7", times: 1 });
+    bed.emulator.inject({ path: "/entra/", status: 503, times: 1 });
     const clock = fakeClock();
     const result = await verifyKey(inputs(), clock);
     expect(result.attempts).toBe(3);
     expect(clock.sleeps).toEqual([7000, 2000]);
-    expect(tokenRequests().map((r) => r.status)).toEqual([429, 503, 200]);
+    expect(tokenRequests(bed.emulator).map((r) => r.status)).toEqual([429, 503, 200]);
   });
 
   test("an unreachable authority host is retried until the deadline, then reported", async () => {
@@ -160,7 +143,7 @@ describe("verifyKey against the emulator's Entra ID", () => {
   });
 
   test("create returns the key ID as ID and a record without the secret; update sends nothing", async () => {
-    emulator.entra.addSecret(TENANT, CLIENT, SECRET);
+    bed.emulator.entra.addSecret(TENANT, CLIENT, SECRET);
     const created = await createKeyVerification(inputs(), fakeClock());
     expect(created).toEqual({
       id: KEY_ID,
@@ -168,7 +151,7 @@ describe("verifyKey against the emulator's Entra ID", () => {
         tenantId: TENANT,
         clientId: CLIENT,
         keyId: KEY_ID,
-        authorityHost: emulator.entra.authorityHost,
+        authorityHost: bed.emulator.entra.authorityHost,
         timeoutSeconds: 60,
         scope: PARTNER_CENTER_SCOPE,
         verifiedAt: "2026-01-01T00:00:00.000Z",
@@ -176,10 +159,10 @@ describe("verifyKey against the emulator's Entra ID", () => {
       },
     });
     expect(JSON.stringify(created)).not.toContain(SECRET);
-    const before = emulator.requests.length;
+    const before = bed.emulator.requests.length;
     const updated = await updateKeyVerification(created.outs, inputs({ timeoutSeconds: 120 }));
     expect(updated.outs).toEqual({ ...created.outs, timeoutSeconds: 120 });
-    expect(emulator.requests.length).toBe(before);
+    expect(bed.emulator.requests.length).toBe(before);
   });
 });
 
@@ -187,7 +170,12 @@ describe("check", () => {
   test("valid inputs pass, and values unknown during preview are not judged", () => {
     expect(checkKeyVerificationInputs({ ...inputs(), authorityHost: DEFAULT_AUTHORITY_HOST })).toEqual([]);
     expect(
-      checkKeyVerificationInputs({ ...inputs(), keyId: UNKNOWN, secret: UNKNOWN, tenantId: UNKNOWN }),
+      checkKeyVerificationInputs({
+        ...inputs(),
+        keyId: UNKNOWN_VALUE,
+        secret: UNKNOWN_VALUE,
+        tenantId: UNKNOWN_VALUE,
+      }),
     ).toEqual([]);
   });
 

@@ -12,14 +12,10 @@ import * as path from "node:path";
 import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
 import { runStatus, type StatusResult } from "../components/status/gather";
 import { emulatorPerFile } from "./support/emulator-per-file";
+import { emulatorOptimaEnv } from "./support/host-env";
+import { CLIENT_ID, DAY, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "./support/status-world";
 
-const TENANT = "11111111-2222-4333-8444-555555555555";
-const CLIENT_ID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-const ORG = "4242";
-const MPN = "1234567";
-const DOMAIN = "contoso.onmicrosoft.com";
 const NOW = Date.parse("2026-12-01T00:00:00Z");
-const DAY = 86_400_000;
 const ACTIVE_SECRET = "active-secret-Q1w2e3r4t5";
 const EXPIRED_SECRET = "expired-secret-P0o9i8u7";
 
@@ -92,30 +88,20 @@ function world(count: number): World {
   }
   return {
     outputs: {
-      applicationObjectId: app.id,
-      activeKeyId: active.keyId,
-      previousKeyId: expired.keyId,
-      nextRotationAt: "2026-12-21T00:00:00Z",
-      registrationId: partnership.id,
-      activeKeySecret: "[secret]",
-      optimaKeyId: active.keyId,
-      webAppClientId: CLIENT_ID,
-      optimaOrgId: ORG,
-      optimaTarget: "csp-partner",
-      optimaMpnId: MPN,
-      optimaDomain: DOMAIN,
+      ...stackOutputs({
+        applicationObjectId: app.id,
+        activeKeyId: active.keyId,
+        activeKeyExpiresAt: iso(170),
+        previousKeyId: expired.keyId,
+        nextRotationAt: "2026-12-21T00:00:00Z",
+        registrationId: partnership.id,
+      }),
       optimaCustomers: customers,
     },
     customers,
     activeKeyId: active.keyId,
     expiredKeyId: expired.keyId,
-    env: {
-      OPTIMA_CSP_GRAPH_TOKEN: graphToken,
-      OPTIMA_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-      OPTIMA_AUTH_URL: bed.emulator.authUrl,
-      OPTIMA_API_URL: bed.emulator.apiUrl,
-      OPTIMA_FLEXERA_API_URL: bed.emulator.flexeraApiUrl,
-    },
+    env: { OPTIMA_CSP_GRAPH_TOKEN: graphToken, ...emulatorOptimaEnv(bed.emulator, DEFAULT_REFRESH_TOKEN) },
     secrets: [ACTIVE_SECRET, EXPIRED_SECRET, graphToken, DEFAULT_REFRESH_TOKEN],
   };
 }

@@ -10,16 +10,11 @@ import { runStatus, type StatusResult } from "../components/status/gather";
 import { StatusUsageError, parseStackOutputs, parseStatusArgs } from "../components/status/options";
 import { classifyKeys, judge, verdictOf, DEFAULT_THRESHOLDS } from "../components/status/verdict";
 import { emulatorPerFile } from "./support/emulator-per-file";
+import { emulatorOptimaEnv } from "./support/host-env";
+import { CLIENT_ID, DAY, DEPLOYMENT, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "./support/status-world";
 
-const TENANT = "11111111-2222-4333-8444-555555555555";
-const CLIENT_ID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 const OTHER_CLIENT_ID = "99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-const ORG = "4242";
-const MPN = "1234567";
-const DOMAIN = "contoso.onmicrosoft.com";
-const DEPLOYMENT = "3f9a1c2e";
 const NOW = Date.parse("2026-12-01T00:00:00Z");
-const DAY = 86_400_000;
 
 const bed = emulatorPerFile({ scratchPrefix: "status-" });
 /** Every secret the world holds: no output may contain any of them. */
@@ -92,34 +87,21 @@ function world(
     graphToken,
     DEFAULT_REFRESH_TOKEN,
   ];
-  const outputs: Record<string, string> = {
-    applicationObjectId: app.id,
-    activeKeyId: active.keyId,
-    activeKeyExpiresAt: iso(optimaDays),
-    previousKeyId: previous.keyId,
-    nextRotationAt: options.nextRotationAt ?? "2026-12-21T00:00:00Z",
-    registrationId,
-    activeKeyUrn:
-      "urn:pulumi:prod::optima-csp::azuread:index/applicationPassword:ApplicationPassword::optima-csp-key-a",
-    optimaKeyId: active.keyId,
-    webAppClientId: CLIENT_ID,
-    optimaOrgId: ORG,
-    optimaTarget: target,
-    ...(target === "csp-partner" ? { optimaMpnId: MPN, optimaDomain: DOMAIN } : {}),
-  };
   return {
-    outputs,
+    outputs: stackOutputs({
+      applicationObjectId: app.id,
+      activeKeyId: active.keyId,
+      activeKeyExpiresAt: iso(optimaDays),
+      previousKeyId: previous.keyId,
+      nextRotationAt: options.nextRotationAt ?? "2026-12-21T00:00:00Z",
+      registrationId,
+      target,
+    }),
     optimaKeyId: active.keyId,
     activeKeyId: active.keyId,
     previousKeyId: previous.keyId,
     graphToken,
-    env: {
-      OPTIMA_CSP_GRAPH_TOKEN: graphToken,
-      OPTIMA_REFRESH_TOKEN: DEFAULT_REFRESH_TOKEN,
-      OPTIMA_AUTH_URL: bed.emulator.authUrl,
-      OPTIMA_API_URL: bed.emulator.apiUrl,
-      OPTIMA_FLEXERA_API_URL: bed.emulator.flexeraApiUrl,
-    },
+    env: { OPTIMA_CSP_GRAPH_TOKEN: graphToken, ...emulatorOptimaEnv(bed.emulator, DEFAULT_REFRESH_TOKEN) },
   };
 }
 
@@ -364,21 +346,16 @@ function optimaKey(w: World): { endDateTime: unknown } {
 
 /** What a stack deployed with a pre-release build exports (CHANGELOG "Changed since the pre-release builds"). */
 function preReleaseOutputs(w: World): Record<string, string> {
-  const {
-    applicationObjectId,
-    activeKeyId,
-    activeKeyExpiresAt,
-    previousKeyId,
-    nextRotationAt,
-    registrationId,
-  } = w.outputs;
+  const exported = [
+    "applicationObjectId",
+    "activeKeyId",
+    "activeKeyExpiresAt",
+    "previousKeyId",
+    "nextRotationAt",
+    "registrationId",
+  ];
   return {
-    applicationObjectId,
-    activeKeyId,
-    activeKeyExpiresAt,
-    previousKeyId,
-    nextRotationAt,
-    registrationId,
+    ...Object.fromEntries(exported.map((name) => [name, w.outputs[name]])),
     activeKeySecret: "[secret]",
   };
 }

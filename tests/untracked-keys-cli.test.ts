@@ -6,24 +6,20 @@
  */
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { keyDisplayName, slotForWindow } from "../components/azure/rotation";
 import { runUntrackedKeys, type UntrackedResult } from "../components/untracked/run";
 import { applicationFromAnswer } from "../components/untracked/graph";
-import { stateExport, type StatePassword, type StateSpec } from "./support/untracked-state";
+import {
+  CLIENT_ID,
+  ID,
+  OBJECT_ID,
+  TENANT,
+  endOf,
+  nameOf,
+  stateExport,
+  statePassword,
+  type StateSpec,
+} from "./support/untracked-state";
 import { emulatorPerFile } from "./support/emulator-per-file";
-
-const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
-const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
-const OBJECT_ID = "6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
-const ID = "9a59314f";
-const DAY = 86_400_000;
-const ANCHOR = Date.parse("2026-01-01T00:00:00Z");
-const endOf = (k: number): string => new Date(ANCHOR + (k + 3) * DAY).toISOString().replace(".000Z", "Z");
-const nameOf = (k: number, id = ID): string =>
-  keyDisplayName(
-    { slot: slotForWindow(k), window: k, endDate: endOf(k), windowStartsAt: "", rotateWhenChanged: {} },
-    id,
-  );
 
 const bed = emulatorPerFile({ scratchPrefix: "untracked-keys-" });
 let token: string;
@@ -50,20 +46,12 @@ function webApp(keys: Record<string, { name: string | null; window: number }>): 
   return ids;
 }
 
-const password = (keyId: string, k: number, extra: Partial<StatePassword> = {}): StatePassword => ({
-  slot: slotForWindow(k),
-  keyId,
-  displayName: nameOf(k),
-  window: k,
-  ...extra,
-});
-
 function state(ids: Record<string, string>, spec: Partial<StateSpec> = {}): Record<string, unknown> {
   return stateExport({
     deploymentId: ID,
     objectId: OBJECT_ID,
     clientId: CLIENT_ID,
-    passwords: [password(ids.k59, 59), password(ids.k60, 60)],
+    passwords: [statePassword(ids.k59, 59), statePassword(ids.k60, 60)],
     outputs: { activeKeyId: ids.k60, previousKeyId: ids.k59, optimaKeyId: ids.k60 },
     ...spec,
   });
@@ -129,7 +117,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     // The export holds keys 58 and 59 (Optima on 59); a rotation since made 60 and removed 58.
     const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
     const old = state(ids, {
-      passwords: [password("11111111-2222-4333-8444-000000000058", 58), password(ids.k59, 59)],
+      passwords: [statePassword("11111111-2222-4333-8444-000000000058", 58), statePassword(ids.k59, 59)],
       outputs: {
         activeKeyId: ids.k59,
         previousKeyId: "11111111-2222-4333-8444-000000000058",
@@ -172,8 +160,8 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     const other = state(ids, {
       deploymentId: "0badc0de",
       passwords: [
-        password(ids.k59, 59, { displayName: nameOf(59, "0badc0de") }),
-        password(ids.k60, 60, { displayName: nameOf(60, "0badc0de") }),
+        statePassword(ids.k59, 59, { displayName: nameOf(59, "0badc0de") }),
+        statePassword(ids.k60, 60, { displayName: nameOf(60, "0badc0de") }),
       ],
     });
     const foreign = await run(other, ["--stack", "prod", "--remove"]);
@@ -209,8 +197,8 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
       objectId: OBJECT_ID,
       clientId: CLIENT_ID,
       passwords: [
-        password("11111111-2222-4333-8444-000000000059", 59, { displayName: nameOf(59, "0badc0de") }),
-        password(ids.b60, 60, { displayName: nameOf(60, "0badc0de") }),
+        statePassword("11111111-2222-4333-8444-000000000059", 59, { displayName: nameOf(59, "0badc0de") }),
+        statePassword(ids.b60, 60, { displayName: nameOf(60, "0badc0de") }),
       ],
     });
     const renamed = JSON.parse(

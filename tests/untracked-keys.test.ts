@@ -11,35 +11,22 @@ import {
   type GraphApplication,
   type GraphPassword,
 } from "../components/azure/untrackedKeys";
-import { keyDisplayName, slotForWindow } from "../components/azure/rotation";
-import { stateExport, type StatePassword } from "./support/untracked-state";
-
-const ID = "9a59314f";
-const OBJECT_ID = "6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
-const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
-const DAY = 86_400_000;
-const ANCHOR = Date.parse("2026-01-01T00:00:00Z");
+import {
+  CLIENT_ID,
+  ID,
+  OBJECT_ID,
+  endOf,
+  nameOf,
+  stateExport,
+  statePassword,
+} from "./support/untracked-state";
 
 /** A GUID per label, stable within the file. */
 const guid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
-const endOf = (k: number): string => new Date(ANCHOR + (k + 3) * DAY).toISOString().replace(".000Z", "Z");
-/** What the component names window k's key (keys live 3 days, rotate daily). */
-const nameOf = (k: number, id = ID): string =>
-  keyDisplayName(
-    { slot: slotForWindow(k), window: k, endDate: endOf(k), windowStartsAt: "", rotateWhenChanged: {} },
-    id,
-  );
 const graphKey = (keyId: string, k: number, displayName = nameOf(k)): GraphPassword => ({
   keyId,
   displayName,
   endDateTime: endOf(k),
-});
-const statePassword = (keyId: string, k: number, extra: Partial<StatePassword> = {}): StatePassword => ({
-  slot: slotForWindow(k),
-  keyId,
-  displayName: nameOf(k),
-  window: k,
-  ...extra,
 });
 
 /** A current state at window 60 (keys 59 and 60; Optima holds 60) and the matching Web App. */

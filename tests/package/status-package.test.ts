@@ -22,20 +22,15 @@ import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../tools/emulator";
 import { createCommandConsumer, npxEnv, type ConsumerProject } from "../support/package-consumer";
 import { sharedPack, type PackedTarball } from "../support/package-pack";
+import { emulatorOptimaEnv } from "../support/host-env";
 import { describeRun, run, type RunResult } from "../support/package-process";
+import { CLIENT_ID, DAY, DEPLOYMENT, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "../support/status-world";
 
 const REPO = path.join(__dirname, "..", "..");
 const PACK_TIMEOUT_MS = 120_000;
 /** A bound on each `npx optima-csp status` run (it answers in about a second). */
 const CLI_TIMEOUT_MS = 30_000;
 
-const TENANT = "11111111-2222-4333-8444-555555555555";
-const CLIENT_ID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
-const ORG = "4242";
-const MPN = "1234567";
-const DOMAIN = "contoso.onmicrosoft.com";
-const DEPLOYMENT = "3f9a1c2e";
-const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
 /** Secrets of this world, random per run: no output may contain any of them. */
@@ -131,23 +126,14 @@ function world(
           application_id: CLIENT_ID,
           application_secret: KEY_SECRETS.active,
         }).id;
-  // The shape of `pulumi stack output --json` of the stack program (index.ts exports).
-  const outputs: Record<string, string> = {
+  const outputs = stackOutputs({
     applicationObjectId: app.id,
     activeKeyId: active.keyId,
     activeKeyExpiresAt: optimaEnd,
     previousKeyId: previous.keyId,
     nextRotationAt: options.nextRotationAt ?? iso(now + 20 * DAY),
     registrationId,
-    activeKeyUrn:
-      "urn:pulumi:prod::optima-csp::azuread:index/applicationPassword:ApplicationPassword::optima-csp-key-a",
-    optimaKeyId: active.keyId,
-    webAppClientId: CLIENT_ID,
-    optimaOrgId: ORG,
-    optimaTarget: "csp-partner",
-    optimaMpnId: MPN,
-    optimaDomain: DOMAIN,
-  };
+  });
   return { outputs, optimaKeyId: active.keyId, optimaKeyExpires: optimaEnd.slice(0, 10), graphToken };
 }
 
@@ -155,10 +141,7 @@ function world(
 function cliEnv(w: World, optima: Record<string, string> = {}): NodeJS.ProcessEnv {
   return npxEnv(work, {
     OPTIMA_CSP_GRAPH_TOKEN: w.graphToken,
-    OPTIMA_REFRESH_TOKEN: REFRESH_TOKEN,
-    OPTIMA_AUTH_URL: emulator.authUrl,
-    OPTIMA_API_URL: emulator.apiUrl,
-    OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
+    ...emulatorOptimaEnv(emulator, REFRESH_TOKEN),
     ...optima,
   });
 }

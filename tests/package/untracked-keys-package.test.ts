@@ -10,27 +10,24 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../tools/emulator";
-import { keyDisplayName, slotForWindow } from "../../components/azure/rotation";
 import { createCommandConsumer, npxEnv, type ConsumerProject } from "../support/package-consumer";
 import { sharedPack } from "../support/package-pack";
 import { describeRun, run, type RunResult } from "../support/package-process";
-import { stateExport, type StatePassword } from "../support/untracked-state";
+import {
+  CLIENT_ID,
+  ID,
+  OBJECT_ID,
+  TENANT,
+  endOf,
+  nameOf,
+  stateExport,
+  statePassword,
+  type StatePassword,
+} from "../support/untracked-state";
 
 const REPO = path.join(__dirname, "..", "..");
 const PACK_TIMEOUT_MS = 120_000;
 const CLI_TIMEOUT_MS = 30_000;
-const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
-const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
-const OBJECT_ID = "6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
-const ID = "9a59314f";
-const DAY = 86_400_000;
-const ANCHOR = Date.parse("2026-01-01T00:00:00Z");
-const endOf = (k: number): string => new Date(ANCHOR + (k + 3) * DAY).toISOString().replace(".000Z", "Z");
-const nameOf = (k: number): string =>
-  keyDisplayName(
-    { slot: slotForWindow(k), window: k, endDate: endOf(k), windowStartsAt: "", rotateWhenChanged: {} },
-    ID,
-  );
 
 let work: string;
 let consumer: ConsumerProject;
@@ -86,12 +83,6 @@ test("npx --no optima-csp untracked-keys in a consumer project: usage, removal o
     add(`optima-csp ${ID} slot a window 58 (manual break-glass copy)`, 58),
   ];
   const token = emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.ReadWrite.OwnedBy"] });
-  const password = (keyId: string, k: number): StatePassword => ({
-    slot: slotForWindow(k),
-    keyId,
-    displayName: nameOf(k),
-    window: k,
-  });
   const write = (name: string, passwords: StatePassword[]): string => {
     const file = path.join(work, name);
     writeFileSync(
@@ -105,7 +96,7 @@ test("npx --no optima-csp untracked-keys in a consumer project: usage, removal o
 
   // An export from before the rotation to window 60: keys 58 (removed by that rotation) and 59.
   const gone58 = "11111111-2222-4333-8444-000000000058";
-  const staleFile = write("stale.json", [password(gone58, 58), password(k59, 59)]);
+  const staleFile = write("stale.json", [statePassword(gone58, 58), statePassword(k59, 59)]);
   const stale = await npx(["--state-file", staleFile, "--remove"], token);
   expect(stale.code).toBe(2);
   expect(stale.stdout).toContain(
@@ -114,7 +105,7 @@ test("npx --no optima-csp untracked-keys in a consumer project: usage, removal o
   expect(keys()).toEqual([k59, k60, orphan58, lookAlike]);
 
   const removed = await npx(
-    ["--state-file", write("current.json", [password(k59, 59), password(k60, 60)]), "--remove"],
+    ["--state-file", write("current.json", [statePassword(k59, 59), statePassword(k60, 60)]), "--remove"],
     token,
   );
   expect(removed.code).toBe(0);
@@ -154,12 +145,7 @@ test.each(EXAMPLE_STEPS)(
     const add = (k: number): string =>
       directory.addPassword(tenant, objectId, { displayName: nameOf(k), endDateTime: endOf(k) })!.keyId;
     const [orphan, k59, k60] = [add(58), add(59), add(60)];
-    const passwords: StatePassword[] = [59, 60].map((k, i) => ({
-      slot: slotForWindow(k),
-      keyId: [k59, k60][i],
-      displayName: nameOf(k),
-      window: k,
-    }));
+    const passwords = [statePassword(k59, 59), statePassword(k60, 60)];
     const exportFile = path.join(work, `${path.basename(file)}.export.json`);
     writeFileSync(
       exportFile,

@@ -4,7 +4,8 @@
  *
  * - the host environment every bench (and host test) host gets: no `OPTIMA_*` variable from the
  *   caller's shell leaks in;
- * - the stack config pointing the registration provider at the emulator;
+ * - the stack config pointing the registration provider at the emulator, and the same settings
+ *   as the environment the bin's subcommands read;
  * - the emulator's request log, counted without under-counting;
  * - secret fingerprints and masked bodies for output, and a deadline for a whole run.
  *
@@ -47,6 +48,19 @@ export function emulatorStackConfig(emulator: Emulator, refreshToken: string): R
     "optima:apiUrl": emulator.apiUrl,
     "optima:flexeraApiUrl": emulator.flexeraApiUrl,
     "optima:authUrl": emulator.authUrl,
+  };
+}
+
+/**
+ * The same settings as the `OPTIMA_*` environment variables the bin's subcommands read (they have
+ * no stack config), for a subcommand run against the emulator.
+ */
+export function emulatorOptimaEnv(emulator: Emulator, refreshToken: string): Record<string, string> {
+  return {
+    OPTIMA_REFRESH_TOKEN: refreshToken,
+    OPTIMA_AUTH_URL: emulator.authUrl,
+    OPTIMA_API_URL: emulator.apiUrl,
+    OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
   };
 }
 

@@ -1,14 +1,35 @@
 /**
  * A `pulumi stack export` of one OptimaCspConnection, shaped like the engine's (the resource
  * types, parents, URNs and outputs tests/engine/*.test.ts see in real exports), for the tests of
- * `optima-csp untracked-keys` that run without an engine.
+ * `optima-csp untracked-keys` that run without an engine (in process and from the package); and
+ * the deployment they share: its tenant, Web App, deployment ID and each window's key.
  */
 import { CSP_CONNECTION_TYPE } from "../../components/azure/connectionType";
+import { keyDisplayName, slotForWindow } from "../../components/azure/rotation";
 import {
   APPLICATION_PASSWORD_TYPE,
   RANDOM_ID_TYPE,
   REGISTRATION_TYPE,
 } from "../../components/azure/untrackedKeys";
+
+export const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
+export const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
+export const OBJECT_ID = "6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
+/** The deployment ID in its keys' display names. */
+export const ID = "9a59314f";
+const DAY = 86_400_000;
+const ANCHOR = Date.parse("2026-01-01T00:00:00Z");
+
+/** When window `k`'s key ends. */
+export const endOf = (k: number): string =>
+  new Date(ANCHOR + (k + 3) * DAY).toISOString().replace(".000Z", "Z");
+
+/** The display name the rotation gives window `k`'s key (deployment `id`). */
+export const nameOf = (k: number, id = ID): string =>
+  keyDisplayName(
+    { slot: slotForWindow(k), window: k, endDate: endOf(k), windowStartsAt: "", rotateWhenChanged: {} },
+    id,
+  );
 
 export interface StatePassword {
   readonly slot: "a" | "b";
@@ -17,6 +38,11 @@ export interface StatePassword {
   readonly window: number;
   /** A replaced password waiting for its delete at the end of a run. */
   readonly delete?: boolean;
+}
+
+/** Window `k`'s password in the state, with key `keyId` (and `extra`). */
+export function statePassword(keyId: string, k: number, extra: Partial<StatePassword> = {}): StatePassword {
+  return { slot: slotForWindow(k), keyId, displayName: nameOf(k), window: k, ...extra };
 }
 
 export interface StateSpec {
