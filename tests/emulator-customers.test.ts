@@ -10,6 +10,7 @@ import { configFromRecord, resolveConnection } from "../components/optima/connec
 import { createOrAdoptRegistration } from "../components/optima/registrations";
 import { targetMapping } from "../components/optima/targets";
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator/index";
+import { emulatorStackConfig } from "./support/host-env";
 
 const ORG = "20001";
 const TENANT = "11111111-2222-3333-4444-555555555555";
@@ -133,12 +134,7 @@ describe("a customer's bill connect through the registration client (create-or-a
 
   function client(): OptimaClient {
     const connection = resolveConnection(
-      configFromRecord({
-        "optima:refreshToken": DEFAULT_REFRESH_TOKEN,
-        "optima:apiUrl": emu.apiUrl,
-        "optima:flexeraApiUrl": emu.flexeraApiUrl,
-        "optima:authUrl": emu.authUrl,
-      }),
+      configFromRecord(emulatorStackConfig(emu, DEFAULT_REFRESH_TOKEN)),
       {},
     );
     return new OptimaClient(connection, { http: { policy: { timeoutMs: 5_000, maxAttempts: 1 } } });

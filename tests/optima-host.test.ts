@@ -6,22 +6,19 @@
  * serialized provider must carry no credential.
  */
 import { optimaRegistrationProvider } from "../components/optima/provider";
-import { startEmulator, type Emulator } from "../tools/emulator";
+import { emulatorPerFile } from "./support/emulator-per-file";
 import { IsolatedHosts, serializeProvider, urnFor, type DynamicHost } from "./support/provider-host";
-import { failureMessage } from "./support/host-env";
+import { emulatorStackConfig, failureMessage } from "./support/host-env";
+import { APP_ID, FORBIDDEN_ORG, ORG, TENANT, cspNews } from "./support/registration-inputs";
 
 const REFRESH_TOKEN = "host-test-refresh-token-c7e2";
 /** Present in this process's environment while the provider is serialized: must not be captured. */
 const ENV_REFRESH_TOKEN = "host-test-env-refresh-token-5a91";
 const SECRET = "host-test-app-secret-0f3d";
 const ROTATED = "host-test-rotated-secret-e81b";
-const APP_ID = "11111111-2222-3333-4444-555555555555";
-const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const ORG = "42";
-const FORBIDDEN_ORG = "13";
 const TYPE = "pulumi-nodejs:dynamic/optima-csp:Registration";
 
-let emulator: Emulator;
+const bed = emulatorPerFile({ emulator: { refreshTokens: [REFRESH_TOKEN], forbiddenOrgs: [FORBIDDEN_ORG] } });
 let host: DynamicHost;
 /** The hosts this file starts: no OPTIMA_* variable reaches them, settings come from Configure only. */
 const hosts = new IsolatedHosts();
@@ -34,13 +31,12 @@ let manualTokenRequests = 0;
 const failure = (run: () => Promise<unknown>): Promise<string> => failureMessage(run, messages);
 
 function apiRequests(method: string): number[] {
-  return emulator.requests
+  return bed.emulator.requests
     .filter((r) => r.method === method && r.path !== "/oidc/token")
     .map((r) => r.status);
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ refreshTokens: [REFRESH_TOKEN], forbiddenOrgs: [FORBIDDEN_ORG] });
   const saved = process.env.OPTIMA_REFRESH_TOKEN;
   process.env.OPTIMA_REFRESH_TOKEN = ENV_REFRESH_TOKEN;
   try {
@@ -54,22 +50,18 @@ beforeAll(async () => {
   }
   host = await hosts.start();
   await host.configure({
-    "optima:refreshToken": REFRESH_TOKEN,
-    "optima:apiUrl": emulator.apiUrl,
-    "optima:flexeraApiUrl": emulator.flexeraApiUrl,
-    "optima:authUrl": emulator.authUrl,
+    ...emulatorStackConfig(bed.emulator, REFRESH_TOKEN),
     "project:unrelated": "ignored",
   });
 });
 
 afterAll(async () => {
   await hosts.closeAll();
-  await emulator?.close();
 });
 
 describe("the serialized provider", () => {
   it("carries no credential and no Optima setting", () => {
-    for (const value of [REFRESH_TOKEN, ENV_REFRESH_TOKEN, emulator.url]) {
+    for (const value of [REFRESH_TOKEN, ENV_REFRESH_TOKEN, bed.emulator.url]) {
       expect(hosts.providerText).not.toContain(value);
     }
   });
@@ -82,20 +74,14 @@ describe("the serialized provider", () => {
 
 describe("csp-partner through the host", () => {
   const urn = urnFor(TYPE, "csp");
-  const news = {
-    orgId: ORG,
-    mpnId: "1234567",
-    domain: "contoso.onmicrosoft.com",
-    applicationId: APP_ID,
-    applicationSecret: SECRET,
-  };
+  const news = cspNews(SECRET);
 
   it("runs Check, Create, Read, Diff, Update and Delete", async () => {
     const checked = await host.check(urn, {}, news);
     expect(checked).toEqual({ inputs: { ...news, target: "csp-partner" }, failures: [] });
 
     const created = await host.create(urn, checked.inputs);
-    const stored = emulator.cspPartners(ORG).find((p) => p.mpn_id === "1234567");
+    const stored = bed.emulator.cspPartners(ORG).find((p) => p.mpn_id === "1234567");
     expect(created.id).toBe(stored?.id);
     expect(stored?.application_secret).toBe(SECRET);
     expect(created.properties).toMatchObject({ ...checked.inputs, adopted: false, href: expect.any(String) });
@@ -124,10 +110,10 @@ describe("csp-partner through the host", () => {
 
     const updated = await host.update(created.id, urn, read.properties, rotated);
     expect(updated.properties).toMatchObject({ applicationSecret: ROTATED, adopted: false });
-    expect(emulator.cspPartners(ORG).find((p) => p.id === created.id)?.application_secret).toBe(ROTATED);
+    expect(bed.emulator.cspPartners(ORG).find((p) => p.id === created.id)?.application_secret).toBe(ROTATED);
 
     await host.delete(created.id, urn, updated.properties);
-    expect(emulator.cspPartners(ORG).find((p) => p.id === created.id)).toBeUndefined();
+    expect(bed.emulator.cspPartners(ORG).find((p) => p.id === created.id)).toBeUndefined();
     expect((await host.read(created.id, urn, updated.properties)).id).toBe("");
     // Deleting what is gone succeeds.
     await host.delete(created.id, urn, updated.properties);
@@ -142,7 +128,7 @@ describe("csp-partner through the host", () => {
   });
 
   it("adopts a partnership made by hand and reports drift on Read", async () => {
-    const byHand = emulator.seedCspPartner(ORG, {
+    const byHand = bed.emulator.seedCspPartner(ORG, {
       mpn_id: "2222222",
       domain: "by-hand.onmicrosoft.com",
       application_id: APP_ID,
@@ -151,17 +137,24 @@ describe("csp-partner through the host", () => {
     const created = await host.create(urn, inputs);
     expect(created.id).toBe(byHand.id);
     expect(created.properties.adopted).toBe(true);
-    expect(emulator.cspPartners(ORG).filter((p) => p.mpn_id === "2222222")).toEqual([
+    expect(bed.emulator.cspPartners(ORG).filter((p) => p.mpn_id === "2222222")).toEqual([
       expect.objectContaining({ domain: "contoso.onmicrosoft.com", application_secret: SECRET }),
     ]);
 
     // Someone edits the domain in Optima (PATCH through the API with their own token).
     const token = await emulatorToken();
-    const patched = await fetch(`${emulator.apiUrl}/analytics/orgs/${ORG}/azure_csp_partners/${byHand.id}`, {
-      method: "PATCH",
-      headers: { Authorization: `Bearer ${token}`, "Api-Version": "1.0", "Content-Type": "application/json" },
-      body: JSON.stringify({ domain: "edited.onmicrosoft.com" }),
-    });
+    const patched = await fetch(
+      `${bed.emulator.apiUrl}/analytics/orgs/${ORG}/azure_csp_partners/${byHand.id}`,
+      {
+        method: "PATCH",
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Api-Version": "1.0",
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify({ domain: "edited.onmicrosoft.com" }),
+      },
+    );
     expect(patched.status).toBe(204);
     const read = await host.read(created.id, urn, created.properties, inputs);
     expect(read.properties).toMatchObject({ domain: "edited.onmicrosoft.com", applicationSecret: SECRET });
@@ -200,13 +193,13 @@ describe("bill-connect through the host", () => {
   };
 
   it("runs Check, Create, Read (with validation), Diff, Update and Delete", async () => {
-    emulator.entra.addSecret(TENANT, APP_ID, SECRET);
+    bed.emulator.entra.addSecret(TENANT, APP_ID, SECRET);
     const checked = await host.check(urn, {}, news);
     expect(checked.failures).toEqual([]);
 
     const created = await host.create(urn, checked.inputs);
     expect(created.id).toMatch(/^cbi-oi-azure-csp-/);
-    expect(emulator.billConnects(ORG)).toEqual([
+    expect(bed.emulator.billConnects(ORG)).toEqual([
       expect.objectContaining({ id: created.id, clientSecret: SECRET }),
     ]);
 
@@ -225,7 +218,7 @@ describe("bill-connect through the host", () => {
       },
     );
     const updated = await host.update(created.id, urn, read.properties, rotated);
-    expect(emulator.billConnects(ORG)[0].clientSecret).toBe(ROTATED);
+    expect(bed.emulator.billConnects(ORG)[0].clientSecret).toBe(ROTATED);
 
     // Optima cannot use the rotated key (Entra ID does not know it): the next Read shows it.
     const reread = await host.read(created.id, urn, updated.properties, rotated);
@@ -235,13 +228,15 @@ describe("bill-connect through the host", () => {
     });
 
     await host.delete(created.id, urn, reread.properties);
-    expect(emulator.billConnects(ORG)).toEqual([]);
+    expect(bed.emulator.billConnects(ORG)).toEqual([]);
   });
 });
 
 describe("one host process", () => {
   it("used one access token for everything above", () => {
-    expect(emulator.requests.filter((r) => r.path === "/oidc/token")).toHaveLength(1 + manualTokenRequests);
+    expect(bed.emulator.requests.filter((r) => r.path === "/oidc/token")).toHaveLength(
+      1 + manualTokenRequests,
+    );
     // ... and the POSTs it made were never blindly repeated.
     expect(apiRequests("POST").filter((s) => s >= 500)).toEqual([]);
   });
@@ -250,7 +245,7 @@ describe("one host process", () => {
 describe("a host configured without credentials", () => {
   it("checks and diffs, and names the keys to set when it must call Optima", async () => {
     const bare = await hosts.start();
-    await bare.configure({ "optima:apiUrl": emulator.apiUrl });
+    await bare.configure({ "optima:apiUrl": bed.emulator.apiUrl });
     const urn = urnFor(TYPE, "bare");
     const inputs = {
       target: "csp-partner",
@@ -260,13 +255,13 @@ describe("a host configured without credentials", () => {
       applicationId: APP_ID,
       applicationSecret: SECRET,
     };
-    const before = emulator.requests.length;
+    const before = bed.emulator.requests.length;
     expect((await bare.check(urn, {}, inputs)).failures).toEqual([]);
     expect(await bare.diff("1", urn, { ...inputs, adopted: false }, inputs)).toMatchObject({ kind: "none" });
     const message = await failure(() => bare.create(urn, inputs));
     expect(message).toContain("No Optima credential is configured");
     expect(message).toContain("optima:refreshToken");
-    expect(emulator.requests.length).toBe(before);
+    expect(bed.emulator.requests.length).toBe(before);
   });
 });
 
@@ -287,7 +282,7 @@ describe("secrets", () => {
 /** An access token from the emulator, as someone using the API by hand would get one. */
 async function emulatorToken(): Promise<string> {
   manualTokenRequests++;
-  const response = await fetch(emulator.authUrl, {
+  const response = await fetch(bed.emulator.authUrl, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: REFRESH_TOKEN }).toString(),

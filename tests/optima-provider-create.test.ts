@@ -15,6 +15,7 @@ import {
 } from "../components/optima/registrations";
 import { targetMapping } from "../components/optima/targets";
 import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
+import { emulatorStackConfig } from "./support/host-env";
 import { APP_ID, ORG, TENANT, billInputs, cspInputs } from "./support/registration-inputs";
 
 const SECRET = "create-test-app-secret-31c8";
@@ -36,12 +37,7 @@ beforeEach(() => emulator.reset());
 /** A client whose requests time out after `timeoutMs` and are never retried by the HTTP layer. */
 function client(timeoutMs = 5_000): OptimaClient {
   const connection = resolveConnection(
-    configFromRecord({
-      "optima:refreshToken": DEFAULT_REFRESH_TOKEN,
-      "optima:apiUrl": emulator.apiUrl,
-      "optima:flexeraApiUrl": emulator.flexeraApiUrl,
-      "optima:authUrl": emulator.authUrl,
-    }),
+    configFromRecord(emulatorStackConfig(emulator, DEFAULT_REFRESH_TOKEN)),
     {},
   );
   return new OptimaClient(connection, { http: { policy: { timeoutMs, maxAttempts: 1 } } });

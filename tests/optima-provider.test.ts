@@ -9,18 +9,15 @@ import { OptimaClient } from "../components/optima/client";
 import { configFromRecord, resolveConnection } from "../components/optima/connection";
 import { optimaRegistrationProvider as provider } from "../components/optima/provider";
 import type { RegistrationInputs, RegistrationOutputs } from "../components/optima/targets";
-import { startEmulator, type Emulator } from "../tools/emulator";
-import { failureMessage } from "./support/host-env";
+import { emulatorPerFile } from "./support/emulator-per-file";
+import { emulatorStackConfig, failureMessage } from "./support/host-env";
+import { APP_ID, FORBIDDEN_ORG, ORG, TENANT, billInputs, cspNews } from "./support/registration-inputs";
 
 const REFRESH_TOKEN = "provider-test-refresh-token-4f1c";
 const SECRET = "provider-test-app-secret-9b2e";
 const ROTATED = "provider-test-rotated-secret-7d0a";
-const APP_ID = "11111111-2222-3333-4444-555555555555";
-const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-const ORG = "42";
-const FORBIDDEN_ORG = "13";
 
-let emulator: Emulator;
+const bed = emulatorPerFile({ emulator: { refreshTokens: [REFRESH_TOKEN], forbiddenOrgs: [FORBIDDEN_ORG] } });
 /** Every error message a provider method produced in this file, for the secret scan. */
 const messages: string[] = [];
 
@@ -39,12 +36,7 @@ function configure(values: Record<string, string | undefined>): Promise<void> {
 }
 
 function emulatorConfig(): Record<string, string> {
-  return {
-    "optima:refreshToken": REFRESH_TOKEN,
-    "optima:apiUrl": emulator.apiUrl,
-    "optima:flexeraApiUrl": emulator.flexeraApiUrl,
-    "optima:authUrl": emulator.authUrl,
-  };
+  return emulatorStackConfig(bed.emulator, REFRESH_TOKEN);
 }
 
 /** "Someone" working in Optima by hand, with their own client. */
@@ -71,21 +63,7 @@ async function checked(news: Partial<RegistrationInputs>): Promise<RegistrationI
   return result.inputs!;
 }
 
-const cspInputs: Partial<RegistrationInputs> = {
-  orgId: ORG,
-  mpnId: "1234567",
-  domain: "contoso.onmicrosoft.com",
-  applicationId: APP_ID,
-  applicationSecret: SECRET,
-};
-
-const billInputs: Partial<RegistrationInputs> = {
-  target: "bill-connect",
-  orgId: ORG,
-  applicationId: APP_ID,
-  applicationSecret: SECRET,
-  tenantId: TENANT,
-};
+const cspInputs = cspNews(SECRET);
 
 /**
  * Statuses of the API requests (token requests aside) with this method whose path contains
@@ -93,7 +71,7 @@ const billInputs: Partial<RegistrationInputs> = {
  * refresh-and-retry after a 401 is not what these tests are about.
  */
 function answered(method: string, fragment = "/"): number[] {
-  return emulator.requests
+  return bed.emulator.requests
     .filter(
       (r) => r.method === method && r.path.includes(fragment) && r.path !== "/oidc/token" && r.status !== 401,
     )
@@ -105,15 +83,10 @@ function requestsTo(method: string, fragment: string): number {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ refreshTokens: [REFRESH_TOKEN], forbiddenOrgs: [FORBIDDEN_ORG] });
   await configure(emulatorConfig());
 });
 
-afterAll(async () => {
-  await emulator?.close();
-});
-
-beforeEach(() => emulator.reset());
+beforeEach(() => bed.emulator.reset());
 
 describe("csp-partner", () => {
   it("creates, reads, diffs, updates and deletes", async () => {
@@ -121,7 +94,7 @@ describe("csp-partner", () => {
     expect(inputs.target).toBe("csp-partner");
 
     const created = await provider.create(inputs);
-    const stored = emulator.cspPartners(ORG);
+    const stored = bed.emulator.cspPartners(ORG);
     expect(stored).toHaveLength(1);
     expect(created.id).toBe(stored[0].id);
     expect(stored[0]).toMatchObject({
@@ -138,7 +111,7 @@ describe("csp-partner", () => {
     expect(requestsTo("POST", "/azure_csp_partners")).toBe(1);
     // The POST went to the Optima host with the Api-Version header.
     expect(
-      emulator.requests.find((r) => r.method === "POST" && r.status === 201)?.headers["api-version"],
+      bed.emulator.requests.find((r) => r.method === "POST" && r.status === 201)?.headers["api-version"],
     ).toBe("1.0");
 
     const read = await provider.read!(created.id, created.outs);
@@ -159,21 +132,21 @@ describe("csp-partner", () => {
       adopted: false,
       href: created.outs!.href,
     });
-    expect(emulator.cspPartners(ORG)[0].application_secret).toBe(ROTATED);
+    expect(bed.emulator.cspPartners(ORG)[0].application_secret).toBe(ROTATED);
     expect(requestsTo("PATCH", `/azure_csp_partners/${created.id}`)).toBe(1);
 
     await provider.delete!(created.id, updated.outs!);
-    expect(emulator.cspPartners(ORG)).toEqual([]);
+    expect(bed.emulator.cspPartners(ORG)).toEqual([]);
     expect((await provider.read!(created.id, updated.outs)).id).toBe("");
   });
 
   it("adopts a partnership made by hand instead of duplicating it, reading listed items to find it", async () => {
-    const other = emulator.seedCspPartner(ORG, {
+    const other = bed.emulator.seedCspPartner(ORG, {
       mpn_id: "7654321",
       domain: "other.onmicrosoft.com",
       application_id: "99999999-2222-3333-4444-555555555555",
     });
-    const byHand = emulator.seedCspPartner(ORG, {
+    const byHand = bed.emulator.seedCspPartner(ORG, {
       mpn_id: "1234567",
       domain: "old.onmicrosoft.com",
       application_id: "99999999-2222-3333-4444-555555555555",
@@ -189,10 +162,10 @@ describe("csp-partner", () => {
     expect(requestsTo("GET", `/azure_csp_partners/${other.id}`)).toBe(1);
     expect(requestsTo("GET", `/azure_csp_partners/${byHand.id}`)).toBe(2);
     expect(created.outs?.writtenAt).toBe(
-      emulator.cspPartners(ORG).find((p) => p.id === byHand.id)?.updated_at,
+      bed.emulator.cspPartners(ORG).find((p) => p.id === byHand.id)?.updated_at,
     );
 
-    const partners = emulator.cspPartners(ORG);
+    const partners = bed.emulator.cspPartners(ORG);
     expect(partners).toHaveLength(2);
     expect(partners.find((p) => p.id === byHand.id)).toMatchObject({
       domain: "contoso.onmicrosoft.com",
@@ -203,19 +176,19 @@ describe("csp-partner", () => {
   });
 
   it("adopts on a 409 when the partnership was not visible when it looked", async () => {
-    const existing = emulator.seedCspPartner(ORG, {
+    const existing = bed.emulator.seedCspPartner(ORG, {
       mpn_id: "1234567",
       domain: "old.onmicrosoft.com",
       application_id: APP_ID,
     });
     // The first read of the item answers 404 (as if not there yet), so create POSTs and gets a 409.
-    emulator.inject({ method: "GET", path: `/azure_csp_partners/${existing.id}`, status: 404 });
+    bed.emulator.inject({ method: "GET", path: `/azure_csp_partners/${existing.id}`, status: 404 });
 
     const created = await provider.create(await checked(cspInputs));
     expect(created).toMatchObject({ id: existing.id, outs: { adopted: true } });
     expect(answered("POST")).toEqual([409]);
-    expect(emulator.cspPartners(ORG)).toHaveLength(1);
-    expect(emulator.cspPartners(ORG)[0]).toMatchObject({
+    expect(bed.emulator.cspPartners(ORG)).toHaveLength(1);
+    expect(bed.emulator.cspPartners(ORG)[0]).toMatchObject({
       domain: "contoso.onmicrosoft.com",
       application_secret: SECRET,
     });
@@ -232,7 +205,7 @@ describe("csp-partner", () => {
     const diff = await provider.diff!(created.id, read.props!, inputs);
     expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     await provider.update!(created.id, read.props!, inputs);
-    expect(emulator.cspPartners(ORG)[0].domain).toBe("contoso.onmicrosoft.com");
+    expect(bed.emulator.cspPartners(ORG)[0].domain).toBe("contoso.onmicrosoft.com");
   });
 
   it("reads a registration deleted in Optima as gone, and deleting it again succeeds", async () => {
@@ -256,29 +229,29 @@ describe("csp-partner", () => {
       ...inputs,
       applicationSecret: ROTATED,
     });
-    expect(updated.outs?.writtenAt).toBe(emulator.cspPartners(ORG)[0].updated_at);
+    expect(updated.outs?.writtenAt).toBe(bed.emulator.cspPartners(ORG)[0].updated_at);
     // Another deployment takes the registration over: its PATCH is a later write.
-    emulator.clock.advance(60_000);
+    bed.emulator.clock.advance(60_000);
     await byHand("PATCH", created.id, { application_secret: "the-other-deployments-key" });
     // A refresh in between does not make it ours again.
     const read = await provider.read!(created.id, updated.outs);
     expect(read.props?.writtenAt).toBe(updated.outs?.writtenAt);
     await expect(provider.delete!(created.id, read.props!)).resolves.toBeUndefined();
     expect(answered("DELETE")).toEqual([]);
-    expect(emulator.cspPartners(ORG).map((p) => p.id)).toEqual([created.id]);
+    expect(bed.emulator.cspPartners(ORG).map((p) => p.id)).toEqual([created.id]);
 
     // The deployment that wrote it last deletes it.
     const mine = await provider.create(inputs); // adopts it back (PATCH): now the last write is ours
     expect(mine.id).toBe(created.id);
     await provider.delete!(mine.id, mine.outs!);
     expect(answered("DELETE")).toEqual([204]);
-    expect(emulator.cspPartners(ORG)).toEqual([]);
+    expect(bed.emulator.cspPartners(ORG)).toEqual([]);
   });
 
   it("says how to recover when updating a registration that vanished", async () => {
     const inputs = await checked(cspInputs);
     const created = await provider.create(inputs);
-    emulator.reset();
+    bed.emulator.reset();
     const message = await failure(() =>
       provider.update!(created.id, created.outs!, { ...inputs, applicationSecret: ROTATED }),
     );
@@ -304,40 +277,40 @@ describe("csp-partner", () => {
   it("refuses to update in place what names a different registration", async () => {
     const inputs = await checked(cspInputs);
     const created = await provider.create(inputs);
-    const before = emulator.requests.length;
+    const before = bed.emulator.requests.length;
     const message = await failure(() =>
       provider.update!(created.id, created.outs!, { ...inputs, mpnId: "7654321" }),
     );
     expect(message).toBe(
       `Cannot change mpnId of the Azure CSP partnership ${created.id} in place: a different value names a different registration, which must be replaced.`,
     );
-    expect(emulator.requests.length).toBe(before);
+    expect(bed.emulator.requests.length).toBe(before);
   });
 
   it("records a change of a field csp-partner does not send without calling Optima", async () => {
     const inputs = await checked(cspInputs);
     const created = await provider.create(inputs);
-    const before = emulator.requests.length;
+    const before = bed.emulator.requests.length;
     const updated = await provider.update!(created.id, created.outs!, { ...inputs, tenantId: TENANT });
     expect(updated.outs).toMatchObject({ tenantId: TENANT, updatedAt: created.outs!.updatedAt });
-    expect(emulator.requests.length).toBe(before);
+    expect(bed.emulator.requests.length).toBe(before);
   });
 });
 
 describe("bill-connect", () => {
   it("creates, reads with Optima's validation, updates and deletes", async () => {
-    emulator.entra.addSecret(TENANT, APP_ID, SECRET);
-    const inputs = await checked(billInputs);
+    bed.emulator.entra.addSecret(TENANT, APP_ID, SECRET);
+    const inputs = await checked(billInputs(SECRET));
 
     const created = await provider.create(inputs);
     expect(created.id).toMatch(/^cbi-oi-azure-csp-/);
-    expect(emulator.billConnects(ORG)).toEqual([
+    expect(bed.emulator.billConnects(ORG)).toEqual([
       expect.objectContaining({ id: created.id, clientId: APP_ID, clientSecret: SECRET, tenantId: TENANT }),
     ]);
     expect(created.outs).toMatchObject({ target: "bill-connect", tenantId: TENANT, adopted: false });
     // FinOps Onboarding is not an Optima backend: no Api-Version header.
     expect(
-      emulator.requests.find((r) => r.method === "POST" && r.path.includes("azure-csp"))?.headers,
+      bed.emulator.requests.find((r) => r.method === "POST" && r.path.includes("azure-csp"))?.headers,
     ).not.toHaveProperty("api-version");
 
     const read = await provider.read!(created.id, created.outs);
@@ -347,7 +320,7 @@ describe("bill-connect", () => {
     const rotated = { ...inputs, applicationSecret: ROTATED };
     const updated = await provider.update!(created.id, read.props!, rotated);
     expect(updated.outs?.validation).toBeUndefined();
-    expect(emulator.billConnects(ORG)[0].clientSecret).toBe(ROTATED);
+    expect(bed.emulator.billConnects(ORG)[0].clientSecret).toBe(ROTATED);
     const reread = await provider.read!(created.id, updated.outs);
     expect(reread.props?.validation).toEqual({
       valid: false,
@@ -355,14 +328,14 @@ describe("bill-connect", () => {
     });
 
     await provider.delete!(created.id, updated.outs!);
-    expect(emulator.billConnects(ORG)).toEqual([]);
+    expect(bed.emulator.billConnects(ORG)).toEqual([]);
   });
 
   it("scrubs the key from Optima's validation text before it goes into state", async () => {
-    const inputs = await checked(billInputs);
+    const inputs = await checked(billInputs(SECRET));
     const created = await provider.create(inputs);
     // A server that quotes the rejected secret back in its validation error.
-    emulator.setValidation(created.id, { valid: false, error: `client secret ${SECRET} is invalid` });
+    bed.emulator.setValidation(created.id, { valid: false, error: `client secret ${SECRET} is invalid` });
     const read = await provider.read!(created.id, created.outs);
     expect(read.props?.validation?.valid).toBe(false);
     expect(read.props?.validation?.error).toContain("client secret");
@@ -371,21 +344,21 @@ describe("bill-connect", () => {
   });
 
   it("adopts a bill connect for the same tenant made by hand", async () => {
-    const byHand = emulator.seedBillConnect(ORG, {
+    const byHand = bed.emulator.seedBillConnect(ORG, {
       clientId: "99999999-2222-3333-4444-555555555555",
       tenantId: TENANT.toUpperCase(),
     });
-    const created = await provider.create(await checked(billInputs));
+    const created = await provider.create(await checked(billInputs(SECRET)));
     expect(created).toMatchObject({ id: byHand.id, outs: { adopted: true } });
-    expect(emulator.billConnects(ORG)).toEqual([
+    expect(bed.emulator.billConnects(ORG)).toEqual([
       expect.objectContaining({ clientId: APP_ID, clientSecret: SECRET }),
     ]);
     expect(requestsTo("POST", "/azure-csp")).toBe(0);
   });
 
   it("refuses to adopt a read-only (platform) bill connect, saying where to manage it", async () => {
-    emulator.seedBillConnect(ORG, { clientId: APP_ID, tenantId: TENANT, onboardingOrigin: "platform" });
-    const message = await failure(async () => provider.create(await checked(billInputs)));
+    bed.emulator.seedBillConnect(ORG, { clientId: APP_ID, tenantId: TENANT, onboardingOrigin: "platform" });
+    const message = await failure(async () => provider.create(await checked(billInputs(SECRET))));
     expect(message).toMatch(
       /^Could not adopt the azure-csp bill connect for tenant .* made by the Flexera platform/,
     );
@@ -395,15 +368,18 @@ describe("bill-connect", () => {
 
   it("refuses to adopt a bill connect with another billing account", async () => {
     const billing = `${TENANT}:${APP_ID}_2024-01-31`;
-    emulator.seedBillConnect(ORG, { clientId: APP_ID, tenantId: TENANT, billingAccountId: billing });
-    const message = await failure(async () => provider.create(await checked(billInputs)));
+    bed.emulator.seedBillConnect(ORG, { clientId: APP_ID, tenantId: TENANT, billingAccountId: billing });
+    const message = await failure(async () => provider.create(await checked(billInputs(SECRET))));
     expect(message).toContain(`with billing account ${billing}`);
     expect(message).toContain(`Set billingAccountId to "${billing}"`);
   });
 
   it("deletes what is already gone", async () => {
     await expect(
-      provider.delete!("cbi-oi-azure-csp-gone", { ...(billInputs as RegistrationOutputs), adopted: false }),
+      provider.delete!("cbi-oi-azure-csp-gone", {
+        ...(billInputs(SECRET) as RegistrationOutputs),
+        adopted: false,
+      }),
     ).resolves.toBeUndefined();
     expect(answered("DELETE")).toEqual([404]);
   });
@@ -411,7 +387,7 @@ describe("bill-connect", () => {
 
 describe("state written by older versions", () => {
   it("reads and deletes with only orgId and the secret in state (target defaults to csp-partner)", async () => {
-    const stored = emulator.seedCspPartner(ORG, {
+    const stored = bed.emulator.seedCspPartner(ORG, {
       mpn_id: "555",
       domain: "a.example.com",
       application_id: APP_ID,
@@ -426,7 +402,7 @@ describe("state written by older versions", () => {
       applicationSecret: SECRET,
     });
     await provider.delete!(stored.id, oldState);
-    expect(emulator.cspPartners(ORG)).toEqual([]);
+    expect(bed.emulator.cspPartners(ORG)).toEqual([]);
   });
 
   it("explains that a state without orgId cannot be read", async () => {
@@ -447,15 +423,15 @@ describe("connection", () => {
     const message = await failure(() => provider.create(inputs));
     expect(message).toContain("optima:refreshToken");
     expect(message).toContain("OPTIMA_REFRESH_TOKEN");
-    expect(emulator.requests).toEqual([]);
+    expect(bed.emulator.requests).toEqual([]);
   });
 
   it("shares one access token across calls and resources", async () => {
     await configure(emulatorConfig());
     await provider.create(await checked(cspInputs));
     await provider.create(await checked({ ...cspInputs, mpnId: "7654321" }));
-    await provider.create(await checked(billInputs));
-    expect(emulator.requests.filter((r) => r.path === "/oidc/token")).toHaveLength(1);
+    await provider.create(await checked(billInputs(SECRET)));
+    expect(bed.emulator.requests.filter((r) => r.path === "/oidc/token")).toHaveLength(1);
   });
 
   it("rejects a wrong refresh token with a message that does not repeat it", async () => {

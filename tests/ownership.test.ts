@@ -11,6 +11,7 @@ import { judgeOwnership, otherDeployments, takeOverFromProblem } from "../compon
 import { TEST_GRAPH_TOKEN_ENV, TEST_GRAPH_URL_ENV, checkOwnership } from "../components/azure/ownershipCheck";
 import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
 import { emulatorPerFile } from "./support/emulator-per-file";
+import { emulatorStackConfig } from "./support/host-env";
 import { FIXTURE, FakeEngine, TYPES, azureAdInvokes } from "./support/mocks";
 
 const NOW = new Date("2026-03-01T03:00:00Z");
@@ -98,12 +99,7 @@ describe("the component under mocks, against the emulator's Optima and Graph", (
     });
     process.env[TEST_GRAPH_URL_ENV] = bed.emulator.entra.graphUrl;
     process.env[TEST_GRAPH_TOKEN_ENV] = bed.emulator.entra.graphToken({ tenantId: FIXTURE.tenantId });
-    pulumi.runtime.setAllConfig({
-      "optima:refreshToken": DEFAULT_REFRESH_TOKEN,
-      "optima:apiUrl": bed.emulator.apiUrl,
-      "optima:flexeraApiUrl": bed.emulator.flexeraApiUrl,
-      "optima:authUrl": bed.emulator.authUrl,
-    });
+    pulumi.runtime.setAllConfig(emulatorStackConfig(bed.emulator, DEFAULT_REFRESH_TOKEN));
   });
   afterEach(() => {
     process.env = { ...savedEnv };

@@ -10,6 +10,8 @@ export const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 export const ORG = "42";
 export const MPN_ID = "1234567";
 export const DOMAIN = "contoso.onmicrosoft.com";
+/** An org the tests start the emulator to refuse (its `forbiddenOrgs`: every request answers 403). */
+export const FORBIDDEN_ORG = "13";
 
 /** A csp-partner registration of the Web App with this secret. */
 export function cspInputs(applicationSecret: string): RegistrationInputs {
@@ -21,6 +23,12 @@ export function cspInputs(applicationSecret: string): RegistrationInputs {
     applicationId: APP_ID,
     applicationSecret,
   };
+}
+
+/** The csp-partner inputs a program gives, with no target: check() fills in the default. */
+export function cspNews(applicationSecret: string): Partial<RegistrationInputs> {
+  const { target: _default, ...news } = cspInputs(applicationSecret);
+  return news;
 }
 
 /** A bill-connect registration of the Web App with this secret. */
