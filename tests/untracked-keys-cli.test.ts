@@ -25,6 +25,14 @@ const bed = emulatorPerFile({ scratchPrefix: "untracked-keys-" });
 let token: string;
 let secrets: string[] = [];
 
+/** Window `k`'s key as the rotation of deployment `id` names it. */
+const windowKey = (k: number, id = ID): { name: string; window: number } => ({
+  name: nameOf(k, id),
+  window: k,
+});
+/** The keys of a deployment at window 60 whose state holds them both (windows 59 and 60). */
+const LIVE_KEYS = { k59: windowKey(59), k60: windowKey(60) };
+
 /** The Web App with a key per entry; returns the key IDs by label. */
 function webApp(keys: Record<string, { name: string | null; window: number }>): Record<string, string> {
   bed.emulator.reset();
@@ -87,13 +95,12 @@ const lineIds = (out: string, verb: string): string[] =>
 describe("optima-csp untracked-keys against the emulator's Graph", () => {
   test("removes only this deployment's superseded keys; the dry run lists exactly those", async () => {
     const ids = webApp({
-      k59: { name: nameOf(59), window: 59 },
-      k60: { name: nameOf(60), window: 60 },
-      orphan58: { name: nameOf(58), window: 58 },
-      orphan60: { name: nameOf(60), window: 60 },
+      ...LIVE_KEYS,
+      orphan58: windowKey(58),
+      orphan60: windowKey(60),
       breakGlass: { name: `optima-csp ${ID} slot a window 60 (manual break-glass copy)`, window: 60 },
       windowZero: { name: `optima-csp ${ID} slot a window 0`, window: 60 },
-      other: { name: nameOf(57, "0badc0de"), window: 57 },
+      other: windowKey(57, "0badc0de"),
       hand: { name: "Partner Center key (made by hand)", window: 60 },
     });
     const before = keyIds();
@@ -115,7 +122,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
 
   test("an export taken before the last rotation is refused (exit 2), dry run and --remove alike", async () => {
     // The export holds keys 58 and 59 (Optima on 59); a rotation since made 60 and removed 58.
-    const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
+    const ids = webApp(LIVE_KEYS);
     const old = state(ids, {
       passwords: [statePassword("11111111-2222-4333-8444-000000000058", 58), statePassword(ids.k59, 59)],
       outputs: {
@@ -147,11 +154,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   });
 
   test("a copied stack, or a state of another deployment, is refused", async () => {
-    const ids = webApp({
-      k59: { name: nameOf(59), window: 59 },
-      k60: { name: nameOf(60), window: 60 },
-      orphan58: { name: nameOf(58), window: 58 },
-    });
+    const ids = webApp({ ...LIVE_KEYS, orphan58: windowKey(58) });
     const copied = await run(state(ids), ["--stack", "my-org/optima-csp/prod-copy", "--remove"]);
     expect(copied.exitCode).toBe(2);
     expect(copied.stdout).toContain("the state is stack prod's (its URNs say so), not prod-copy's");
@@ -172,12 +175,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   });
 
   test("the key the registration holds is never removed, even when no password in the state is it", async () => {
-    const ids = webApp({
-      k59: { name: nameOf(59), window: 59 },
-      k60: { name: nameOf(60), window: 60 },
-      held57: { name: nameOf(57), window: 57 },
-      orphan56: { name: nameOf(56), window: 56 },
-    });
+    const ids = webApp({ ...LIVE_KEYS, held57: windowKey(57), orphan56: windowKey(56) });
     const result = await run(state(ids, { registrationKeyId: ids.held57 }), ["--stack", "prod", "--remove"]);
     expect(result.exitCode).toBe(0);
     expect(lineIds(result.stdout, "removed")).toEqual([ids.orphan56]);
@@ -185,12 +183,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   });
 
   test("two connections in one stack, one refused: --remove removes nothing from either (breakit)", async () => {
-    const ids = webApp({
-      k59: { name: nameOf(59), window: 59 },
-      k60: { name: nameOf(60), window: 60 },
-      orphan58: { name: nameOf(58), window: 58 },
-      b60: { name: nameOf(60, "0badc0de"), window: 60 },
-    });
+    const ids = webApp({ ...LIVE_KEYS, orphan58: windowKey(58), b60: windowKey(60, "0badc0de") });
     // The second connection's state holds a key Graph no longer has: that part of the export is stale.
     const second = stateExport({
       deploymentId: "0badc0de",
@@ -234,7 +227,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   ])(
     "a careless command line is refused before anything is read: %s (breakit)",
     async (_name, args, message) => {
-      webApp({ k59: { name: nameOf(59), window: 59 } });
+      webApp({ k59: windowKey(59) });
       const result = await runUntrackedKeys(args, {
         env: {},
         stackExport: async () => {
@@ -282,11 +275,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   ])(
     "a connection the tool cannot read is refused (exit 2), never 'nothing to check': %s (breakit)",
     async (_name, spoil) => {
-      const ids = webApp({
-        k59: { name: nameOf(59), window: 59 },
-        k60: { name: nameOf(60), window: 60 },
-        orphan58: { name: nameOf(58), window: 58 },
-      });
+      const ids = webApp({ ...LIVE_KEYS, orphan58: windowKey(58) });
       const exported = state(ids, {
         pendingCreate: _name.includes("pending") ? "a" : undefined,
       }) as unknown as {
@@ -318,7 +307,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   });
 
   test("plain http to a non-loopback host is refused before any sign-in or request", async () => {
-    const ids = webApp({ k59: { name: nameOf(59), window: 59 }, k60: { name: nameOf(60), window: 60 } });
+    const ids = webApp(LIVE_KEYS);
     const signIn = jest.fn(async () => "never-sent");
     const mark = bed.emulator.requests.length;
     for (const [args, env] of [
@@ -375,11 +364,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
   ])(
     "%s is refused with a clear message (exit 1), nothing removed",
     async (_, body, contentType, message) => {
-      const ids = webApp({
-        k59: { name: nameOf(59), window: 59 },
-        k60: { name: nameOf(60), window: 60 },
-        orphan58: { name: nameOf(58), window: 58 },
-      });
+      const ids = webApp({ ...LIVE_KEYS, orphan58: windowKey(58) });
       bed.emulator.inject({
         method: "GET",
         path: `/applications/${OBJECT_ID}`,
@@ -398,8 +383,7 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
 
   test("display names are printed escaped: no terminal control, no line a CI runner would obey", async () => {
     const ids = webApp({
-      k59: { name: nameOf(59), window: 59 },
-      k60: { name: nameOf(60), window: 60 },
+      ...LIVE_KEYS,
       hostile: {
         name: `optima-csp ${ID} \u001b[2J\n::error::pwned\r\n##vso[task.complete]\u202e`,
         window: 60,
