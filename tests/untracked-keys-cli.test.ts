@@ -15,6 +15,7 @@ import {
   TENANT,
   endOf,
   nameOf,
+  stateAtWindow60,
   stateExport,
   statePassword,
   type StateSpec,
@@ -54,15 +55,9 @@ function webApp(keys: Record<string, { name: string | null; window: number }>): 
   return ids;
 }
 
+/** The state at window 60 of the Web App's keys `k59` and `k60`. */
 function state(ids: Record<string, string>, spec: Partial<StateSpec> = {}): Record<string, unknown> {
-  return stateExport({
-    deploymentId: ID,
-    objectId: OBJECT_ID,
-    clientId: CLIENT_ID,
-    passwords: [statePassword(ids.k59, 59), statePassword(ids.k60, 60)],
-    outputs: { activeKeyId: ids.k60, previousKeyId: ids.k59, optimaKeyId: ids.k60 },
-    ...spec,
-  });
+  return stateAtWindow60(ids.k59, ids.k60, spec);
 }
 
 async function run(
@@ -187,8 +182,6 @@ describe("optima-csp untracked-keys against the emulator's Graph", () => {
     // The second connection's state holds a key Graph no longer has: that part of the export is stale.
     const second = stateExport({
       deploymentId: "0badc0de",
-      objectId: OBJECT_ID,
-      clientId: CLIENT_ID,
       passwords: [
         statePassword("11111111-2222-4333-8444-000000000059", 59, { displayName: nameOf(59, "0badc0de") }),
         statePassword(ids.b60, 60, { displayName: nameOf(60, "0badc0de") }),

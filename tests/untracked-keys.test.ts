@@ -17,6 +17,7 @@ import {
   OBJECT_ID,
   endOf,
   nameOf,
+  stateAtWindow60,
   stateExport,
   statePassword,
 } from "./support/untracked-state";
@@ -31,14 +32,7 @@ const graphKey = (keyId: string, k: number, displayName = nameOf(k)): GraphPassw
 
 /** A current state at window 60 (keys 59 and 60; Optima holds 60) and the matching Web App. */
 function current(extraGraph: GraphPassword[] = [], spec: Partial<Parameters<typeof stateExport>[0]> = {}) {
-  const state = stateExport({
-    deploymentId: ID,
-    objectId: OBJECT_ID,
-    clientId: CLIENT_ID,
-    passwords: [statePassword(guid(59), 59), statePassword(guid(60), 60)],
-    outputs: { activeKeyId: guid(60), previousKeyId: guid(59), optimaKeyId: guid(60) },
-    ...spec,
-  });
+  const state = stateAtWindow60(guid(59), guid(60), spec);
   const app: GraphApplication = {
     id: OBJECT_ID,
     appId: CLIENT_ID,
@@ -132,12 +126,7 @@ describe("planRemoval on a current state", () => {
 describe("planRemoval refuses a state that is not current, or not this Web App's", () => {
   it("an export taken before the last rotation: a newer key, and the state's old key is gone", () => {
     // The export: keys 58 and 59, Optima on 59. Since then a run rotated: Graph has 59 and 60.
-    const old = stateExport({
-      deploymentId: ID,
-      objectId: OBJECT_ID,
-      clientId: CLIENT_ID,
-      passwords: [statePassword(guid(58), 58), statePassword(guid(59), 59)],
-    });
+    const old = stateExport({ passwords: [statePassword(guid(58), 58), statePassword(guid(59), 59)] });
     const app: GraphApplication = {
       id: OBJECT_ID,
       appId: CLIENT_ID,
@@ -274,7 +263,7 @@ describe("readDeployments", () => {
     expect(() => readDeployments("<html>")).toThrow(/not JSON/);
     expect(() => readDeployments("{}")).toThrow(/no `deployment`/);
     expect(() => readDeployments({ deployment: { resources: {} } })).toThrow(/not the shape/);
-    const bare = stateExport({ deploymentId: ID, objectId: OBJECT_ID, clientId: CLIENT_ID, passwords: [] });
+    const bare = stateExport({ passwords: [] });
     expect(readDeployments(bare)).toEqual([]);
   });
 });

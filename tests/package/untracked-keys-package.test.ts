@@ -85,10 +85,7 @@ test("npx --no optima-csp untracked-keys in a consumer project: usage, removal o
   const token = emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.ReadWrite.OwnedBy"] });
   const write = (name: string, passwords: StatePassword[]): string => {
     const file = path.join(work, name);
-    writeFileSync(
-      file,
-      JSON.stringify(stateExport({ deploymentId: ID, objectId: OBJECT_ID, clientId: CLIENT_ID, passwords })),
-    );
+    writeFileSync(file, JSON.stringify(stateExport({ passwords })));
     return file;
   };
   const keys = (): string[] =>

@@ -47,9 +47,10 @@ export function statePassword(keyId: string, k: number, extra: Partial<StatePass
 
 export interface StateSpec {
   readonly stack?: string;
-  readonly deploymentId: string;
-  readonly objectId: string;
-  readonly clientId: string;
+  /** Default {@link ID}, the shared deployment's (likewise its Web App's object and client IDs). */
+  readonly deploymentId?: string;
+  readonly objectId?: string;
+  readonly clientId?: string;
   readonly passwords: readonly StatePassword[];
   /** The registration's keyId (the key Optima holds); null: a registration without one. */
   readonly registrationKeyId?: string | null;
@@ -58,7 +59,8 @@ export interface StateSpec {
   readonly pendingCreate?: "a" | "b";
 }
 
-export function stateExport(spec: StateSpec): Record<string, unknown> {
+export function stateExport(partial: StateSpec): Record<string, unknown> {
+  const spec = { deploymentId: ID, objectId: OBJECT_ID, clientId: CLIENT_ID, ...partial };
   const stack = spec.stack ?? "prod";
   const urn = (type: string, name: string): string => `urn:pulumi:${stack}::optima-csp::${type}::${name}`;
   const conn = urn(CSP_CONNECTION_TYPE, "optima-csp");
@@ -120,6 +122,19 @@ export function stateExport(spec: StateSpec): Record<string, unknown> {
         : [],
     },
   };
+}
+
+/** The shared deployment at window 60: passwords for windows 59 and 60 (these keys), Optima holding 60's. */
+export function stateAtWindow60(
+  k59: string,
+  k60: string,
+  spec: Partial<StateSpec> = {},
+): Record<string, unknown> {
+  return stateExport({
+    passwords: [statePassword(k59, 59), statePassword(k60, 60)],
+    outputs: { activeKeyId: k60, previousKeyId: k59, optimaKeyId: k60 },
+    ...spec,
+  });
 }
 
 /** The live password of the newest window: the key a completed hand-off gave Optima. */
