@@ -19,13 +19,15 @@ import { proposeSync } from "../components/customers/report";
 import { sendHttp } from "../components/http";
 import { isSamePartnership, targetMapping, type RegistrationInputs } from "../components/optima/targets";
 import { emulatorPerFile } from "./support/emulator-per-file";
+import {
+  CLIENT_ID as WEB_APP,
+  ORG as PARTNER_ORG,
+  OTHER_CLIENT_ID as OTHER_APP,
+  TENANT as PARTNER_TENANT,
+} from "./support/partner";
 
-const PARTNER_TENANT = "11111111-2222-4333-8444-555555555555";
-const WEB_APP = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 const WEB_APP_SECRET = "web-app-secret-Qz8~Lp3.Vv";
-const OTHER_APP = "99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 const OTHER_APP_SECRET = "other-app-secret-Hh5_Kk2";
-const PARTNER_ORG = "4242";
 const customer = (n: number): string => `c0000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
 const bed = emulatorPerFile({ scratchPrefix: "customers-" });

@@ -13,7 +13,7 @@ import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
 import { runStatus, type StatusResult } from "../components/status/gather";
 import { emulatorPerFile } from "./support/emulator-per-file";
 import { emulatorOptimaEnv } from "./support/host-env";
-import { CLIENT_ID, DAY, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "./support/status-world";
+import { CLIENT_ID, DAY, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "./support/partner";
 
 const NOW = Date.parse("2026-12-01T00:00:00Z");
 const ACTIVE_SECRET = "active-secret-Q1w2e3r4t5";

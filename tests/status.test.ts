@@ -11,9 +11,18 @@ import { StatusUsageError, parseStackOutputs, parseStatusArgs } from "../compone
 import { classifyKeys, judge, verdictOf, DEFAULT_THRESHOLDS } from "../components/status/verdict";
 import { emulatorPerFile } from "./support/emulator-per-file";
 import { emulatorOptimaEnv } from "./support/host-env";
-import { CLIENT_ID, DAY, DEPLOYMENT, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "./support/status-world";
+import {
+  CLIENT_ID,
+  DAY,
+  DEPLOYMENT,
+  DOMAIN,
+  MPN,
+  ORG,
+  OTHER_CLIENT_ID,
+  TENANT,
+  stackOutputs,
+} from "./support/partner";
 
-const OTHER_CLIENT_ID = "99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 const NOW = Date.parse("2026-12-01T00:00:00Z");
 
 const bed = emulatorPerFile({ scratchPrefix: "status-" });

@@ -24,7 +24,7 @@ import { createCommandConsumer, npxEnv, type ConsumerProject } from "../support/
 import { sharedPack, type PackedTarball } from "../support/package-pack";
 import { emulatorOptimaEnv } from "../support/host-env";
 import { describeRun, run, type RunResult } from "../support/package-process";
-import { CLIENT_ID, DAY, DEPLOYMENT, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "../support/status-world";
+import { CLIENT_ID, DAY, DEPLOYMENT, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "../support/partner";
 
 const REPO = path.join(__dirname, "..", "..");
 const PACK_TIMEOUT_MS = 120_000;

@@ -1,13 +1,17 @@
 /**
- * The partner the `optima-csp status` tests deploy for (tests/status.test.ts,
- * tests/status-holders.test.ts, tests/package/status-package.test.ts): its tenant, Web App,
- * Optima org and partnership; and what its stack shows the subcommand, `pulumi stack output
- * --json` of the stack program (index.ts's exports, none of them secret). Each test file builds
- * its own keys and registrations in the emulator and passes what they are.
+ * The CSP partner the tests of the bin's subcommands deploy for (tests/status.test.ts,
+ * tests/status-holders.test.ts, tests/customers-command.test.ts,
+ * tests/package/status-package.test.ts): its tenant, Web App, Optima org and partnership; and
+ * what its stack shows `optima-csp status`, `pulumi stack output --json` of the stack program
+ * (index.ts's exports, none of them secret). Each test file builds its own keys and registrations
+ * in the emulator and passes what they are.
  */
 
 export const TENANT = "11111111-2222-4333-8444-555555555555";
+/** The partner's Partner Center Web App. */
 export const CLIENT_ID = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+/** Another app in the partner's tenant. */
+export const OTHER_CLIENT_ID = "99999999-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 export const ORG = "4242";
 export const MPN = "1234567";
 export const DOMAIN = "contoso.onmicrosoft.com";
