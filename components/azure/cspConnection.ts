@@ -72,7 +72,14 @@ import {
   authorityHostProblem,
   timeoutSecondsProblem,
 } from "./keyVerificationRules";
-import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
+import {
+  RotationPlan,
+  SlotName,
+  keyDisplayName,
+  keyResourceName,
+  legacySlotResourceName,
+  planRotation,
+} from "./rotation";
 import { takeOverFromProblem } from "./ownership";
 import { checkOwnership, settledValue } from "./ownershipCheck";
 import {
@@ -307,21 +314,21 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     // The active key outlives the component whenever a registration holding it does.
     const retainKey = retain || settings.customers.some((customer) => customer.retainOnDelete);
     const passwords = {} as Record<SlotName, azuread.ApplicationPassword>;
-    for (const slot of SLOTS) {
+    for (const slot of [plan.previousSlot, plan.activeSlot]) {
       const slotPlan = plan.slots[slot];
       passwords[slot] = new azuread.ApplicationPassword(
-        `${name}-key-${slot}`,
+        keyResourceName(name, slotPlan.window),
         {
           applicationId: keyedApplicationId,
           displayName: deploymentId.hex.apply((id) => keyDisplayName(slotPlan, id)),
           endDate: slotPlan.endDate,
           rotateWhenChanged: { ...slotPlan.rotateWhenChanged },
         },
-        // With optima.retainOnDelete, the active key outlives the component like the registration
-        // holding it. Pulumi decides retention from the state of the resource being deleted, so the
-        // slot a normal rotation replaces (retained: false while it was the previous key) is still
-        // deleted.
-        { parent: this, ...(retainKey ? { retainOnDelete: slot === plan.activeSlot } : {}) },
+        {
+          parent: this,
+          aliases: [{ name: legacySlotResourceName(name, slot) }],
+          ...(retainKey ? { retainOnDelete: slot === plan.activeSlot } : {}),
+        },
       );
     }
     const active = passwords[plan.activeSlot];

@@ -222,6 +222,16 @@ export function parseKeyName(displayName: string | null | undefined): KeyNamePar
   return m ? { deploymentId: m[1], slot: m[2] as SlotName, window: Number(m[3]) } : undefined;
 }
 
+/** The name of window `k`'s password resource in a component named `component`. */
+export function keyResourceName(component: string, window: number): string {
+  return `${component}-key-w${window}`;
+}
+
+/** What a slot's password was named before each window had its own (an alias, for migration). */
+export function legacySlotResourceName(component: string, slot: SlotName): string {
+  return `${component}-key-${slot}`;
+}
+
 /**
  * An instant as RFC 3339 in UTC with whole seconds (`2024-01-01T00:00:00Z`): the form Azure AD
  * reads back, so a key's `endDate` in state never differs from the planned one by formatting alone.
