@@ -132,17 +132,21 @@ describe("re-planning and options", () => {
     const engine = new FakeEngine({ invokes: azureAdInvokes() });
     await scheduledRun(engine, "2026-03-01T03:00:00Z");
     const run = await scheduledRun(engine, "2026-03-02T03:00:00Z", { keyExpiresAfterDays: 181 });
-    expect(run.namesWith("replace").sort()).toEqual(["conn-key-verification", "conn-key-w12", "conn-key-w13"]);
+    expect(run.namesWith("replace").sort()).toEqual([
+      "conn-key-verification",
+      "conn-key-w12",
+      "conn-key-w13",
+    ]);
   });
 
   test("with optima.retainOnDelete, retention follows the active slot from window to window", async () => {
     const engine = new FakeEngine({ invokes: azureAdInvokes() });
     const retain = { optima: { orgId: FIXTURE.orgId, retainOnDelete: true } };
     const first = await scheduledRun(engine, "2026-03-01T03:00:00Z", retain);
-    expect([first.byName("conn-key-w12").retainOnDelete, first.byName("conn-key-w13").retainOnDelete]).toEqual([
-      false,
-      true,
-    ]);
+    expect([
+      first.byName("conn-key-w12").retainOnDelete,
+      first.byName("conn-key-w13").retainOnDelete,
+    ]).toEqual([false, true]);
     const next = await scheduledRun(engine, "2026-04-20T03:00:00Z", retain);
     expect([next.byName("conn-key-w13").retainOnDelete, next.byName("conn-key-w14").retainOnDelete]).toEqual([
       false,
