@@ -37,8 +37,11 @@
  * `erroredDeps`); a replaced slot's old key shares its URN with the slot's new one, and
  * `pkg/resource/graph/dependency_graph.go` `TransitiveDependenciesOf` resolves that URN to the new
  * key once the old one is pending delete, so the next such run deleted the key the holder still
- * held. A window's URN names only its own key (tests/engine/customers.test.ts, two such runs). The engine scenario tests/engine/failures.test.ts ("daily runs while
- * Optima refuses every hand-off (403) for more than a whole window") shows it under the real CLI:
+ * held. A window's URN names only its own key (tests/engine/customers.test.ts, two such runs).
+ * A hand-off the engine skips (the new key or its verification failed) protects nothing: README,
+ * "Connecting CSP customers".
+ * The engine scenario tests/engine/failures.test.ts ("daily runs while Optima refuses every
+ * hand-off (403) for more than a whole window") shows the failed runs under the real CLI:
  * Optima's key is never deleted and keeps working through the failed runs, and the recovering run's
  * deletes all come after its registration update.
  *
@@ -339,7 +342,8 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
           aliases: [{ name: legacySlotResourceName(name, slot) }],
           // The active key outlives the component like the registration holding it. Pulumi decides
           // retention from the state of the resource being deleted, and the run after a boundary
-          // records the previous window's key as not retained, so the key a rotation deletes is.
+          // records the previous window's key as not retained, so a rotation still deletes the key
+          // two windows old.
           ...(retainKey ? { retainOnDelete: slot === plan.activeSlot } : {}),
         },
       );
