@@ -26,7 +26,8 @@ import { AZURE_CLI_CLIENT_ID, firstLine } from "../components/azure/webApp";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
 const PLAN = planRotation({ now: NOW });
-const SLOT_NAMES = { a: "conn-key-a", b: "conn-key-b" } as const;
+/** Each slot's password resource: named by the window it holds (2026-03-01 is in window 13). */
+const SLOT_NAMES = { a: `conn-key-w${PLAN.slots.a.window}`, b: `conn-key-w${PLAN.slots.b.window}` } as const;
 const ACTIVE = SLOT_NAMES[PLAN.activeSlot];
 const PREVIOUS = SLOT_NAMES[PLAN.previousSlot];
 
@@ -64,9 +65,9 @@ describe("a first deployment with the defaults", () => {
     const children = run.registrations.filter((r) => r !== component);
     expect(children.map((r) => r.name).sort()).toEqual([
       "conn-deployment-id",
-      "conn-key-a",
-      "conn-key-b",
       "conn-key-verification",
+      "conn-key-w12",
+      "conn-key-w13",
       "conn-registration",
     ]);
     for (const child of children) {
@@ -91,7 +92,7 @@ describe("a first deployment with the defaults", () => {
     expect(deploymentId).toMatch(/^[0-9a-f]{8}$/);
     for (const slot of ["a", "b"] as const) {
       const plan = PLAN.slots[slot];
-      expect(ctx.run.byName(`conn-key-${slot}`).inputs).toEqual({
+      expect(ctx.run.byName(SLOT_NAMES[slot]).inputs).toEqual({
         applicationId: `/applications/${FIXTURE.objectId}`,
         displayName: `optima-csp ${deploymentId} slot ${slot} window ${plan.window} (expires ${plan.endDate.slice(0, 10)})`,
         endDate: plan.endDate,
@@ -100,8 +101,15 @@ describe("a first deployment with the defaults", () => {
     }
     // 2026-03-01 is in window 13 (from 2026-02-19): slot b is active and expires 180 days later.
     expect(PLAN.activeSlot).toBe("b");
-    expect(ctx.run.byName("conn-key-b").inputs.endDate).toBe("2026-08-18T00:00:00Z");
-    expect(ctx.run.byName("conn-key-a").inputs.endDate).toBe("2026-06-19T00:00:00Z");
+    expect(ctx.run.byName("conn-key-w13").inputs.endDate).toBe("2026-08-18T00:00:00Z");
+    expect(ctx.run.byName("conn-key-w12").inputs.endDate).toBe("2026-06-19T00:00:00Z");
+  });
+
+  test("each window's password aliases the name its slot's password had (conn-key-a or -b), so a stack made before keeps its keys", async () => {
+    expect(ctx.run.byName("conn-key-w12").aliasNames).toEqual(["conn-key-a"]);
+    expect(ctx.run.byName("conn-key-w13").aliasNames).toEqual(["conn-key-b"]);
+    expect(await valueOf(ctx.connection.passwords.a.urn)).toBe(ctx.run.byName("conn-key-w12").urn);
+    expect(await valueOf(ctx.connection.passwords.b.urn)).toBe(ctx.run.byName("conn-key-w13").urn);
   });
 
   test("the active key is verified at Entra ID, as a secret, for the Partner Center scope", () => {
@@ -311,8 +319,8 @@ describe("options", () => {
     const eastId = String(run.byName("east-deployment-id").outputs.hex);
     const westId = String(run.byName("west-deployment-id").outputs.hex);
     expect(eastId).not.toBe(westId);
-    expect(String(run.byName("east-key-a").inputs.displayName)).toContain(eastId);
-    expect(String(run.byName("west-key-a").inputs.displayName)).toContain(westId);
+    expect(String(run.byName("east-key-w12").inputs.displayName)).toContain(eastId);
+    expect(String(run.byName("west-key-w12").inputs.displayName)).toContain(westId);
   });
 });
 
@@ -340,7 +348,7 @@ describe("adopting the Web App", () => {
     );
 
     expect(run.invokes.map((i) => i.token)).not.toContain(TOKENS.getApplication);
-    for (const slot of ["conn-key-a", "conn-key-b"]) {
+    for (const slot of ["conn-key-w12", "conn-key-w13"]) {
       expect(run.byName(slot).inputs.applicationId).toBe(`/applications/${FIXTURE.objectId}`);
       expect(run.byName(slot).dependencies).toContain(app.urn);
     }

@@ -19,8 +19,8 @@ import { refusedConstruction } from "./support/refusal";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
 const PLAN = planRotation({ now: NOW });
-const ACTIVE = `conn-key-${PLAN.activeSlot}`;
-const PREVIOUS = `conn-key-${PLAN.previousSlot}`;
+const ACTIVE = `conn-key-w${PLAN.window}`;
+const PREVIOUS = `conn-key-w${PLAN.window - 1}`;
 const T1 = "11111111-1111-4111-8111-111111111111";
 const T2 = "22222222-2222-4222-8222-222222222222";
 

@@ -184,7 +184,7 @@ describe("the component under mocks, against the emulator's Optima and Graph", (
         .ofType(TYPES.password)
         .map((r) => r.name)
         .sort(),
-    ).toEqual(["conn-key-a", "conn-key-b"]);
+    ).toEqual(["conn-key-w12", "conn-key-w13"]);
   });
 
   test("a registration made by hand, with no other deployment's key, is no reason to refuse (it is adopted)", async () => {

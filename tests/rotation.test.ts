@@ -7,6 +7,8 @@ import {
   RotationPlan,
   formatInstant,
   keyDisplayName,
+  keyResourceName,
+  legacySlotResourceName,
   planRotation,
   resolveRotationSettings,
   slotForWindow,
@@ -247,5 +249,34 @@ describe("slots and display names", () => {
     expect(keyDisplayName(plan.slots[plan.activeSlot], "3f9a1c2e")).toBe(
       `optima-csp 3f9a1c2e slot ${plan.activeSlot} window ${plan.window} (expires ${plan.activeKeyExpiresAt.slice(0, 10)})`,
     );
+  });
+
+  test("each window's key has a resource name of its own; a boundary adds one name and drops the oldest", () => {
+    const names = (plan: RotationPlan): string[] =>
+      [plan.slots[plan.previousSlot], plan.slots[plan.activeSlot]].map((slot) =>
+        keyResourceName("conn", slot.window),
+      );
+    const w13 = at("2026-03-01T00:00:00Z");
+    const w14 = at("2026-04-20T00:00:00Z");
+    const w17 = at("2026-10-20T00:00:00Z");
+    expect(names(w13)).toEqual(["conn-key-w12", "conn-key-w13"]);
+    expect(names(w14)).toEqual(["conn-key-w13", "conn-key-w14"]);
+    expect(names(w17)).toEqual(["conn-key-w16", "conn-key-w17"]); // missed window 16: no name kept
+    // Over many windows, a name is never used for another window's key.
+    const seen = new Map<string, number>();
+    for (let k = 0; k < 50; k++) {
+      const plan = at(anchor + k * 60 * DAY);
+      for (const slot of [plan.slots.a, plan.slots.b]) {
+        const name = keyResourceName("conn", slot.window);
+        expect(seen.get(name) ?? slot.window).toBe(slot.window);
+        seen.set(name, slot.window);
+      }
+    }
+  });
+
+  test("the alias of a window's key is the name its slot's password had before: conn-key-a for even windows, -b for odd", () => {
+    const plan = at("2026-03-01T00:00:00Z"); // window 13
+    expect(legacySlotResourceName("conn", plan.activeSlot)).toBe("conn-key-b");
+    expect(legacySlotResourceName("conn", plan.previousSlot)).toBe("conn-key-a");
   });
 });

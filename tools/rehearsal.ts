@@ -48,6 +48,7 @@ import {
 } from "../tests/support/engine/workspace";
 import { buildPinnedPulumi, onPath } from "./engine/build-pulumi";
 import { CLIENT_ID, DOMAIN, MPN, OBJECT_ID, ORG, TENANT } from "../tests/support/engine/world";
+import { slotForWindow } from "../components/azure/rotation";
 import {
   fingerprint,
   isTokenRequest,
@@ -122,8 +123,11 @@ const STEPS: readonly RehearsalStep[] = [
   },
 ];
 
-/** The child names of the program's component (`new OptimaCspConnection("optima-csp", …)` in index.ts). */
-const KEY_STEP = /^(create|create-replacement) optima-csp-key-([ab])$/;
+/**
+ * The child names of the program's component (`new OptimaCspConnection("optima-csp", …)` in
+ * index.ts): window k's key is `optima-csp-key-w<k>`, in slot a for an even window, b for an odd one.
+ */
+const KEY_STEP = /^(create|create-replacement) optima-csp-key-w(\d+)$/;
 const REGISTRATION = "optima-csp-registration";
 
 export interface OptimaRequestReport {
@@ -339,7 +343,10 @@ async function scheduledRun(
     .filter(isOptimaRequest)
     .map((r) => ({ method: r.method, path: r.path, status: r.status, fields: maskedFields(r.body, known) }));
   const changedSlots = (["a", "b"] as const).filter((slot) =>
-    run.steps.some((x) => KEY_STEP.exec(x)?.[2] === slot),
+    run.steps.some((x) => {
+      const window = KEY_STEP.exec(x)?.[2];
+      return window !== undefined && slotForWindow(Number(window)) === slot;
+    }),
   );
   const heldKey = world.heldKey();
   const heldSlot = slotOf(heldKey?.displayName);
@@ -425,7 +432,7 @@ async function scheduledRun(
       fail("the registration should be updated in place, not replaced");
     }
     const oldHeld = slotOf(heldBefore?.displayName);
-    const deleted = oldHeld === undefined ? -1 : order(`delete-replaced optima-csp-key-${oldHeld.slot}`);
+    const deleted = oldHeld === undefined ? -1 : order(`delete optima-csp-key-w${oldHeld.window}`);
     if (deleted >= 0 && deleted < order(`update ${REGISTRATION}`)) {
       fail("the key Optima held was deleted before Optima had the new one");
     }

@@ -9,7 +9,10 @@
  *                             the portal sees which deployment owns which key
  *   ${name}-web-app           azuread.ApplicationRegistration, read (never imported, never changed)
  *                             into state, only with webApp.adopt (./webApp)
- *   ${name}-key-a, -key-b     azuread.ApplicationPassword: two slots used alternately (./rotation)
+ *   ${name}-key-w{k}          azuread.ApplicationPassword, one per rotation window k: the current
+ *                             window's (the active key) and the previous one's (./rotation), in
+ *                             slots a and b by the window's parity; each aliases its slot's old
+ *                             name (${name}-key-a|b), so stacks made before keep their keys
  *   ${name}-key-verification  KeyVerification of the active key (./keyVerification), unless disabled
  *   ${name}-registration      OptimaRegistration with the active key, after the verification
  *   ${name}-customer-{tenant} one OptimaRegistration per CSP customer (./customers): a bill connect
@@ -18,20 +21,27 @@
  *   ${name}-key-vault-secret  azure-native Key Vault secret with the active key, when keyVault is set
  *
  * Hand-off order. Every holder of the key (the registration and each customer's) takes the
- * active slot's key and depends on that key's verification, so all get it in the same run, and
- * the replaced key is deleted only at the end of a run in which every one of them succeeded.
- * (With `--continue-on-error` the engine keeps a key a failed holder holds only in the run that
- * replaces its slot, not in later ones: README, "Connecting CSP customers".) When a rotation replaces a slot, Pulumi creates the new password, then the
- * verification, then updates the registration, and deletes the replaced password last: replaced
- * resources are deleted at the end of a run, and only by a run that got that far. In a normal
- * rotation the slot replaced is the one Optima does not hold, so Optima's key is not touched; if
- * verification or Optima fails, the run stops and Optima keeps a working key. A failed run deletes
- * nothing, even when it missed a whole window and replaced both slots: the engine generates deletes
- * only after every step succeeded (pulumi/pulumi `pkg/resource/deploy/deployment_executor.go`), and
- * the replaced keys it left pending are deleted at the END of the next successful run, after that
- * run handed Optima its new key (Pulumi 3.46.0 CHANGELOG: "Pending deletes are no longer executed
- * before everything else"). The engine scenario tests/engine/failures.test.ts ("daily runs while
- * Optima refuses every hand-off (403) for more than a whole window") shows it under the real CLI:
+ * active window's key and depends on that key's verification, so all get it in the same run, and
+ * the key two windows old, no longer declared, is deleted only at the end of a run in which every
+ * one of them succeeded. At a boundary Pulumi creates the new window's password, then the
+ * verification, then updates the holders, and deletes the password that left the program last:
+ * deletes run at the end of a run, and only in a run that got that far. The key deleted is one
+ * Optima no longer holds; if verification or Optima fails, the run stops and Optima keeps a working
+ * key. A failed run deletes nothing, even when it missed a whole window (two keys made, two to
+ * delete): the engine generates deletes only after every step succeeded (pulumi/pulumi
+ * `pkg/resource/deploy/deployment_executor.go`), and the keys it left are deleted at the END of the
+ * next successful run, after that run handed Optima its new key (Pulumi 3.46.0 CHANGELOG: "Pending
+ * deletes are no longer executed before everything else"). Why one resource per window, not two
+ * slots replaced in turn: under `--continue-on-error` the engine keeps what a failed holder's
+ * recorded state depends on, by URN (v3.274.1 `deployment_executor.go` `performPostSteps`,
+ * `erroredDeps`); a replaced slot's old key shares its URN with the slot's new one, and
+ * `pkg/resource/graph/dependency_graph.go` `TransitiveDependenciesOf` resolves that URN to the new
+ * key once the old one is pending delete, so the next such run deleted the key the holder still
+ * held. A window's URN names only its own key (tests/engine/customers.test.ts, two such runs).
+ * A hand-off the engine skips (the new key or its verification failed) protects nothing: README,
+ * "Connecting CSP customers".
+ * The engine scenario tests/engine/failures.test.ts ("daily runs while Optima refuses every
+ * hand-off (403) for more than a whole window") shows the failed runs under the real CLI:
  * Optima's key is never deleted and keeps working through the failed runs, and the recovering run's
  * deletes all come after its registration update.
  *
@@ -72,7 +82,14 @@ import {
   authorityHostProblem,
   timeoutSecondsProblem,
 } from "./keyVerificationRules";
-import { RotationPlan, SLOTS, SlotName, keyDisplayName, planRotation } from "./rotation";
+import {
+  RotationPlan,
+  SlotName,
+  keyDisplayName,
+  keyResourceName,
+  legacySlotResourceName,
+  planRotation,
+} from "./rotation";
 import { takeOverFromProblem } from "./ownership";
 import { checkOwnership, settledValue } from "./ownershipCheck";
 import {
@@ -220,7 +237,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
   public readonly activeKeyUrn: pulumi.Output<string>;
   /** The rotation plan this run used (plain data, known at construction). */
   public readonly rotation: RotationPlan;
-  /** Both password slots. */
+  /** The two passwords this run declares, by slot: the current window's and the previous one's. */
   public readonly passwords: Readonly<Record<SlotName, azuread.ApplicationPassword>>;
   /** The verification of the active key, unless verification is disabled. */
   public readonly verification?: KeyVerification;
@@ -306,22 +323,29 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     const retain = args.optima.retainOnDelete === true;
     // The active key outlives the component whenever a registration holding it does.
     const retainKey = retain || settings.customers.some((customer) => customer.retainOnDelete);
+    // One password per window (see the head of this file): the previous window's and the current
+    // one's. A window's key is made when its window begins and deleted when it leaves the program.
     const passwords = {} as Record<SlotName, azuread.ApplicationPassword>;
-    for (const slot of SLOTS) {
+    for (const slot of [plan.previousSlot, plan.activeSlot]) {
       const slotPlan = plan.slots[slot];
       passwords[slot] = new azuread.ApplicationPassword(
-        `${name}-key-${slot}`,
+        keyResourceName(name, slotPlan.window),
         {
           applicationId: keyedApplicationId,
           displayName: deploymentId.hex.apply((id) => keyDisplayName(slotPlan, id)),
           endDate: slotPlan.endDate,
           rotateWhenChanged: { ...slotPlan.rotateWhenChanged },
         },
-        // With optima.retainOnDelete, the active key outlives the component like the registration
-        // holding it. Pulumi decides retention from the state of the resource being deleted, so the
-        // slot a normal rotation replaces (retained: false while it was the previous key) is still
-        // deleted.
-        { parent: this, ...(retainKey ? { retainOnDelete: slot === plan.activeSlot } : {}) },
+        {
+          parent: this,
+          // A stack made when the slots were resources (`${name}-key-a|b`) keeps both keys.
+          aliases: [{ name: legacySlotResourceName(name, slot) }],
+          // The active key outlives the component like the registration holding it. Pulumi decides
+          // retention from the state of the resource being deleted, and the run after a boundary
+          // records the previous window's key as not retained, so a rotation still deletes the key
+          // two windows old.
+          ...(retainKey ? { retainOnDelete: slot === plan.activeSlot } : {}),
+        },
       );
     }
     const active = passwords[plan.activeSlot];

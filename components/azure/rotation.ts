@@ -12,6 +12,9 @@
  *   only, never of the clock at the time of the run. So every run inside a window plans the
  *   same inputs (nothing changes), the first run after a boundary changes exactly the older
  *   slot, and a run that missed whole windows changes both.
+ * - Each window's key is a resource of its own, named by the window ({@link keyResourceName}):
+ *   a new window adds one, and the one two windows old leaves the plan. The slot's name from
+ *   before ({@link legacySlotResourceName}) is that resource's alias.
  * - `rotateAfterDays < keyExpiresAfterDays / 2`: the previous key (window `k − 1`) is still valid
  *   for `keyExpiresAfterDays − 2 × rotateAfterDays` days after the next boundary, which absorbs
  *   late runs, and a key made on the first deployment for window `k − 1` is never born expired.
@@ -220,6 +223,16 @@ export interface KeyNameParts {
 export function parseKeyName(displayName: string | null | undefined): KeyNameParts | undefined {
   const m = /^optima-csp ([0-9a-f]{8}) slot ([ab]) window (\d+)(?: |$)/.exec(displayName ?? "");
   return m ? { deploymentId: m[1], slot: m[2] as SlotName, window: Number(m[3]) } : undefined;
+}
+
+/** The name of window `k`'s password resource in a component named `component`. */
+export function keyResourceName(component: string, window: number): string {
+  return `${component}-key-w${window}`;
+}
+
+/** What a slot's password was named before each window had its own (an alias, for migration). */
+export function legacySlotResourceName(component: string, slot: SlotName): string {
+  return `${component}-key-${slot}`;
 }
 
 /**

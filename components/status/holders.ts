@@ -8,7 +8,8 @@
  *
  * Per customer: `customer-key` (the key it holds is on the Web App, its days to expiry against the
  * same thresholds), `customer-hand-off` (it holds the stack's active key: else its last hand-off
- * failed, and the run that replaces that key's slot deletes it: README "Connecting CSP customers"), `customer-bill-connect` (Optima has the bill connect in the customer's org,
+ * failed; no run deletes that key while a hand-off to it fails, but it expires at its end date:
+ * README "Connecting CSP customers"), `customer-bill-connect` (Optima has the bill connect in the customer's org,
  * with the Web App's client ID and the customer's tenant), `customer-validation` (Optima's own
  * validation, docs/optima-api.md §1C).
  */
@@ -214,7 +215,7 @@ function handOffFinding(holder: CustomerHolder, activeKeyId: string | undefined)
   return {
     check,
     level: "warning",
-    summary: `Its bill connect holds ${holder.keyId}, not the stack's active key (${activeKeyId}): its last hand-off did not finish, and the run that replaces that key's slot deletes it.`,
+    summary: `Its bill connect holds ${holder.keyId}, not the stack's active key (${activeKeyId}): its last hand-off did not finish; that key is kept until a run hands it the active key, and it stops working at its end date.`,
     action: `Read the last rotation run's log for this customer's bill connect, fix its cause, and ${ROTATE}.`,
   };
 }

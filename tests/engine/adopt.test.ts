@@ -26,7 +26,9 @@ describeEngine("adopting a Web App whose requestedAccessTokenVersion is null, un
   test("this version adopts it with a read: keys are made, the app is never written, destroy leaves it", async () => {
     s = await Scenario.start(cli!, { world: { requestedAccessTokenVersion: null }, config: adopt });
     const run = s.expectOk(await s.scheduledRun());
-    expect(run.steps).toEqual(expect.arrayContaining(["read optima-csp-web-app", "create optima-csp-key-a"]));
+    expect(run.steps).toEqual(
+      expect.arrayContaining(["read optima-csp-web-app", "create optima-csp-key-w58"]),
+    );
     expect(s.world.heldKeyWorks()).toBe(true);
     expect(s.ws.doublesLogTail(500)).not.toContain("REFUSED");
     s.expectOk(await s.quietPreview());

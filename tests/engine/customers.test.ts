@@ -11,13 +11,11 @@
  * - a plain run fails and deletes nothing (deployment_executor.go: deletes are generated only
  *   after the program's steps; failures.test.ts shows it for the partnership);
  * - with `--continue-on-error`, deletes run except for resources that an errored step's old or
- *   new state depends on (deployment_executor.go `performPostSteps`, `erroredDeps`): the first
- *   such run after a rotation keeps the replaced key the failing holder still holds;
- * - but that key is then a pending delete, and an errored step's old state resolves its
- *   dependency on the slot's URN to the slot's NEW key (pkg/resource/graph/dependency_graph.go
- *   `TransitiveDependenciesOf`: "if we are new, we take the new ones"), so the next
- *   `--continue-on-error` run deletes the key the failing holder holds. The README says not to
- *   rotate with `--continue-on-error` for that reason; the first test shows both runs.
+ *   new state depends on (deployment_executor.go `performPostSteps`, `erroredDeps`). The failed
+ *   holder's old state depends on the password of the window it holds, a URN no other key shares,
+ *   so every such run keeps that key, however many there are. (When the two slots were replaced
+ *   in turn, the held key shared its slot's URN with the slot's new key, and the second such run
+ *   deleted it: pkg/resource/graph/dependency_graph.go `TransitiveDependenciesOf`.)
  */
 import { Scenario, waitUntil, engineSuite, closeScenarioAfterEach } from "../support/engine/scenario";
 import {
@@ -61,11 +59,16 @@ function deletes(run: { steps: readonly string[] }): string[] {
   return run.steps.filter((step) => step.startsWith("delete"));
 }
 
+/** The deletes of a key (a verification's delete only drops a record of a proof from the state). */
+function keyDeletes(run: { steps: readonly string[] }): string[] {
+  return deletes(run).filter((step) => / optima-csp-key-w-?\d+$/.test(step));
+}
+
 describeEngine("a partnership and 20 CSP customers rotated together (real engine)", () => {
   let s: Scenario;
   closeScenarioAfterEach(() => s);
 
-  test("one customer's hand-off refused (403, 5xx, an HTML page) for more than a window: plain runs and the first --continue-on-error run keep the key it holds; a second --continue-on-error run deletes it; the next good run hands over to all", async () => {
+  test("one customer's hand-off refused (403, 5xx, an HTML page) for more than a window: plain runs and two --continue-on-error runs all keep the key it holds; the next good run hands over to all, then deletes it", async () => {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z", config: customersConfig(TWENTY) }); // window 59
     const first = s.expectOk(await s.scheduledRun());
     expect(first.steps.filter((step) => step.startsWith("create optima-csp-customer-"))).toHaveLength(20);
@@ -87,9 +90,9 @@ describeEngine("a partnership and 20 CSP customers rotated together (real engine
     expect(keyWindows(s.world)).toEqual([58, 59, 60]);
     expect(brokenHolders(s.world, TWENTY)).toEqual([]);
 
-    // Window 61, --continue-on-error, the PATCH now fails with 502: slot b (window 59, the key the
-    // failing customer holds) is replaced. Every other holder gets window 61; the engine deletes
-    // window 58 (held by nobody) but keeps 59, which the failed step's old state depends on.
+    // Window 61, --continue-on-error, the PATCH now fails with 502: windows 58 and 59 (the key the
+    // failing customer holds) leave the program. Every other holder gets window 61; the engine
+    // deletes window 58 (held by nobody) but keeps 59, which the failed step's old state depends on.
     s.world.emulator.clearFaults();
     s.world.emulator.inject({ ...patchOf(FAILING), status: 502, times: 1000 });
     s.advance(1);
@@ -118,20 +121,25 @@ describeEngine("a partnership and 20 CSP customers rotated together (real engine
     expect(keyWindows(s.world)).toEqual([59, 60, 61]);
     expect(brokenHolders(s.world, TWENTY)).toEqual([]);
 
-    // The hazard: a second --continue-on-error run deletes the pending key 59, which the failing
-    // customer still holds (see the head of this file). Only that customer is left without a key.
+    // A second --continue-on-error run keeps key 59 too: the failed step's old state depends on
+    // the URN of window 59's own password, which nothing else shares.
     s.advance(0, 3);
     const again = await s.scheduledRun(["--continue-on-error"]);
     expect(again.code).not.toBe(0);
-    expect(deletes(again)).toContain("delete-replaced optima-csp-key-b");
-    expect(keyWindows(s.world)).toEqual([60, 61]);
-    expect(brokenHolders(s.world, TWENTY)).toEqual([`customer ${FAILING.tenantId} (org ${FAILING.orgId})`]);
+    expect(again.failed).toEqual([`update optima-csp-customer-${FAILING.tenantId}`]);
+    expect(windowHeldBy(s, FAILING)).toBe(59);
+    expect(keyWindows(s.world)).toEqual([59, 60, 61]);
+    expect(brokenHolders(s.world, TWENTY)).toEqual([]);
 
     // Optima answers again: the next scheduled run hands window 61 to the failing customer too.
     s.world.emulator.clearFaults();
     s.advance(0, 3);
     const recovered = s.expectOk(await s.scheduledRun());
     expect(recovered.steps).toContain(`update optima-csp-customer-${FAILING.tenantId}`);
+    expect(keyDeletes(recovered)).toEqual(["delete optima-csp-key-w59"]);
+    expect(recovered.steps.indexOf("delete optima-csp-key-w59")).toBeGreaterThan(
+      recovered.steps.indexOf(`update optima-csp-customer-${FAILING.tenantId}`),
+    );
     expect(othersNotAt(s, TWENTY, 61)).toEqual([]);
     expect(brokenHolders(s.world, TWENTY)).toEqual([]);
     expect(keyWindows(s.world)).toEqual([60, 61]);

@@ -51,7 +51,7 @@ describeEngine("drift, destroy and configuration under the real engine", () => {
     s.advance(0, 1);
     const run = s.expectOk(await s.scheduledRun());
     expect(run.steps).toEqual(
-      expect.arrayContaining(["create optima-csp-key-b", "update optima-csp-registration"]),
+      expect.arrayContaining(["create optima-csp-key-w59", "update optima-csp-registration"]),
     );
     expect(s.world.heldKey()?.keyId).not.toBe(held.keyId);
     expect(s.world.heldKeyWorks()).toBe(true);
@@ -78,7 +78,7 @@ describeEngine("drift, destroy and configuration under the real engine", () => {
     s.expectOk(await s.scheduledRun());
     const held = s.world.heldKey()!;
     const run = s.expectOk(await s.pulumi(["destroy", "--yes", "--stack", s.ws.stack]));
-    expect(run.steps).toContain("delete optima-csp-key-a"); // the previous key
+    expect(run.steps).toContain("delete optima-csp-key-w58"); // the previous key
     expect(s.world.emulator.cspPartners(ORG)).toHaveLength(1);
     expect(s.world.heldKey()?.keyId).toBe(held.keyId);
     expect(s.world.heldKeyWorks()).toBe(true);

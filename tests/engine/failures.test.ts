@@ -62,7 +62,8 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
       expect(run.steps.filter((step) => step.startsWith("delete"))).toEqual([]);
       void day;
     }
-    // Every key this deployment made in the outage is still on the Web App, tracked as pending deletes.
+    // Every key this deployment made in the outage is still on the Web App and in the state (windows
+    // 58 and 59 no longer in the program: deleted by the first run that succeeds).
     expect(deploymentWindows(s)).toEqual([58, 59, 60, 61]);
 
     s.world.emulator.clearFaults();
@@ -70,7 +71,7 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
     const recovered = s.expectOk(await s.scheduledRun());
     const order = (step: string) => recovered.steps.indexOf(step);
     expect(order("update optima-csp-registration")).toBeGreaterThanOrEqual(0);
-    // The pending deletes of the failed runs ran at the end, after the hand-off.
+    // The deletes the failed runs left undone ran at the end, after the hand-off.
     for (const step of recovered.steps.filter((x) => x.startsWith("delete"))) {
       expect(order(step)).toBeGreaterThan(order("update optima-csp-registration"));
     }
@@ -118,7 +119,7 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
     s.advance(0, 1);
     const emergency = await s.scheduledRun(["--replace", urn]);
     expect(emergency.code).not.toBe(0);
-    expect(emergency.steps).toContain("create-replacement optima-csp-key-b");
+    expect(emergency.steps).toContain("create-replacement optima-csp-key-w59");
     expect(emergency.failed).toContain("update optima-csp-registration");
     expect(s.world.heldKey()?.keyId).toBe(old.keyId);
     expect(s.world.heldKeyWorks()).toBe(true); // the old key is pending delete, not deleted
@@ -126,9 +127,9 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
     s.advance(0, 1);
     const next = s.expectOk(await s.scheduledRun());
     expect(next.steps).toEqual(
-      expect.arrayContaining(["update optima-csp-registration", "delete-replaced optima-csp-key-b"]),
+      expect.arrayContaining(["update optima-csp-registration", "delete-replaced optima-csp-key-w59"]),
     );
-    expect(next.steps.indexOf("delete-replaced optima-csp-key-b")).toBeGreaterThan(
+    expect(next.steps.indexOf("delete-replaced optima-csp-key-w59")).toBeGreaterThan(
       next.steps.indexOf("update optima-csp-registration"),
     );
     expect(s.world.heldKey()?.keyId).not.toBe(old.keyId);

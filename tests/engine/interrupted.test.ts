@@ -172,7 +172,7 @@ describeEngine("a scheduled run killed part-way, then the next scheduled run (re
   let s: Scenario;
   closeScenarioAfterEach(() => s);
 
-  /** A deployment at window 59 (2026-03-01), then a day later: the run that rotates slot a to window 60. */
+  /** A deployment at window 59 (2026-03-01), then a day later: the run that makes window 60's key. */
   async function deployedThenDue(): Promise<{ held: string }> {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z" });
     s.expectOk(await s.scheduledRun());
@@ -191,7 +191,7 @@ describeEngine("a scheduled run killed part-way, then the next scheduled run (re
     expect(windows(s)).toEqual([58, 59, 60]);
     const orphans = await untracked(s);
     expect(orphans).toHaveLength(1);
-    expect(await pendingOperations(s)).toEqual(["creating optima-csp-key-a"]);
+    expect(await pendingOperations(s)).toEqual(["creating optima-csp-key-w60"]);
 
     // The bare command the examples used to run fails, and says what to do.
     const bare = await s.scheduledRun();
@@ -263,7 +263,7 @@ describeEngine("a scheduled run killed part-way, then the next scheduled run (re
     expect(windows(s)).toEqual([59, 60]); // the held removePassword took effect: window 58 is gone
     expect(await untracked(s)).toEqual([]);
     // The engine ran the deletes in parallel: the key's (held) and the old verification's.
-    expect(await pendingOperations(s)).toContain("deleting optima-csp-key-a");
+    expect(await pendingOperations(s)).toContain("deleting optima-csp-key-w58");
     expect((await pendingOperations(s)).every((op) => op.startsWith("deleting "))).toBe(true);
 
     await expectRecovered(s, await ciRun(s));

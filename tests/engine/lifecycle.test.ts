@@ -56,8 +56,8 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
     const run = s.expectOk(await s.scheduledRun());
     expect(run.steps).toEqual(
       expect.arrayContaining([
-        "create optima-csp-key-a",
-        "create optima-csp-key-b",
+        "create optima-csp-key-w18",
+        "create optima-csp-key-w19",
         "create optima-csp-registration",
       ]),
     );
@@ -83,15 +83,14 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
     const previous = s.world.heldKey()!;
     const run = s.expectOk(await s.scheduledRun());
     const order = (step: string) => run.steps.indexOf(step);
-    expect(order("create-replacement optima-csp-key-a")).toBeGreaterThanOrEqual(0);
-    expect(order("update optima-csp-registration")).toBeGreaterThan(
-      order("create-replacement optima-csp-key-a"),
-    );
-    // The replaced key is deleted last, after Optima has the new one.
-    expect(order("delete-replaced optima-csp-key-a")).toBeGreaterThan(
-      order("update optima-csp-registration"),
-    );
-    expect(run.steps).not.toContain("create-replacement optima-csp-key-b");
+    expect(order("create optima-csp-key-w20")).toBeGreaterThanOrEqual(0);
+    expect(order("update optima-csp-registration")).toBeGreaterThan(order("create optima-csp-key-w20"));
+    // Window 18's key leaves the program: it is deleted last, after Optima has the new one.
+    expect(order("delete optima-csp-key-w18")).toBeGreaterThan(order("update optima-csp-registration"));
+    expect(run.steps.filter((step) => step.includes("optima-csp-key-w"))).toEqual([
+      "create optima-csp-key-w20",
+      "delete optima-csp-key-w18",
+    ]);
     expect(heldWindow()).toBe(20);
     expect(s.world.heldKeyWorks()).toBe(true);
     expect(deploymentKeys().map((k) => k.window)).toEqual([19, 20]);
@@ -102,21 +101,29 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
   test("a run two days late still rotates once, and the previous key is still valid", async () => {
     s.advance(5); // 2026-03-07T03:00Z: window 21 began on 03-05
     const run = s.expectOk(await s.scheduledRun());
-    expect(run.steps).toContain("create-replacement optima-csp-key-b");
-    expect(run.steps).not.toContain("create-replacement optima-csp-key-a");
+    expect(run.steps.filter((step) => step.includes("optima-csp-key-w"))).toEqual([
+      "create optima-csp-key-w21",
+      "delete optima-csp-key-w19",
+    ]);
     expect(heldWindow()).toBe(21);
     expect(s.world.heldKeyWorks()).toBe(true);
     expect(deploymentKeys().map((k) => k.window)).toEqual([20, 21]);
     expect(deploymentKeys()[0].endDateTime).toBe("2026-03-09T00:00:00Z");
   });
 
-  test("after whole windows were missed, one run replaces both keys and Optima works again", async () => {
+  test("after whole windows were missed, one run makes both keys, deletes both old ones, and Optima works again", async () => {
     s.advance(8); // 2026-03-15T03:00Z: window 24; windows 22 and 23 were missed
     // The key Optima holds (window 21) expired on 03-12: this is what a stopped schedule costs.
     expect(s.world.heldKeyWorks()).toBe(false);
     const run = s.expectOk(await s.scheduledRun());
-    expect(run.steps).toEqual(
-      expect.arrayContaining(["create-replacement optima-csp-key-a", "create-replacement optima-csp-key-b"]),
+    expect(run.steps.filter((step) => step.includes("optima-csp-key-w")).sort()).toEqual([
+      "create optima-csp-key-w23",
+      "create optima-csp-key-w24",
+      "delete optima-csp-key-w20",
+      "delete optima-csp-key-w21",
+    ]);
+    expect(run.steps.indexOf("delete optima-csp-key-w21")).toBeGreaterThan(
+      run.steps.indexOf("update optima-csp-registration"),
     );
     expect(heldWindow()).toBe(24);
     expect(s.world.heldKeyWorks()).toBe(true);
@@ -128,8 +135,8 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
     expect(run.steps).toEqual(
       expect.arrayContaining([
         "delete optima-csp-registration",
-        "delete optima-csp-key-a",
-        "delete optima-csp-key-b",
+        "delete optima-csp-key-w23",
+        "delete optima-csp-key-w24",
       ]),
     );
     expect(s.world.emulator.cspPartners(ORG)).toEqual([]);

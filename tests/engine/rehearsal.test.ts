@@ -92,8 +92,8 @@ describeEngine("npm run rehearsal, under the real engine", () => {
     expect(first.changedSlots).toEqual(["a", "b"]);
     expect(first.engineSteps).toEqual(
       expect.arrayContaining([
-        "create optima-csp-key-a",
-        "create optima-csp-key-b",
+        `create optima-csp-key-w${first.held.window - 1}`,
+        `create optima-csp-key-w${first.held.window}`,
         "create optima-csp-key-verification",
         "create optima-csp-registration",
       ]),
@@ -153,7 +153,7 @@ describeEngine("npm run rehearsal, under the real engine", () => {
     const update = rotation.engineSteps.indexOf("update optima-csp-registration");
     for (const deleted of [
       "delete-replaced optima-csp-key-verification",
-      `delete-replaced optima-csp-key-${older}`,
+      `delete optima-csp-key-w${rotation.held.window - 2}`,
     ]) {
       expect(rotation.engineSteps.indexOf(deleted)).toBeGreaterThan(update);
     }
@@ -179,9 +179,7 @@ describeEngine("npm run rehearsal, under the real engine", () => {
     expect(missed.keys.map((k) => k.fingerprint)).not.toContain(late.held.fingerprint);
     const update = missed.engineSteps.indexOf("update optima-csp-registration");
     expect(update).toBeGreaterThanOrEqual(0);
-    expect(missed.engineSteps.indexOf(`delete-replaced optima-csp-key-${late.held.slot}`)).toBeGreaterThan(
-      update,
-    );
+    expect(missed.engineSteps.indexOf(`delete optima-csp-key-w${late.held.window}`)).toBeGreaterThan(update);
   });
 
   it("never prints a secret: only fingerprints of the keys", () => {

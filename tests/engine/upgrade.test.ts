@@ -17,8 +17,22 @@ import * as path from "node:path";
 import { REPO_ROOT } from "../support/engine/workspace";
 import { DOMAIN, OBJECT_ID, TENANT } from "../support/engine/world";
 import { Scenario, V0_1_0, checkout, engineSuite } from "../support/engine/scenario";
+import {
+  brokenHolders,
+  customers,
+  customersConfig,
+  heldWindows,
+  keyWindows,
+} from "../support/engine/customers";
 
 const { cli, describeEngine } = engineSuite();
+
+/**
+ * The last commit whose keys were two slot resources (`optima-csp-key-a`, `-key-b`) replaced in
+ * turn, before each window's key became a resource of its own (`optima-csp-key-w<k>`, aliased
+ * from its slot's name).
+ */
+const SLOT_NAMED_KEYS = "3e04c03";
 
 describeEngine("upgrading a 0.1.0 stack under the real engine", () => {
   let s: Scenario;
@@ -104,5 +118,49 @@ describeEngine("upgrading a 0.1.0 stack under the real engine", () => {
     await upgrade();
     s.expectOk(await s.pulumi(["destroy", "--yes", "--stack", s.ws.stack]));
     expect(s.world.emulator.entra.directory.application(TENANT, OBJECT_ID)).toBeDefined();
+  });
+
+  test("a stack whose keys were the two slots (key-a, key-b), with customers: the upgrade renames both keys by alias (no key made, replaced or deleted, every holder works), and the next boundary rotates as usual", async () => {
+    const three = customers(1, 3);
+    const slotNamed = checkout(SLOT_NAMED_KEYS);
+    try {
+      s = await Scenario.start(cli!, { projectSource: slotNamed, config: customersConfig(three) }); // window 59
+      s.expectOk(await s.scheduledRun());
+    } finally {
+      rmSync(slotNamed, { recursive: true, force: true });
+    }
+    const keysBefore = s.world
+      .keys()
+      .map((k) => k.keyId)
+      .sort();
+    expect(keyWindows(s.world)).toEqual([58, 59]);
+    expect(brokenHolders(s.world, three)).toEqual([]);
+
+    s.ws.copyProject(REPO_ROOT);
+    s.advance(0, 1);
+    const upgraded = s.expectOk(await s.scheduledRun());
+    expect(upgraded.steps.filter((step) => step.includes("optima-csp-key"))).toEqual([]);
+    expect(upgraded.output).not.toMatch(/replac/i);
+    expect(
+      s.world
+        .keys()
+        .map((k) => k.keyId)
+        .sort(),
+    ).toEqual(keysBefore);
+    expect(Object.values(heldWindows(s.world, three))).toEqual([59, 59, 59, 59]);
+    expect(brokenHolders(s.world, three)).toEqual([]);
+    expect(String((await s.outputs()).activeKeyUrn)).toMatch(/::optima-csp-key-w59$/);
+    s.expectOk(await s.quietPreview());
+
+    s.advance(1); // window 60: window 58's key (slot a's, before the upgrade) leaves the program
+    const rotated = s.expectOk(await s.scheduledRun());
+    expect(rotated.steps.filter((step) => / optima-csp-key-w\d+$/.test(step))).toEqual([
+      "create optima-csp-key-w60",
+      "delete optima-csp-key-w58",
+    ]);
+    expect(Object.values(heldWindows(s.world, three))).toEqual([60, 60, 60, 60]);
+    expect(brokenHolders(s.world, three)).toEqual([]);
+    expect(keyWindows(s.world)).toEqual([59, 60]);
+    await s.assertNoPlainSecret();
   });
 });

@@ -105,6 +105,11 @@ export interface Registration {
   /** URNs this resource depends on (explicit `dependsOn` and those of its inputs). */
   readonly dependencies: readonly string[];
   readonly additionalSecretOutputs: readonly string[];
+  /**
+   * The names of its aliases, as the SDK sends them (structured alias specs: the engine supplies
+   * the resource's own type, parent, stack and project for a spec that names only a name).
+   */
+  readonly aliasNames: readonly string[];
   /** What the fake engine did with it in this run. */
   op: Op;
   /** The ID and outputs it got (secrets unwrapped). */
@@ -400,6 +405,10 @@ export class FakeEngine {
         ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplace: req.getDeletebeforereplace() } : {}),
         dependencies: req.getDependenciesList(),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        aliasNames: req
+          .getAliasesList()
+          .map((alias) => alias.getSpec()?.getName() ?? "")
+          .filter((aliasName) => aliasName !== ""),
       });
       return original(req, cb);
     };
@@ -414,6 +423,7 @@ export class FakeEngine {
         ignoreChanges: [],
         dependencies: req.getDependenciesList(),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        aliasNames: [],
       });
       return originalRead(req, cb);
     };
@@ -576,6 +586,8 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  /** Structured aliases (the mock monitor supports "aliasSpecs", so the SDK sends these). */
+  getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
 }
 
 /** The parts of a read request (`Resource.get`) read here. */
