@@ -453,12 +453,45 @@ describe("hostile inputs (breakit)", () => {
       /retainOnDelete must be true or false/,
     ],
     ["a key the program does not know", { retain: false }, /unknown key "retain"/],
+    // The program's rules, from their one home (components/azure/customers.ts): a childOrg entry too.
+    ["a childOrg without owners, beside an orgId", { childOrg: {} }, /has both orgId and childOrg/],
+    [
+      "a billing profile the program refuses",
+      { billingProfileId: "AB CD" },
+      /billingProfileId must be a billing profile ID/,
+    ],
   ])("--sync refuses an existing config the program would refuse: %s", async (_name, extra, message) => {
     world(1);
     const file = writeConfig([{ tenantId: customer(1), orgId: "5001", ...extra }]);
     const result = await customers([...endpointFlags(), "--sync", "--customers-file", file]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe("a customer with a child org of its own (childOrg)", () => {
+  it("--sync keeps it as written and never proposes an org for it", async () => {
+    world(2);
+    const child = { owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }] };
+    const file = writeConfig([{ tenantId: customer(1), childOrg: child }]);
+    const result = await customers([
+      ...endpointFlags(),
+      "--sync",
+      "--customers-file",
+      file,
+      "--org-for",
+      `${customer(1)}=5009`,
+      "--json",
+    ]);
+    const report = JSON.parse(result.stdout);
+    expect(report.sync.entries).toEqual([{ tenantId: customer(1), childOrg: child }]);
+    expect(report.sync.ignored).toEqual([
+      {
+        tenantId: customer(1),
+        reason:
+          "already in optimaCustomers with a child org of its own (childOrg): its bill connect goes there",
+      },
+    ]);
   });
 });
 
@@ -554,7 +587,7 @@ describe("pure parts", () => {
       { tenantId: customer(1), orgId: "12" },
     ]);
     expect(() => parseCustomerEntries(JSON.stringify([{ tenantId: "x", orgId: "1" }]), "f")).toThrow(
-      "f: optimaCustomers[0].tenantId must be the customer's tenant ID, a GUID.",
+      "f: optimaCustomers[0].tenantId must be the CSP customer's Entra ID tenant ID (Partner Center's Microsoft ID), a GUID",
     );
     expect(() => parseCustomersArgs(["--org-for", "nope"], {})).toThrow(CustomersUsageError);
   });

@@ -6,7 +6,7 @@
  * never appears in a message.
  */
 import { parseArgs } from "node:util";
-import { CUSTOMER_ENTRY_KEYS } from "../azure/customers";
+import { checkCustomerEntries, type CustomerEntry } from "../azure/customers";
 import { isGuid } from "../formats";
 import { isLoopbackHost } from "../http/url";
 import { completeError } from "../serialization";
@@ -34,17 +34,8 @@ export const CUSTOMERS_ENV = {
 /** Largest `--page-size`. */
 export const MAX_PAGE_SIZE = 1000;
 
-/** One entry of the `optimaCustomers` config value. */
-export interface CustomerEntry {
-  readonly tenantId: string;
-  readonly orgId: string;
-  readonly billingProfileId?: string;
-  readonly billingAccountId?: string;
-  /** A name for people, as configured. */
-  readonly name?: string;
-  /** As configured; absent means the program's default (the bill connect is kept in Flexera). */
-  readonly retainOnDelete?: boolean;
-}
+/** One entry of the `optimaCustomers` config value, as written (the program's own rules: ../azure/customers). */
+export type { CustomerEntry } from "../azure/customers";
 
 export type CustomersMode = "list" | "legacy" | "sync";
 
@@ -410,47 +401,14 @@ export function parseCustomerConfig(textValue: string, source: string): Customer
       `${source}: ${CUSTOMERS_CONFIG_KEY} must be a JSON array of {tenantId, orgId} objects.`,
     );
   }
-  const seen: string[] = [];
-  const entries = data.map((item, index): CustomerEntry => {
-    const where = `${source}: ${CUSTOMERS_CONFIG_KEY}[${index}]`;
-    if (typeof item !== "object" || item === null || Array.isArray(item)) {
-      throw new CustomersUsageError(`${where} must be an object with tenantId and orgId.`);
-    }
-    const fields = item as Record<string, unknown>;
-    // An entry the program would refuse is refused here too: a proposal on top of it could not be applied.
-    const unknownKey = Object.keys(fields).find((k) => !CUSTOMER_ENTRY_KEYS.includes(k));
-    if (unknownKey !== undefined) {
-      throw new CustomersUsageError(
-        `${where} has an unknown key ${JSON.stringify(unknownKey)}; the keys are ${CUSTOMER_ENTRY_KEYS.join(", ")}.`,
-      );
-    }
-    if (fields.retainOnDelete !== undefined && typeof fields.retainOnDelete !== "boolean") {
-      throw new CustomersUsageError(`${where}.retainOnDelete must be true or false.`);
-    }
-    const tenantId = typeof fields.tenantId === "string" ? fields.tenantId.trim() : "";
-    if (!isGuid(tenantId)) {
-      throw new CustomersUsageError(`${where}.tenantId must be the customer's tenant ID, a GUID.`);
-    }
-    if (seen.includes(tenantId.toLowerCase())) {
-      throw new CustomersUsageError(`${where}.tenantId ${tenantId} is listed twice.`);
-    }
-    seen.push(tenantId.toLowerCase());
-    const orgId =
-      typeof fields.orgId === "number" && Number.isSafeInteger(fields.orgId)
-        ? String(fields.orgId)
-        : fields.orgId;
-    if (typeof orgId !== "string" || !/^\d{1,20}$/.test(orgId.trim())) {
-      throw new CustomersUsageError(`${where}.orgId must be a Flexera org ID, digits only.`);
-    }
-    return {
-      tenantId,
-      orgId: orgId.trim(),
-      ...(typeof fields.billingProfileId === "string" ? { billingProfileId: fields.billingProfileId } : {}),
-      ...(typeof fields.billingAccountId === "string" ? { billingAccountId: fields.billingAccountId } : {}),
-      ...(typeof fields.name === "string" ? { name: fields.name } : {}),
-      ...(typeof fields.retainOnDelete === "boolean" ? { retainOnDelete: fields.retainOnDelete } : {}),
-    };
-  });
+  let entries: CustomerEntry[];
+  try {
+    // The program's own rules, from their one home: an entry the program would refuse is refused
+    // here too (a proposal on top of it could not be applied).
+    entries = checkCustomerEntries(data, `${source}: ${CUSTOMERS_CONFIG_KEY}`);
+  } catch (error) {
+    throw new CustomersUsageError((error as Error).message);
+  }
   return { entries, jsonText };
 }
 

@@ -162,7 +162,7 @@ export function proposeSync(
 ): SyncProposal {
   const listed = customers.map((c) => key(c.tenantId));
   const configuredKeys = configured.map((e) => key(e.tenantId));
-  const added: CustomerEntry[] = [];
+  const added: (CustomerEntry & { readonly orgId: string })[] = [];
   const unassigned: string[] = [];
   for (const customer of customers) {
     if (configuredKeys.includes(key(customer.tenantId))) {
@@ -183,9 +183,11 @@ export function proposeSync(
         tenantId: tenant,
         reason:
           entry !== undefined
-            ? entry.orgId === org
-              ? `already in ${CUSTOMERS_CONFIG_KEY} with org ${org}`
-              : `already in ${CUSTOMERS_CONFIG_KEY} with org ${entry.orgId}: moving a customer to org ${org} replaces its bill connect; change it yourself with pulumi config set --path`
+            ? entry.orgId === undefined
+              ? `already in ${CUSTOMERS_CONFIG_KEY} with a child org of its own (childOrg): its bill connect goes there`
+              : entry.orgId === org
+                ? `already in ${CUSTOMERS_CONFIG_KEY} with org ${org}`
+                : `already in ${CUSTOMERS_CONFIG_KEY} with org ${entry.orgId}: moving a customer to org ${org} replaces its bill connect; change it yourself with pulumi config set --path`
             : "not a Partner Center customer of this partner",
       };
     });

@@ -100,7 +100,7 @@ export async function runCustomers(argv: readonly string[], deps: CustomersDeps)
     const orgs = unique([
       ...options.orgs,
       ...(outputs.orgId === undefined ? [] : [outputs.orgId]),
-      ...(configured ?? []).map((e) => e.orgId),
+      ...(configured ?? []).flatMap((e) => (e.orgId === undefined ? [] : [e.orgId])),
     ]);
     const optima = orgs.length === 0 ? undefined : await lookInOptima(orgs, deps.env, http, secrets);
 
