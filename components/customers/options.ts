@@ -79,7 +79,9 @@ export const CUSTOMERS_USAGE = `Usage: optima-csp customers [--stack NAME | --ou
 Lists the partner's customers from Partner Center (GET /v1/customers, every page), with each
 customer's tenant ID, domain and company name, and whether Flexera Optima knows it: whether one of
 the orgs looked in holds an azure-csp bill connect scoped to that customer's tenant
-(scopeDetails.customerDetails.customerTenantId). Read-only unless --sync --write.
+(scopeDetails.customerDetails.customerTenantId). With the ${CUSTOMERS_CONFIG_KEY} value known (--stack or
+--customers-file), a bill connect there on the same Web App for a customer not in it is reported:
+the stack hands it no new key. Read-only unless --sync --write.
 
 Partner Center sign-in (app-only, as the Partner Center Web App itself; never the deploying identity):
   --tenant-id GUID         the partner tenant                       (env ${CUSTOMERS_ENV.tenantId})
@@ -92,7 +94,8 @@ Partner Center sign-in (app-only, as the Partner Center Web App itself; never th
 
 Where Optima is looked in (every org named by any of these):
   --org ORG                a Flexera org ID (repeatable)
-  --stack NAME             the stack's outputs (optimaOrgId) and its ${CUSTOMERS_CONFIG_KEY} config (each entry's orgId)
+  --stack NAME             the stack's outputs (optimaOrgId; each customer's org in optimaCustomers)
+                           and its ${CUSTOMERS_CONFIG_KEY} config (each entry's orgId)
   --outputs FILE           the JSON of \`pulumi stack output --json\` instead of --stack's outputs
   --customers-file FILE    the ${CUSTOMERS_CONFIG_KEY} value as JSON instead of --stack's config
 Optima sign-in: OPTIMA_REFRESH_TOKEN or OPTIMA_SERVICE_ACCOUNT_ID/SECRET, OPTIMA_REGION (a read role is enough).
@@ -115,7 +118,7 @@ Output:
 
 Exit codes: 0 every customer is known to Optima (or Optima was not looked in) and nothing is
 pending; 1 warning: a customer Optima does not know, a configured customer gone from Partner
-Center, or a --sync change not written; 3 could not check (and usage mistakes). 2 is not used.`;
+Center, a bill connect on the Web App outside ${CUSTOMERS_CONFIG_KEY}, or a --sync change not written; 3 could not check (and usage mistakes). 2 is not used.`;
 
 const STRING_FLAGS = [
   "stack",
