@@ -51,6 +51,16 @@ afterAll(async () => {
   await emulator?.close();
 });
 
+describe("the serialized provider", () => {
+  it("carries no credential and no Flexera setting, and requires nothing but axios", () => {
+    for (const value of [REFRESH_TOKEN, emulator.url]) {
+      expect(hosts.providerText).not.toContain(value);
+    }
+    const required = new Set([...hosts.providerText.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
+    expect([...required]).toEqual(["axios"]);
+  });
+});
+
 describe("a customer's child org through the host", () => {
   it("is created with the customer tenant as its externalId, read back, and never changed", async () => {
     const urn = urnFor(TYPE, "new");

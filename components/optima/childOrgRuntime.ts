@@ -1,7 +1,7 @@
 /**
  * The child org provider's implementation: what the dynamic-provider host process runs for a
- * `FlexeraChildOrg` (./childOrgProvider), with ./childOrgRules for every rule and the Optima client
- * (../http underneath) for every call. Serialized by value inside this repository, as
+ * `FlexeraChildOrg` (./childOrgProvider), with ./childOrgRules for every rule and ./childOrgs for
+ * every call (the Optima client, ../http underneath). Serialized by value inside this repository, as
  * `require("optima-csp/runtime/child-org")` when installed: ../serialization's rules apply.
  *
  * The connection (hosts, credential) is the registration provider's own rule, read in the host
@@ -11,7 +11,7 @@
  * - check/diff: none.
  * - create: GET the parent's child orgs; one whose `externalId` is the customer tenant ID is adopted
  *   as it is; else POST, then GET the new org. A POST whose outcome is unknown (no answer, 5xx)
- *   lists again and adopts what it made rather than make a second org.
+ *   lists again after a settling wait and takes what it made rather than make a second org.
  * - read: GET the org; 404 reads as gone.
  * - update: none is ever sent (diff replaces or reports no change); state takes the new inputs.
  * - delete: DELETE; 404 is success. Reached only when the resource is not retained: the component
@@ -22,19 +22,13 @@ import { OptimaClient } from "./client";
 import { resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
 import {
   checkChildOrg,
-  childOrgPath,
-  childOrgsPath,
-  createChildOrgBody,
-  createdChildOrgId,
   diffChildOrg,
-  findChildOrg,
-  parseChildOrg,
-  parseChildOrgList,
   type ChildOrgInputs,
   type ChildOrgOutputs,
   type RemoteChildOrg,
 } from "./childOrgRules";
-import { RegistrationError, errorMessage, isUnknownPostOutcome, statusOf } from "./registrations";
+import { createOrAdoptChildOrg, deleteChildOrg, readChildOrg } from "./childOrgs";
+import { RegistrationError, errorMessage } from "./registrations";
 
 interface HostState {
   config?: ConfigSource;
@@ -69,50 +63,10 @@ export async function diff(
   return { changes, replaces };
 }
 
-/** Adopts the customer's org under the parent, or creates it. */
+/** Adopts the customer's org under the parent, or creates it (./childOrgs). */
 export async function create(inputs: ChildOrgInputs): Promise<pulumi.dynamic.CreateResult<ChildOrgOutputs>> {
-  const client = optimaClient();
-  const { parentOrgId, customerTenantId } = inputs;
-  const where = `under Flexera org ${parentOrgId}`;
-  const found = await withContext(`Could not list the child orgs ${where}`, () =>
-    findIn(client, parentOrgId, customerTenantId),
-  );
-  if (found !== undefined) {
-    return { id: found.id, outs: outputs(inputs, found, true) };
-  }
-  const path = childOrgsPath(parentOrgId);
-  let id: string;
-  try {
-    const response = await client.request({
-      method: "POST",
-      host: "flexera",
-      path,
-      body: createChildOrgBody(inputs),
-      expectStatus: [201],
-    });
-    id = createdChildOrgId(response.headers.location, response.data, `POST ${path}`);
-  } catch (error) {
-    if (isUnknownPostOutcome(error, path)) {
-      // The org may have been made: look again before failing, so that a retry never makes two.
-      const made = await withContext(`Could not list the child orgs ${where} after a failed create`, () =>
-        findIn(client, parentOrgId, customerTenantId),
-      );
-      if (made !== undefined) {
-        return { id: made.id, outs: outputs(inputs, made, false) };
-      }
-    }
-    throw new RegistrationError(
-      `Could not create the child org of customer ${customerTenantId} ${where}: ${errorMessage(error)}` +
-        (statusOf(error) === 403
-          ? ". The parent org needs the msp capability, and the Flexera identity the Manage MSP Customer or Manage organization role there."
-          : ""),
-      error,
-    );
-  }
-  const remote = await withContext(`Could not read the child org ${id} just created ${where}`, () =>
-    readIn(client, parentOrgId, id),
-  );
-  return { id, outs: outputs(inputs, remote ?? { id, name: inputs.name }, false) };
+  const { org, adopted } = await createOrAdoptChildOrg(optimaClient(), inputs);
+  return { id: org.id, outs: outputs(inputs, org, adopted) };
 }
 
 /** What Flexera shows of the org; gone (empty ID) when it no longer has it. */
@@ -129,7 +83,7 @@ export async function read(
   const parentOrgId = state.parentOrgId;
   const remote = await withContext(
     `Could not read the child org ${id} under Flexera org ${parentOrgId}`,
-    () => readIn(optimaClient(), parentOrgId, id),
+    () => readChildOrg(optimaClient(), parentOrgId, id),
   );
   if (remote === undefined) {
     return { id: "" };
@@ -163,48 +117,7 @@ export async function remove(id: string, props?: Partial<ChildOrgOutputs>): Prom
   if (typeof parentOrgId !== "string" || parentOrgId === "") {
     throw new Error(`Cannot delete the child org ${id}: its state has no parentOrgId.`);
   }
-  const path = childOrgPath(parentOrgId, id);
-  try {
-    await optimaClient().request({ method: "DELETE", host: "flexera", path, expectStatus: [204] });
-  } catch (error) {
-    if (statusOf(error) === 404) {
-      return;
-    }
-    throw new RegistrationError(
-      `Could not delete the child org ${id} under Flexera org ${parentOrgId}: ${errorMessage(error)}` +
-        (statusOf(error) === 409
-          ? ". Delete its own child orgs first (the API deletes from the bottom up)."
-          : ""),
-      error,
-    );
-  }
-}
-
-async function findIn(
-  client: OptimaClient,
-  parentOrgId: string,
-  customerTenantId: string,
-): Promise<RemoteChildOrg | undefined> {
-  const path = childOrgsPath(parentOrgId);
-  const response = await client.request({ method: "GET", host: "flexera", path });
-  return findChildOrg(parseChildOrgList(response.data, `GET ${path}`), customerTenantId, parentOrgId);
-}
-
-async function readIn(
-  client: OptimaClient,
-  parentOrgId: string,
-  id: string,
-): Promise<RemoteChildOrg | undefined> {
-  const path = childOrgPath(parentOrgId, id);
-  try {
-    const response = await client.request({ method: "GET", host: "flexera", path });
-    return parseChildOrg(response.data, `GET ${path}`);
-  } catch (error) {
-    if (statusOf(error) === 404) {
-      return undefined;
-    }
-    throw error;
-  }
+  await deleteChildOrg(optimaClient(), parentOrgId, id);
 }
 
 function outputs(inputs: ChildOrgInputs, remote: RemoteChildOrg, adopted: boolean): ChildOrgOutputs {
