@@ -264,6 +264,17 @@ describe("the customers argument is checked before anything is registered or loo
       'customers[0].childOrg.capabilities[0] must be a capability name (letters, digits, "-" and "_"), e.g. "optima"; got "op tima".',
     ],
     [
+      "a customer name too long to be its child org's name",
+      [
+        {
+          tenantId: T1,
+          name: "x".repeat(513),
+          childOrg: { owners: [{ email: "a@b.c", firstName: "A", lastName: "B" }] },
+        },
+      ],
+      "customers[0].name is the child org's name (no childOrg.name is given), and an org's name is at most 512 characters: give childOrg.name.",
+    ],
+    [
       "a child org retainOnDelete not a boolean",
       [
         {

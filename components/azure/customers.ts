@@ -257,6 +257,12 @@ export function checkCustomerEntries(value: unknown, label: string): CustomerEnt
     seen.set(tenantId.toLowerCase(), index);
     const text = (key: keyof CustomerArgs): string | undefined =>
       typeof fields[key] === "string" && fields[key] !== "" ? (fields[key] as string) : undefined;
+    const childOrg = hasChildOrg ? checkChildOrg(fields.childOrg, `${at}.childOrg`) : undefined;
+    if (childOrg?.name === undefined && (text("name")?.length ?? 0) > CHILD_ORG_LIMITS.name) {
+      throw new Error(
+        `${at}.name is the child org's name (no childOrg.name is given), and an org's name is at most ${CHILD_ORG_LIMITS.name} characters: give childOrg.name.`,
+      );
+    }
     return {
       tenantId,
       ...(text("orgId") === undefined ? {} : { orgId: text("orgId") }),
@@ -264,7 +270,7 @@ export function checkCustomerEntries(value: unknown, label: string): CustomerEnt
       ...(text("billingAccountId") === undefined ? {} : { billingAccountId: text("billingAccountId") }),
       ...(text("name") === undefined ? {} : { name: text("name") }),
       ...(typeof retain === "boolean" ? { retainOnDelete: retain } : {}),
-      ...(hasChildOrg ? { childOrg: checkChildOrg(fields.childOrg, `${at}.childOrg`) } : {}),
+      ...(childOrg === undefined ? {} : { childOrg }),
     };
   });
 }
