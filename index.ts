@@ -52,8 +52,9 @@ if (now !== undefined) {
 }
 
 // optima-csp:optimaCustomers: the CSP customers whose Flexera orgs get a bill connect of their own,
-// a list of {tenantId, orgId, billingProfileId?, billingAccountId?, name?, retainOnDelete?}, as YAML
-// in the stack file or as JSON text. Checked whole here, before any resource or API call.
+// a list of {tenantId, orgId, billingProfileId?, billingAccountId?, name?, retainOnDelete?, childOrg?}
+// (childOrg instead of orgId: the customer's MSP child org, made or adopted), as YAML in the stack
+// file or as JSON text. Checked whole here, before any resource or API call.
 const customers = checkCustomers(
   config.get("optimaCustomers") ? config.getObject<unknown>("optimaCustomers") : undefined,
   "optima-csp:optimaCustomers",

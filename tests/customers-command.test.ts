@@ -28,6 +28,7 @@ import {
 
 const WEB_APP_SECRET = "web-app-secret-Qz8~Lp3.Vv";
 const OTHER_APP_SECRET = "other-app-secret-Hh5_Kk2";
+const OWNER = { email: "finops@partner.example", firstName: "Fin", lastName: "Ops" };
 const customer = (n: number): string => `c0000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
 const bed = emulatorPerFile({ scratchPrefix: "customers-" });
@@ -454,12 +455,118 @@ describe("hostile inputs (breakit)", () => {
       /retainOnDelete must be true or false/,
     ],
     ["a key the program does not know", { retain: false }, /unknown key "retain"/],
+    // The program's rules, from their one home (components/azure/customers.ts): a childOrg entry too.
+    ["a childOrg without owners, beside an orgId", { childOrg: {} }, /has both orgId and childOrg/],
+    [
+      "a billing profile the program refuses",
+      { billingProfileId: "AB CD" },
+      /billingProfileId must be a billing profile ID/,
+    ],
   ])("--sync refuses an existing config the program would refuse: %s", async (_name, extra, message) => {
     world(1);
     const file = writeConfig([{ tenantId: customer(1), orgId: "5001", ...extra }]);
     const result = await customers([...endpointFlags(), "--sync", "--customers-file", file]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe("a bill connect on the Web App for a customer not in optimaCustomers (issue 18, item 3)", () => {
+  const scoped = (n: number) => ({
+    scopeType: "Customer Tenant",
+    customerDetails: { customerTenantId: customer(n) },
+  });
+
+  it("is reported with its org and ID, exit 1, and the report says what it cannot see", async () => {
+    world(3);
+    // Another app's customer connect is not this Web App's key: not reported.
+    bed.emulator.seedBillConnect("5002", {
+      clientId: OTHER_APP,
+      tenantId: PARTNER_TENANT,
+      scopeDetails: scoped(3),
+    });
+    const file = writeConfig([{ tenantId: customer(1), orgId: "5001" }]);
+    const flags = [...endpointFlags(), "--customers-file", file, "--org", "5002"];
+    const json = await customers([...flags, "--json"]);
+    const report = JSON.parse(json.stdout);
+    const held = bed.emulator.billConnects("5002").find((b) => b.clientId === WEB_APP);
+    expect(report.unmanaged).toEqual([{ orgId: "5002", id: held?.id, customerTenantId: customer(2) }]);
+    expect(report.unmanagedScope).toMatch(/only the orgs looked in are seen/);
+    expect(json.exitCode).toBe(1);
+    expect(report.headline).toContain("1 bill connect on the Web App not in optimaCustomers (not rotated)");
+
+    const text = await customers(flags);
+    expect(text.stdout).toContain(`- ${customer(2)}: bill connect ${held?.id} in org 5002`);
+    expect(text.stdout).toContain("the rotation that replaces its slot deletes it");
+    expect(text.stdout).toContain("a bill connect on this Web App in any other org");
+  });
+
+  it("is not judged without the optimaCustomers value (every connect would look unmanaged)", async () => {
+    world(2);
+    const result = await customers([...endpointFlags(), "--org", "5001", "--org", "5002", "--json"]);
+    const report = JSON.parse(result.stdout);
+    expect(report).not.toHaveProperty("unmanaged");
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("is looked for in each customer's org from the output optimaCustomers too (a child org's ID is known only there)", async () => {
+    world(1);
+    const childOrg = "900001";
+    bed.emulator.seedBillConnect(childOrg, {
+      clientId: WEB_APP,
+      tenantId: PARTNER_TENANT,
+      scopeDetails: scoped(1),
+    });
+    bed.emulator.seedBillConnect(childOrg, {
+      clientId: WEB_APP,
+      tenantId: PARTNER_TENANT,
+      scopeDetails: scoped(7),
+    });
+    const deps = {
+      stackOutputs: async () =>
+        JSON.stringify({
+          webAppClientId: WEB_APP,
+          optimaOrgId: PARTNER_ORG,
+          optimaCustomers: { [customer(1)]: { orgId: childOrg, registrationId: "r", keyId: customer(99) } },
+        }),
+      stackConfig: async () =>
+        JSON.stringify({
+          objectValue: [{ tenantId: customer(1), childOrg: { owners: [OWNER] } }],
+          secret: false,
+        }),
+    };
+    const result = await customers([...endpointFlags(), "--stack", "prod", "--json"], baseEnv(), deps);
+    const report = JSON.parse(result.stdout);
+    expect(report.optima.lookedIn).toContain(childOrg);
+    expect(report.unmanaged.map((u: { customerTenantId: string }) => u.customerTenantId)).toEqual([
+      customer(7),
+    ]);
+  });
+});
+
+describe("a customer with a child org of its own (childOrg)", () => {
+  it("--sync keeps it as written and never proposes an org for it", async () => {
+    world(2);
+    const child = { owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }] };
+    const file = writeConfig([{ tenantId: customer(1), childOrg: child }]);
+    const result = await customers([
+      ...endpointFlags(),
+      "--sync",
+      "--customers-file",
+      file,
+      "--org-for",
+      `${customer(1)}=5009`,
+      "--json",
+    ]);
+    const report = JSON.parse(result.stdout);
+    expect(report.sync.entries).toEqual([{ tenantId: customer(1), childOrg: child }]);
+    expect(report.sync.ignored).toEqual([
+      {
+        tenantId: customer(1),
+        reason:
+          "already in optimaCustomers with a child org of its own (childOrg): its bill connect goes there",
+      },
+    ]);
   });
 });
 
@@ -558,7 +665,7 @@ describe("pure parts", () => {
       { tenantId: customer(1), orgId: "12" },
     ]);
     expect(() => parseCustomerEntries(JSON.stringify([{ tenantId: "x", orgId: "1" }]), "f")).toThrow(
-      "f: optimaCustomers[0].tenantId must be the customer's tenant ID, a GUID.",
+      "f: optimaCustomers[0].tenantId must be the CSP customer's Entra ID tenant ID (Partner Center's Microsoft ID), a GUID",
     );
     expect(() => parseCustomersArgs(["--org-for", "nope"], {})).toThrow(CustomersUsageError);
   });

@@ -104,6 +104,51 @@ describe("each customer's bill connect", () => {
   });
 });
 
+describe("a customer with childOrg", () => {
+  const T3 = "33333333-3333-4333-8333-333333333333";
+  const owners = [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }];
+  let run: Awaited<ReturnType<typeof deploy>>;
+  beforeAll(async () => {
+    run = await deploy({
+      customers: [
+        { tenantId: T1, name: "Contoso", childOrg: { owners } },
+        { tenantId: T2, childOrg: { owners, parentOrgId: "777", name: "Fabrikam", retainOnDelete: false } },
+        { tenantId: T3, orgId: "20003" },
+      ],
+    });
+  });
+
+  test("gets a child org under the partnership's org (or its parentOrgId), with the tenant as externalId and defaults", () => {
+    expect(run.errors).toEqual([]);
+    const first = run.byName(`conn-child-org-${T1}`);
+    expect(first.parent).toBe(run.byName("conn").urn);
+    expect(first.inputs).toMatchObject({
+      parentOrgId: FIXTURE.orgId,
+      customerTenantId: T1,
+      name: "Contoso",
+      owners,
+      capabilities: ["optima", "policy"],
+    });
+    expect(run.byName(`conn-child-org-${T2}`).inputs).toMatchObject({ parentOrgId: "777", name: "Fabrikam" });
+    expect(run.registrations.filter((r) => r.name === `conn-child-org-${T3}`)).toEqual([]);
+  });
+
+  test("is retained on delete unless its childOrg says false", () => {
+    expect(run.byName(`conn-child-org-${T1}`).retainOnDelete).toBe(true);
+    expect(run.byName(`conn-child-org-${T2}`).retainOnDelete).toBe(false);
+  });
+
+  test("holds the customer's bill connect: its org is the child org's ID, and it depends on the child org", () => {
+    for (const tenant of [T1, T2]) {
+      const child = run.byName(`conn-child-org-${tenant}`);
+      const bill = run.byName(`conn-customer-${tenant}`);
+      expect(bill.inputs.orgId).toBe(child.outputs.orgId);
+      expect(bill.dependencies).toContain(child.urn);
+    }
+    expect(run.byName(`conn-customer-${T3}`).inputs.orgId).toBe("20003");
+  });
+});
+
 describe("the customers argument is checked before anything is registered or looked up", () => {
   const cases: [string, unknown, string][] = [
     [
@@ -129,7 +174,7 @@ describe("the customers argument is checked before anything is registered or loo
     [
       "no org",
       [{ tenantId: T1 }],
-      "customers[0].orgId is required: the Flexera organization ID that shows this customer's costs.",
+      "customers[0].orgId is required: the Flexera organization ID that shows this customer's costs (or childOrg, to make its org).",
     ],
     [
       "an org that is not digits",
@@ -147,7 +192,7 @@ describe("the customers argument is checked before anything is registered or loo
     [
       "a misspelt key",
       [{ tenantID: T1, orgId: "1" }],
-      'customers[0] has an unknown key "tenantID"; the keys are tenantId, orgId, billingProfileId, billingAccountId, name, retainOnDelete.',
+      'customers[0] has an unknown key "tenantID"; the keys are tenantId, orgId, billingProfileId, billingAccountId, name, retainOnDelete, childOrg.',
     ],
     [
       "a billing profile with a space",
@@ -158,6 +203,86 @@ describe("the customers argument is checked before anything is registered or loo
       "a billing account of the wrong form",
       [{ tenantId: T1, orgId: "1", billingAccountId: "x" }],
       'customers[0].billingAccountId must be an MCA billing account ID of the form GUID:GUID_YYYY-MM-DD; got "x".',
+    ],
+    [
+      "both orgId and childOrg",
+      [
+        {
+          tenantId: T1,
+          orgId: "1",
+          childOrg: { owners: [{ email: "a@b.c", firstName: "A", lastName: "B" }] },
+        },
+      ],
+      "customers[0] has both orgId and childOrg: with childOrg the customer's bill connect goes into its child org. Leave out orgId (the parent is childOrg.parentOrgId), or leave out childOrg to use an org that exists.",
+    ],
+    [
+      "a child org without owners",
+      [{ tenantId: T1, childOrg: {} }],
+      "customers[0].childOrg.owners is required: at least one {email, firstName, lastName}, the users given the org owner role (the API requires one).",
+    ],
+    [
+      "a child org owner without a last name",
+      [{ tenantId: T1, childOrg: { owners: [{ email: "a@b.c", firstName: "A" }] } }],
+      "customers[0].childOrg.owners[0].lastName is required, a non-empty string.",
+    ],
+    [
+      "a child org owner whose email is not one",
+      [{ tenantId: T1, childOrg: { owners: [{ email: "ab.c", firstName: "A", lastName: "B" }] } }],
+      'customers[0].childOrg.owners[0].email must be an email address; got "ab.c".',
+    ],
+    [
+      "a child org with a misspelt key",
+      [
+        {
+          tenantId: T1,
+          childOrg: { owner: [], owners: [{ email: "a@b.c", firstName: "A", lastName: "B" }] },
+        },
+      ],
+      'customers[0].childOrg has an unknown key "owner"; the keys are parentOrgId, name, description, owners, capabilities, retainOnDelete.',
+    ],
+    [
+      "a child org parent that is not digits",
+      [
+        {
+          tenantId: T1,
+          childOrg: { parentOrgId: "acme", owners: [{ email: "a@b.c", firstName: "A", lastName: "B" }] },
+        },
+      ],
+      'customers[0].childOrg.parentOrgId must be the MSP parent org ID, digits only; got "acme".',
+    ],
+    [
+      "a child org capability that is not a name",
+      [
+        {
+          tenantId: T1,
+          childOrg: {
+            capabilities: ["op tima"],
+            owners: [{ email: "a@b.c", firstName: "A", lastName: "B" }],
+          },
+        },
+      ],
+      'customers[0].childOrg.capabilities[0] must be a capability name (letters, digits, "-" and "_"), e.g. "optima"; got "op tima".',
+    ],
+    [
+      "a customer name too long to be its child org's name",
+      [
+        {
+          tenantId: T1,
+          name: "x".repeat(513),
+          childOrg: { owners: [{ email: "a@b.c", firstName: "A", lastName: "B" }] },
+        },
+      ],
+      "customers[0].name is the child org's name (no childOrg.name is given), and an org's name is at most 512 characters: give childOrg.name.",
+    ],
+    [
+      "a child org retainOnDelete not a boolean",
+      [
+        {
+          tenantId: T1,
+          childOrg: { retainOnDelete: "no", owners: [{ email: "a@b.c", firstName: "A", lastName: "B" }] },
+        },
+      ],
+      'customers[0].childOrg.retainOnDelete must be true or false; got "no".',
     ],
     [
       "retainOnDelete not a boolean",

@@ -318,6 +318,34 @@ describe("the program under mocks, with the example configuration", () => {
     expect(listed[tenants[0]]).toMatchObject({ orgId: "40123" });
   });
 
+  test("an optimaCustomers entry with childOrg makes the child org under optimaOrgId; the output gives its ID as the customer's org", async () => {
+    const tenant = "7c9d2e11-8a3b-4c5d-9e0f-1a2b3c4d5e6f";
+    const { run, thrown, exported } = await runProgram({
+      ...devStack.config,
+      "optima-csp:optimaCustomers": [
+        {
+          tenantId: tenant,
+          name: "Fabrikam",
+          childOrg: { owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }] },
+        },
+      ],
+    });
+    expect(thrown).toBeUndefined();
+    expect(run.errors).toEqual([]);
+    const child = run.byName(`optima-csp-child-org-${tenant}`);
+    expect(child.inputs).toMatchObject({
+      parentOrgId: devStack.config["optima-csp:optimaOrgId"],
+      customerTenantId: tenant,
+      name: "Fabrikam",
+    });
+    expect(child.retainOnDelete).toBe(true);
+    const listed = (await valueOf(exported.optimaCustomers as pulumi.Output<unknown>)) as Record<
+      string,
+      { orgId: string }
+    >;
+    expect(listed[tenant].orgId).toBe(child.outputs.orgId);
+  });
+
   test("a wrong optimaCustomers entry is refused by its config key, before anything is registered", async () => {
     const { run, thrown } = await runProgram({
       ...devStack.config,

@@ -18,6 +18,9 @@
  *   ${name}-customer-{tenant} one OptimaRegistration per CSP customer (./customers): a bill connect
  *                             with scope "Customer Tenant" in the customer's Flexera org, holding the
  *                             active key like the partnership's, after the same verification
+ *   ${name}-child-org-{tenant}  a FlexeraChildOrg per customer with `childOrg` (made or adopted by
+ *                             externalId under the MSP parent; retained on delete unless told
+ *                             otherwise); that customer's bill connect goes into it
  *   ${name}-key-vault-secret  azure-native Key Vault secret with the active key, when keyVault is set
  *
  * Hand-off order. Every holder of the key (the registration and each customer's) takes the
@@ -63,6 +66,7 @@ import type * as keyvault from "@pulumi/azure-native/keyvault";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { FlexeraChildOrg } from "../optima/childOrgProvider";
 import { OptimaRegistration } from "../optima/provider";
 import { quotedList, type RegistrationField } from "../optima/targets";
 import {
@@ -73,7 +77,13 @@ import {
 } from "../optima/types";
 import { partnerCenterScopeFor, scopeProblem } from "./clouds";
 import { CSP_CONNECTION_TYPE } from "./connectionType";
-import { type Customer, type CustomerArgs, checkCustomers, customerResourceName } from "./customers";
+import {
+  type Customer,
+  type CustomerArgs,
+  checkCustomers,
+  childOrgResourceName,
+  customerResourceName,
+} from "./customers";
 import { registrationFieldProblem } from "../optima/validation";
 import { KeyVerification } from "./keyVerification";
 import {
@@ -246,6 +256,8 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
   public readonly customerRegistrations: Readonly<Record<string, OptimaRegistration>>;
   /** Each CSP customer's bill connect ID, by customer tenant ID (lower case). */
   public readonly customerRegistrationIds: pulumi.Output<Record<string, string>>;
+  /** The child org of each customer with `childOrg`, by customer tenant ID (lower case). */
+  public readonly customerChildOrgs: Readonly<Record<string, FlexeraChildOrg>>;
 
   constructor(name: string, args: OptimaCspConnectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super(CSP_CONNECTION_TYPE, name, {}, opts);
@@ -392,8 +404,29 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     // Each customer's bill connect holds the same key, after the same verification: a rotation hands
     // the new key to every holder before the replaced one can be deleted.
     const customerRegistrations: Record<string, OptimaRegistration> = {};
+    const customerChildOrgs: Record<string, FlexeraChildOrg> = {};
     for (const customer of settings.customers) {
-      customerRegistrations[customer.tenantId] = customerRegistration(name, customer, {
+      const child = customer.childOrg;
+      if (child !== undefined) {
+        customerChildOrgs[customer.tenantId] = new FlexeraChildOrg(
+          childOrgResourceName(name, customer.tenantId),
+          {
+            parentOrgId: child.parentOrgId ?? args.optima.orgId,
+            customerTenantId: customer.tenantId,
+            name: child.name,
+            ...(child.description === undefined ? {} : { description: child.description }),
+            owners: child.owners,
+            capabilities: child.capabilities,
+          },
+          // Retained unless the user said otherwise: deleting an org deletes all its data and access.
+          { parent: this, retainOnDelete: child.retainOnDelete },
+        );
+      }
+      const orgId = customerChildOrgs[customer.tenantId]?.orgId ?? customer.orgId;
+      if (orgId === undefined) {
+        throw new Error(`customer ${customer.tenantId} has neither orgId nor childOrg.`); // checkCustomers refused it already
+      }
+      customerRegistrations[customer.tenantId] = customerRegistration(name, customer, orgId, {
         applicationId: webApp.clientId,
         applicationSecret: active.value,
         keyId: active.keyId,
@@ -425,6 +458,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     this.verification = verification;
     this.registration = registration;
     this.customerRegistrations = customerRegistrations;
+    this.customerChildOrgs = customerChildOrgs;
     this.customerRegistrationIds = pulumi
       .all(Object.fromEntries(Object.entries(customerRegistrations).map(([t, r]) => [t, r.id])))
       .apply((ids) => ({ ...ids }));
@@ -455,6 +489,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
 function customerRegistration(
   component: string,
   customer: Customer,
+  orgId: pulumi.Input<string>,
   holds: {
     readonly applicationId: pulumi.Input<string>;
     readonly applicationSecret: pulumi.Input<string>;
@@ -467,7 +502,7 @@ function customerRegistration(
     customerResourceName(component, customer.tenantId),
     {
       target: "bill-connect",
-      orgId: customer.orgId,
+      orgId,
       applicationId: holds.applicationId,
       applicationSecret: holds.applicationSecret,
       keyId: holds.keyId,

@@ -6,7 +6,7 @@
  * never appears in a message.
  */
 import { parseArgs } from "node:util";
-import { CUSTOMER_ENTRY_KEYS } from "../azure/customers";
+import { checkCustomerEntries, type CustomerEntry } from "../azure/customers";
 import { isGuid } from "../formats";
 import { isLoopbackHost } from "../http/url";
 import { completeError } from "../serialization";
@@ -34,17 +34,8 @@ export const CUSTOMERS_ENV = {
 /** Largest `--page-size`. */
 export const MAX_PAGE_SIZE = 1000;
 
-/** One entry of the `optimaCustomers` config value. */
-export interface CustomerEntry {
-  readonly tenantId: string;
-  readonly orgId: string;
-  readonly billingProfileId?: string;
-  readonly billingAccountId?: string;
-  /** A name for people, as configured. */
-  readonly name?: string;
-  /** As configured; absent means the program's default (the bill connect is kept in Flexera). */
-  readonly retainOnDelete?: boolean;
-}
+/** One entry of the `optimaCustomers` config value, as written (the program's own rules: ../azure/customers). */
+export type { CustomerEntry } from "../azure/customers";
 
 export type CustomersMode = "list" | "legacy" | "sync";
 
@@ -88,7 +79,9 @@ export const CUSTOMERS_USAGE = `Usage: optima-csp customers [--stack NAME | --ou
 Lists the partner's customers from Partner Center (GET /v1/customers, every page), with each
 customer's tenant ID, domain and company name, and whether Flexera Optima knows it: whether one of
 the orgs looked in holds an azure-csp bill connect scoped to that customer's tenant
-(scopeDetails.customerDetails.customerTenantId). Read-only unless --sync --write.
+(scopeDetails.customerDetails.customerTenantId). With the ${CUSTOMERS_CONFIG_KEY} value known (--stack or
+--customers-file), a bill connect there on the same Web App for a customer not in it is reported:
+the stack hands it no new key. Read-only unless --sync --write.
 
 Partner Center sign-in (app-only, as the Partner Center Web App itself; never the deploying identity):
   --tenant-id GUID         the partner tenant                       (env ${CUSTOMERS_ENV.tenantId})
@@ -101,7 +94,8 @@ Partner Center sign-in (app-only, as the Partner Center Web App itself; never th
 
 Where Optima is looked in (every org named by any of these):
   --org ORG                a Flexera org ID (repeatable)
-  --stack NAME             the stack's outputs (optimaOrgId) and its ${CUSTOMERS_CONFIG_KEY} config (each entry's orgId)
+  --stack NAME             the stack's outputs (optimaOrgId; each customer's org in optimaCustomers)
+                           and its ${CUSTOMERS_CONFIG_KEY} config (each entry's orgId)
   --outputs FILE           the JSON of \`pulumi stack output --json\` instead of --stack's outputs
   --customers-file FILE    the ${CUSTOMERS_CONFIG_KEY} value as JSON instead of --stack's config
 Optima sign-in: OPTIMA_REFRESH_TOKEN or OPTIMA_SERVICE_ACCOUNT_ID/SECRET, OPTIMA_REGION (a read role is enough).
@@ -124,7 +118,7 @@ Output:
 
 Exit codes: 0 every customer is known to Optima (or Optima was not looked in) and nothing is
 pending; 1 warning: a customer Optima does not know, a configured customer gone from Partner
-Center, or a --sync change not written; 3 could not check (and usage mistakes). 2 is not used.`;
+Center, a bill connect on the Web App outside ${CUSTOMERS_CONFIG_KEY}, or a --sync change not written; 3 could not check (and usage mistakes). 2 is not used.`;
 
 const STRING_FLAGS = [
   "stack",
@@ -410,47 +404,14 @@ export function parseCustomerConfig(textValue: string, source: string): Customer
       `${source}: ${CUSTOMERS_CONFIG_KEY} must be a JSON array of {tenantId, orgId} objects.`,
     );
   }
-  const seen: string[] = [];
-  const entries = data.map((item, index): CustomerEntry => {
-    const where = `${source}: ${CUSTOMERS_CONFIG_KEY}[${index}]`;
-    if (typeof item !== "object" || item === null || Array.isArray(item)) {
-      throw new CustomersUsageError(`${where} must be an object with tenantId and orgId.`);
-    }
-    const fields = item as Record<string, unknown>;
-    // An entry the program would refuse is refused here too: a proposal on top of it could not be applied.
-    const unknownKey = Object.keys(fields).find((k) => !CUSTOMER_ENTRY_KEYS.includes(k));
-    if (unknownKey !== undefined) {
-      throw new CustomersUsageError(
-        `${where} has an unknown key ${JSON.stringify(unknownKey)}; the keys are ${CUSTOMER_ENTRY_KEYS.join(", ")}.`,
-      );
-    }
-    if (fields.retainOnDelete !== undefined && typeof fields.retainOnDelete !== "boolean") {
-      throw new CustomersUsageError(`${where}.retainOnDelete must be true or false.`);
-    }
-    const tenantId = typeof fields.tenantId === "string" ? fields.tenantId.trim() : "";
-    if (!isGuid(tenantId)) {
-      throw new CustomersUsageError(`${where}.tenantId must be the customer's tenant ID, a GUID.`);
-    }
-    if (seen.includes(tenantId.toLowerCase())) {
-      throw new CustomersUsageError(`${where}.tenantId ${tenantId} is listed twice.`);
-    }
-    seen.push(tenantId.toLowerCase());
-    const orgId =
-      typeof fields.orgId === "number" && Number.isSafeInteger(fields.orgId)
-        ? String(fields.orgId)
-        : fields.orgId;
-    if (typeof orgId !== "string" || !/^\d{1,20}$/.test(orgId.trim())) {
-      throw new CustomersUsageError(`${where}.orgId must be a Flexera org ID, digits only.`);
-    }
-    return {
-      tenantId,
-      orgId: orgId.trim(),
-      ...(typeof fields.billingProfileId === "string" ? { billingProfileId: fields.billingProfileId } : {}),
-      ...(typeof fields.billingAccountId === "string" ? { billingAccountId: fields.billingAccountId } : {}),
-      ...(typeof fields.name === "string" ? { name: fields.name } : {}),
-      ...(typeof fields.retainOnDelete === "boolean" ? { retainOnDelete: fields.retainOnDelete } : {}),
-    };
-  });
+  let entries: CustomerEntry[];
+  try {
+    // The program's own rules, from their one home: an entry the program would refuse is refused
+    // here too (a proposal on top of it could not be applied).
+    entries = checkCustomerEntries(data, `${source}: ${CUSTOMERS_CONFIG_KEY}`);
+  } catch (error) {
+    throw new CustomersUsageError((error as Error).message);
+  }
   return { entries, jsonText };
 }
 

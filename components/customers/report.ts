@@ -3,7 +3,8 @@
  *
  * - {@link buildReport} joins Partner Center's customers with the bill connects Optima holds and
  *   the `optimaCustomers` config: which customer Optima knows, and in which org; which configured
- *   customer is gone from Partner Center; the exit code.
+ *   customer is gone from Partner Center; which bill connect on the Web App holds its key outside
+ *   `optimaCustomers` (not rotated); the exit code.
  * - {@link proposeSync} is `--sync`: the config value with every configured customer kept (one gone
  *   from Partner Center is reported, never removed), and new customers added only with the org
  *   `--org-for` gives them; plus the `pulumi config set --path` commands that add them.
@@ -21,7 +22,25 @@ export interface CustomerConnect {
   readonly orgId: string;
   readonly id: string;
   readonly customerTenantId: string;
+  /** The client ID it holds (`clientId`), when Optima shows it. */
+  readonly applicationId?: string;
 }
+
+/**
+ * A customer's bill connect on the stack's Web App (same client ID) whose customer is not in
+ * `optimaCustomers`: made by hand, or left by an entry removed. The stack hands it no new key, so
+ * the key it holds stops working when a rotation deletes it (if it is one of the stack's keys).
+ */
+export interface UnmanagedConnect {
+  readonly orgId: string;
+  readonly id: string;
+  readonly customerTenantId: string;
+}
+
+/** What the lookup for {@link UnmanagedConnect}s can and cannot see, said in the report. */
+export const UNMANAGED_SCOPE =
+  "only the orgs looked in are seen (Optima lists bill connects per org, with no search across orgs): " +
+  "a bill connect on this Web App in any other org, such as a child org no entry, --org or output names, cannot be seen here";
 
 /** What was looked up in Optima; undefined when no org was named. */
 export interface OptimaLookup {
@@ -72,6 +91,13 @@ export interface CustomersReport {
   readonly optima: { readonly lookedIn: readonly string[]; readonly lookedFor: string };
   readonly customers: readonly CustomerRow[];
   readonly gone: readonly GoneCustomer[];
+  /**
+   * Bill connects on the Web App for customers not in `optimaCustomers`, in the orgs looked in;
+   * absent when it could not be judged (no `optimaCustomers` read, Optima not looked in).
+   */
+  readonly unmanaged?: readonly UnmanagedConnect[];
+  /** What that judgement cannot see ({@link UNMANAGED_SCOPE}); with `unmanaged`. */
+  readonly unmanagedScope?: string;
   readonly sync?: SyncProposal;
   readonly verdict: "ok" | "warning";
   readonly exitCode: 0 | 1;
@@ -84,13 +110,18 @@ export const LOOKED_FOR =
 
 const key = (tenantId: string): string => tenantId.trim().toLowerCase();
 
-/** Joins the three sources; `sync` is {@link proposeSync}'s result when `--sync` was given. */
+/**
+ * Joins the three sources; `sync` is {@link proposeSync}'s result when `--sync` was given;
+ * `webAppClientId` is the Web App's client ID, whose customers' bill connects outside
+ * `optimaCustomers` are reported ({@link UnmanagedConnect}).
+ */
 export function buildReport(
   customers: readonly PartnerCenterCustomer[],
   pages: number,
   optima: OptimaLookup | undefined,
   configured: readonly CustomerEntry[] | undefined,
   sync?: SyncProposal,
+  webAppClientId?: string,
 ): CustomersReport {
   const listed = customers.map((c) => key(c.tenantId));
   const orgsOf = (tenantId: string): string[] =>
@@ -123,12 +154,29 @@ export function buildReport(
     return { tenantId, ...(org === undefined ? {} : { configuredOrgId: org }), optimaOrgs: orgsOf(tenantId) };
   });
 
+  // Judged only with the list and the orgs both known: without the list every connect would look unmanaged.
+  const judged = optima !== undefined && configured !== undefined && webAppClientId !== undefined;
+  const configuredKeys = (configured ?? []).map((e) => key(e.tenantId));
+  const unmanaged: UnmanagedConnect[] = judged
+    ? (optima?.connects ?? [])
+        .filter(
+          (c) =>
+            c.applicationId !== undefined &&
+            key(c.applicationId) === key(webAppClientId) &&
+            !configuredKeys.includes(key(c.customerTenantId)),
+        )
+        .map((c) => ({ orgId: c.orgId, id: c.id, customerTenantId: c.customerTenantId }))
+    : [];
+
   const unknown = rows.filter((r) => r.optima === "unknown").length;
   const pending = sync !== undefined && !sync.written && sync.added.length > 0;
   const unassigned = sync?.unassigned.length ?? 0;
   const problems = [
     unknown > 0 ? `${unknown} customer${unknown === 1 ? "" : "s"} Optima does not know` : undefined,
     gone.length > 0 ? `${gone.length} gone from Partner Center` : undefined,
+    unmanaged.length > 0
+      ? `${unmanaged.length} bill connect${unmanaged.length === 1 ? "" : "s"} on the Web App not in ${CUSTOMERS_CONFIG_KEY} (not rotated)`
+      : undefined,
     pending ? `${sync.added.length} to add to ${CUSTOMERS_CONFIG_KEY} (not written)` : undefined,
     unassigned > 0 ? `${unassigned} new without an org (--org-for)` : undefined,
   ].filter((p): p is string => p !== undefined);
@@ -138,6 +186,7 @@ export function buildReport(
     optima: { lookedIn: optima?.orgs ?? [], lookedFor: LOOKED_FOR },
     customers: rows,
     gone,
+    ...(judged ? { unmanaged, unmanagedScope: UNMANAGED_SCOPE } : {}),
     ...(sync === undefined ? {} : { sync }),
     verdict: problems.length > 0 ? "warning" : "ok",
     exitCode: problems.length > 0 ? 1 : 0,
@@ -163,7 +212,7 @@ export function proposeSync(
 ): SyncProposal {
   const listed = customers.map((c) => key(c.tenantId));
   const configuredKeys = configured.map((e) => key(e.tenantId));
-  const added: CustomerEntry[] = [];
+  const added: (CustomerEntry & { readonly orgId: string })[] = [];
   const unassigned: string[] = [];
   for (const customer of customers) {
     if (configuredKeys.includes(key(customer.tenantId))) {
@@ -184,9 +233,11 @@ export function proposeSync(
         tenantId: tenant,
         reason:
           entry !== undefined
-            ? entry.orgId === org
-              ? `already in ${CUSTOMERS_CONFIG_KEY} with org ${org}`
-              : `already in ${CUSTOMERS_CONFIG_KEY} with org ${entry.orgId}: moving a customer to org ${org} replaces its bill connect; change it yourself with pulumi config set --path`
+            ? entry.orgId === undefined
+              ? `already in ${CUSTOMERS_CONFIG_KEY} with a child org of its own (childOrg): its bill connect goes there`
+              : entry.orgId === org
+                ? `already in ${CUSTOMERS_CONFIG_KEY} with org ${org}`
+                : `already in ${CUSTOMERS_CONFIG_KEY} with org ${entry.orgId}: moving a customer to org ${org} replaces its bill connect; change it yourself with pulumi config set --path`
             : "not a Partner Center customer of this partner",
       };
     });
@@ -277,6 +328,19 @@ export function renderText(report: CustomersReport): string {
       `  If the customer really left, remove its entry with \`pulumi config rm --path '${CUSTOMERS_CONFIG_KEY}[N]'\` and review \`pulumi preview\`.`,
     );
   }
+  if (report.unmanaged !== undefined && report.unmanaged.length > 0) {
+    lines.push("", `On the Web App but not in ${CUSTOMERS_CONFIG_KEY}: this stack hands them no new key:`);
+    for (const u of report.unmanaged) {
+      lines.push(
+        `- ${escapeText(u.customerTenantId)}: bill connect ${escapeText(u.id)} in org ${escapeText(u.orgId)}`,
+      );
+    }
+    lines.push(
+      "  If the key one holds is one of this stack's, the rotation that replaces its slot deletes it (at most two",
+      "  rotation periods later) and that customer's costs stop. Add the customer to optimaCustomers (with that org:",
+      "  the bill connect is adopted), or delete the bill connect in Flexera One.",
+    );
+  }
   if (report.sync !== undefined) {
     lines.push("", ...syncLines(report.sync));
   }
@@ -286,6 +350,9 @@ export function renderText(report: CustomersReport): string {
       ? `Optima: looked in org ${report.optima.lookedIn.join(", ")} for ${report.optima.lookedFor}.`
       : "Optima: not looked in (no --org, no optimaOrgId output, no configured customer names an org).",
   );
+  if (report.unmanagedScope !== undefined) {
+    lines.push(`Bill connects on the Web App outside ${CUSTOMERS_CONFIG_KEY}: ${report.unmanagedScope}.`);
+  }
   lines.push(
     `Partner Center: ${report.partnerCenter.customers} customers in ${report.partnerCenter.pages} page(s).`,
   );

@@ -17,6 +17,7 @@ import { nextPageUrl, readRegistration } from "../optima/registrations";
 import { nextPageOf, targetMapping } from "../optima/targets";
 import { StatusUsageError, parseStackOutputs } from "../status/options";
 import { pulumiStackOutputs } from "../status/gather";
+import { parseCustomerOutputs } from "../status/holders";
 import type { StatusTarget } from "../status/verdict";
 import { PulumiCliError, runPulumi } from "../cli/pulumi";
 import { listPartnerCenterCustomers } from "./listing";
@@ -82,7 +83,7 @@ export async function runCustomers(argv: readonly string[], deps: CustomersDeps)
       policy: { ...CUSTOMERS_HTTP_POLICY, ...deps.http?.policy },
       secrets: [...secrets, ...(deps.http?.secrets ?? [])],
     };
-    const outputs = await readOutputs(options, deps);
+    const { target: outputs, customerOrgs: customerOutputOrgs } = await readOutputs(options, deps);
     if (options.mode === "legacy") {
       const stdout = await runLegacy(options, outputs, deps, http);
       return { exitCode: 0, stdout: redact(stdout, secrets), stderr: "" };
@@ -100,7 +101,9 @@ export async function runCustomers(argv: readonly string[], deps: CustomersDeps)
     const orgs = unique([
       ...options.orgs,
       ...(outputs.orgId === undefined ? [] : [outputs.orgId]),
-      ...(configured ?? []).map((e) => e.orgId),
+      // Each customer's org as the stack made it (a child org's ID is known only there).
+      ...customerOutputOrgs,
+      ...(configured ?? []).flatMap((e) => (e.orgId === undefined ? [] : [e.orgId])),
     ]);
     const optima = orgs.length === 0 ? undefined : await lookInOptima(orgs, deps.env, http, secrets);
 
@@ -115,7 +118,14 @@ export async function runCustomers(argv: readonly string[], deps: CustomersDeps)
       }
       sync = { ...sync, written: true };
     }
-    const report = buildReport(listing.customers, listing.pages, optima, configured, sync);
+    const report = buildReport(
+      listing.customers,
+      listing.pages,
+      optima,
+      configured,
+      sync,
+      credentials.clientId,
+    );
     const stdout = options.json ? renderJson(report) : renderText(report);
     return { exitCode: report.exitCode, stdout: redact(stdout, secrets), stderr: "" };
   } catch (error) {
@@ -138,15 +148,29 @@ function knownSecrets(env: Readonly<Record<string, string | undefined>>): string
   ].filter((v): v is string => typeof v === "string" && v.trim() !== "");
 }
 
-async function readOutputs(options: CustomersOptions, deps: CustomersDeps): Promise<StatusTarget> {
+/** The stack's outputs: the partnership's fields, and each customer's org (output `optimaCustomers`). */
+async function readOutputs(
+  options: CustomersOptions,
+  deps: CustomersDeps,
+): Promise<{ target: StatusTarget; customerOrgs: string[] }> {
+  const parse = (text: string, source: string): { target: StatusTarget; customerOrgs: string[] } => {
+    const customers = parseCustomerOutputs(text, source);
+    return {
+      target: parseStackOutputs(text, source),
+      customerOrgs:
+        customers.state === "listed"
+          ? customers.holders.flatMap((h) => (h.orgId === undefined ? [] : [h.orgId]))
+          : [],
+    };
+  };
   if (options.outputsFile !== undefined) {
-    return parseStackOutputs(await readText(options.outputsFile, "--outputs"), options.outputsFile);
+    return parse(await readText(options.outputsFile, "--outputs"), options.outputsFile);
   }
   if (options.stack !== undefined) {
     const read = deps.stackOutputs ?? pulumiStackOutputs;
-    return parseStackOutputs(await read(options.stack), `the outputs of stack ${options.stack}`);
+    return parse(await read(options.stack), `the outputs of stack ${options.stack}`);
   }
-  return {};
+  return { target: {}, customerOrgs: [] };
 }
 
 async function readConfigured(
@@ -241,7 +265,14 @@ async function lookInOptima(
       for (const item of mapping.parseList(response.data, `GET ${listPath}`)) {
         const registration = item.registration ?? (await readRegistration(client, mapping, orgId, item.id));
         if (registration?.customerTenantId !== undefined) {
-          found.push({ orgId, id: registration.id, customerTenantId: registration.customerTenantId });
+          found.push({
+            orgId,
+            id: registration.id,
+            customerTenantId: registration.customerTenantId,
+            ...(registration.applicationId === undefined
+              ? {}
+              : { applicationId: registration.applicationId }),
+          });
         }
       }
       const reference = nextPageOf(response.data, response.headers);

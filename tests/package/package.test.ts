@@ -77,11 +77,13 @@ const manifest = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8"
 const SUBPATH = {
   registration: "optima-csp/runtime/registration",
   keyVerification: "optima-csp/runtime/key-verification",
+  childOrg: "optima-csp/runtime/child-org",
 } as const;
 /** What they `require` when `@pulumi/pulumi` cannot find the package.json (see above). */
 const FILE_PATH = {
   registration: "optima-csp/dist/components/optima/runtime.js",
   keyVerification: "optima-csp/dist/components/azure/keyVerificationRuntime.js",
+  childOrg: "optima-csp/dist/components/optima/childOrgRuntime.js",
 } as const;
 
 const PULUMI_PACKAGES = ["@pulumi/pulumi", "@pulumi/azuread", "@pulumi/azure-native", "@pulumi/random"];
@@ -417,12 +419,16 @@ describe("npm pack", () => {
     expect(exportTargets(manifest.exports["./runtime/key-verification"])).toContain(
       `./${FILE_PATH.keyVerification.slice("optima-csp/".length)}`,
     );
+    expect(exportTargets(manifest.exports[`./${SUBPATH.childOrg.slice("optima-csp/".length)}`])).toContain(
+      `./${FILE_PATH.childOrg.slice("optima-csp/".length)}`,
+    );
     // The file-path aliases come BEFORE the named subpaths: @pulumi/pulumi maps a file to the
     // last subpath that targets it, so the named one wins whenever it can be found.
     const keys = Object.keys(manifest.exports);
     for (const [name, file] of [
       ["./runtime/registration", FILE_PATH.registration],
       ["./runtime/key-verification", FILE_PATH.keyVerification],
+      ["./runtime/child-org", FILE_PATH.childOrg],
     ]) {
       const alias = `./${file.slice("optima-csp/".length)}`;
       expect(keys).toContain(alias);

@@ -31,6 +31,7 @@ import type * as plugin from "@pulumi/pulumi/provider";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { keyVerificationProvider } from "../../components/azure/keyVerification";
 import { optimaRegistrationProvider } from "../../components/optima/provider";
+import { flexeraChildOrgProvider } from "../../components/optima/childOrgProvider";
 import { azureadDouble } from "./engine/doubles/azuread";
 import { randomDouble } from "./engine/doubles/random";
 import { SECRET_KEY, SECRET_SIG, plain, secret } from "./engine/doubles/common";
@@ -77,6 +78,7 @@ export const TYPES = {
   keyVaultSecret: "azure-native:keyvault:Secret",
   verification: "pulumi-nodejs:dynamic/optima-csp:KeyVerification",
   registration: "pulumi-nodejs:dynamic/optima-csp:Registration",
+  childOrg: "pulumi-nodejs:dynamic/optima-csp:ChildOrg",
 } as const;
 
 export const TOKENS = {
@@ -233,6 +235,7 @@ const PROVIDER_RULES: Readonly<Record<string, ProviderRules>> = {
   [TYPES.randomId]: pluginRules(randomDouble),
   [TYPES.verification]: dynamicRules(keyVerificationProvider),
   [TYPES.registration]: dynamicRules(optimaRegistrationProvider),
+  [TYPES.childOrg]: dynamicRules(flexeraChildOrgProvider),
 };
 
 function rulesOf(type: string): ProviderRules {
@@ -566,6 +569,10 @@ export class FakeEngine {
       }
       case TYPES.registration:
         return { id: `registration-${serial}`, outputs: { ...inputs, adopted: false } };
+      case TYPES.childOrg: {
+        const orgId = String(900_000 + n);
+        return { id: orgId, outputs: { ...inputs, orgId, orgName: inputs.name, adopted: false } };
+      }
       default:
         return { id: `${name}-id-${serial}`, outputs: { ...inputs } };
     }

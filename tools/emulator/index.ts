@@ -156,6 +156,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         state.partnerCenter.removeCustomer(partnerTenantId, customerTenantId),
     },
     seedLegacyCustomers: (orgId, partnerId, items) => state.seedLegacyCustomers(orgId, partnerId, items),
+    msp: {
+      seed: (parentOrgId, org) => state.msp.seed(parentOrgId, org, state.nowIso()),
+      childOrgs: (parentOrgId) => state.msp.list(parentOrgId),
+      setCustomerLimitReached: (parentOrgId, reached) =>
+        state.msp.setCustomerLimitReached(parentOrgId, reached),
+    },
     cspPartners: (orgId) => state.cspPartners(orgId),
     billConnects: (orgId) => state.billConnects(orgId),
     setValidation: (billId, result) => state.setValidation(billId, result),

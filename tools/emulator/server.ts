@@ -16,6 +16,8 @@
  *   POST /finops-onboarding/v1/orgs/{org}/bill-connects/azure-csp
  *   GET|PATCH|DELETE …/bill-connects/azure-csp/{id}
  *   GET  …/bill-connects/azure-csp/{id}/validation
+ *   GET|POST /msp/v2/orgs/{org}/customers                         MSP Customer API v2 (./mspCustomers)
+ *   GET|DELETE /msp/v2/orgs/{org}/customers/{id}
  *
  * Error bodies never contain a request value that may be secret: validation messages name
  * fields, token errors never repeat the credential.
@@ -23,6 +25,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { GRAPH_PREFIX, handleGraph } from "./graph";
+import { MSP_CUSTOMERS_ROUTE } from "./mspCustomers";
 import { PARTNER_CENTER_PREFIX } from "./partnerCenter";
 import { EmulatorState } from "./state";
 import type { EmulatorFault, EmulatorRequest } from "./types";
@@ -604,6 +607,36 @@ function billConnects(
 }
 
 // ---------------------------------------------------------------------------------------------
+// MSP Customer API v2: child orgs (./mspCustomers)
+
+function mspCustomers(
+  ex: Exchange,
+  state: EmulatorState,
+  config: ServerConfig,
+  parentOrgId: string,
+  id: string | undefined,
+): void {
+  if (!authorized(ex, state) || !permitted(ex, config, parentOrgId)) {
+    return;
+  }
+  let body: unknown;
+  if (ex.method === "POST") {
+    const parsed = jsonBody(ex);
+    if (!parsed.ok) {
+      return rejected(ex, parsed.rejection);
+    }
+    body = parsed.body;
+  }
+  const reply = state.msp.handle({ method: ex.method, parentOrgId, id, body, now: state.nowIso() });
+  if (reply.goa === true) {
+    return goa(ex, reply.status, String(reply.body), reply.headers);
+  }
+  return reply.body === undefined
+    ? send(ex, reply.status, undefined, reply.headers)
+    : json(ex, reply.status, reply.body, reply.headers);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Dispatch
 
 const CSP_ROUTE = /^\/analytics\/orgs\/([^/]+)\/azure_csp_partners(?:\/([^/]+))?\/?$/;
@@ -666,6 +699,16 @@ function route(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
       config,
       decodeURIComponent(csp[1]),
       csp[2] === undefined ? undefined : decodeURIComponent(csp[2]),
+    );
+  }
+  const msp = MSP_CUSTOMERS_ROUTE.exec(path);
+  if (msp !== null) {
+    return mspCustomers(
+      ex,
+      state,
+      config,
+      decodeURIComponent(msp[1]),
+      msp[2] === undefined ? undefined : decodeURIComponent(msp[2]),
     );
   }
   const finops = FINOPS_ROUTE.exec(path);

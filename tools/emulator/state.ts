@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { cloudAccountKey } from "./customers";
 import { Directory, type SecretState } from "./directory";
+import { MspCustomers } from "./mspCustomers";
 import { PartnerCenter, type EntraTokenClaims } from "./partnerCenter";
 import type { EmulatorFault, EmulatorRequest, StoredBillConnect, StoredCspPartner } from "./types";
 import {
@@ -51,6 +52,8 @@ export class EmulatorState {
   private readonly entraTokens = new Map<string, EntraTokenClaims>();
   /** Partner Center: partners, their Web Apps and customers (./partnerCenter). */
   readonly partnerCenter = new PartnerCenter();
+  /** Flexera's MSP Customer API: each parent org's child orgs (./mspCustomers). */
+  readonly msp = new MspCustomers();
   /** Legacy `AzureCSPCustomers` items per partnership ID, as seeded (their field names are unknown). */
   private readonly legacyCustomerItems = new Map<string, unknown[]>();
   private readonly faults: { fault: EmulatorFault; remaining: number }[] = [];
@@ -67,7 +70,8 @@ export class EmulatorState {
     return this.clock();
   }
 
-  private nowIso(): string {
+  /** The simulated clock's instant, ISO 8601. */
+  nowIso(): string {
     return new Date(this.clock()).toISOString();
   }
 
@@ -433,6 +437,7 @@ export class EmulatorState {
     this.graphTokens.clear();
     this.entraTokens.clear();
     this.partnerCenter.reset();
+    this.msp.reset();
     this.legacyCustomerItems.clear();
     this.faults.length = 0;
   }

@@ -8,6 +8,7 @@
  */
 
 import type { SimulatedClock } from "./clock";
+import type { StoredChildOrg } from "./mspCustomers";
 import type { Directory } from "./directory";
 
 export type { SimulatedClock } from "./clock";
@@ -225,11 +226,23 @@ export interface Emulator {
    * given, because their field names are unknown (docs/optima-api.md §2). The partnership must exist.
    */
   seedLegacyCustomers(orgId: string, partnerId: string, items: readonly unknown[]): void;
+  /** Flexera's MSP Customer API v2: each parent org's child orgs (./mspCustomers). */
+  readonly msp: EmulatorMsp;
   /** Forces the validation result of a bill connect (default: computed from `entra`). */
   setValidation(billId: string, result: { valid: boolean; error?: string } | undefined): void;
   /** Clears stored registrations, the directory, requests, faults and tokens, and resets the clock (options are kept). */
   reset(): void;
   close(): Promise<void>;
+}
+
+/** The MSP Customer API's child orgs (./mspCustomers, docs/optima-api.md §2b). */
+export interface EmulatorMsp {
+  /** A child org made by hand (in the Flexera One UI): what a client must adopt, not duplicate. */
+  seed(parentOrgId: string, org: { name: string; externalId?: string }): StoredChildOrg;
+  /** The child orgs of a parent, in creation order. */
+  childOrgs(parentOrgId: string): readonly StoredChildOrg[];
+  /** A parent at its customer limit: POST answers 409 `customer_limit_reached`. */
+  setCustomerLimitReached(parentOrgId: string, reached: boolean): void;
 }
 
 export type StartEmulator = (options?: EmulatorOptions) => Promise<Emulator>;

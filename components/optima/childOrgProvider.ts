@@ -1,0 +1,90 @@
+/**
+ * The child org dynamic provider and its resource, `FlexeraChildOrg`: a CSP customer's Flexera MSP
+ * child org, made or adopted under an MSP parent org (docs/optima-api.md §2b).
+ *
+ * {@link flexeraChildOrgProvider} is ONE shared object whose methods only delegate to
+ * ./childOrgRuntime, imported at the top of this file (as ./provider does for registrations):
+ * serialized by value inside this repository, as `require("optima-csp/runtime/child-org")` when
+ * installed, which is why that subpath is in package.json `exports` and must never change.
+ *
+ * Deleting an org deletes all its data and access, so OptimaCspConnection marks every child org
+ * `retainOnDelete` unless the customer's `childOrg.retainOnDelete` is false. A direct user of
+ * this resource decides with the same resource option.
+ *
+ * Type token `pulumi-nodejs:dynamic/optima-csp:ChildOrg`; its ID is the child org's ID.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as runtime from "./childOrgRuntime";
+import type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
+
+export type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
+
+/** The child org provider: one instance, shared by every {@link FlexeraChildOrg}. */
+export const flexeraChildOrgProvider: pulumi.dynamic.ResourceProvider<ChildOrgInputs, ChildOrgOutputs> = {
+  configure: (req) => runtime.configure(req),
+  check: (olds, news) => runtime.check(olds, news),
+  diff: (id, olds, news) => runtime.diff(id, olds, news),
+  create: (inputs) => runtime.create(inputs),
+  read: (id, props) => runtime.read(id, props),
+  update: (id, olds, news) => runtime.update(id, olds, news),
+  delete: (id, props) => runtime.remove(id, props),
+};
+
+/** The module and type of {@link FlexeraChildOrg}'s token, `pulumi-nodejs:dynamic/optima-csp:ChildOrg`. */
+export const FLEXERA_CHILD_ORG_MODULE = "optima-csp";
+export const FLEXERA_CHILD_ORG_TYPE = "ChildOrg";
+
+export interface FlexeraChildOrgArgs {
+  /** The MSP parent org ID (digits). Changing it makes (or adopts) another org. */
+  readonly parentOrgId: pulumi.Input<string>;
+  /** The CSP customer's Entra ID tenant ID, the org's `externalId`. Changing it makes (or adopts) another org. */
+  readonly customerTenantId: pulumi.Input<string>;
+  /** The org's name (1 to 512 characters), used when it is created. */
+  readonly name: pulumi.Input<string>;
+  /** Used when it is created; at most 4096 characters. */
+  readonly description?: pulumi.Input<string>;
+  /** At least one; given the org owner role when it is created. */
+  readonly owners: pulumi.Input<readonly ChildOrgOwnerInput[]>;
+  /** A subset of the parent's capabilities, used when it is created. */
+  readonly capabilities: pulumi.Input<readonly string[]>;
+}
+
+/**
+ * A Flexera MSP child org for one CSP customer: found under the parent by `externalId` (the
+ * customer tenant ID) and adopted as it is, or created. Never changed afterwards.
+ */
+export class FlexeraChildOrg extends pulumi.dynamic.Resource {
+  declare readonly parentOrgId: pulumi.Output<string>;
+  declare readonly customerTenantId: pulumi.Output<string>;
+  /** The child org's ID: the org the customer's bill connect goes into. */
+  declare readonly orgId: pulumi.Output<string>;
+  /** The org's name as Flexera shows it. */
+  declare readonly orgName: pulumi.Output<string>;
+  /** True when the org existed and was adopted. */
+  declare readonly adopted: pulumi.Output<boolean>;
+  declare readonly createdAt: pulumi.Output<string | undefined>;
+  declare readonly updatedAt: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: FlexeraChildOrgArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      flexeraChildOrgProvider,
+      name,
+      {
+        parentOrgId: args.parentOrgId,
+        customerTenantId: args.customerTenantId,
+        name: args.name,
+        description: args.description,
+        owners: args.owners,
+        capabilities: args.capabilities,
+        orgId: undefined,
+        orgName: undefined,
+        adopted: undefined,
+        createdAt: undefined,
+        updatedAt: undefined,
+      },
+      opts,
+      FLEXERA_CHILD_ORG_MODULE,
+      FLEXERA_CHILD_ORG_TYPE,
+    );
+  }
+}
