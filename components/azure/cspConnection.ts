@@ -53,7 +53,8 @@ import type * as keyvault from "@pulumi/azure-native/keyvault";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { OptimaRegistration } from "../optima/provider";
+import type { OptimaRegistration } from "../optima/provider";
+import { newKeyVerification, newOptimaRegistration } from "../plugin/children";
 import { quotedList, type RegistrationField } from "../optima/targets";
 import {
   DEFAULT_TARGET,
@@ -65,7 +66,7 @@ import { partnerCenterScopeFor, scopeProblem } from "./clouds";
 import { CSP_CONNECTION_TYPE } from "./connectionType";
 import { type Customer, type CustomerArgs, checkCustomers, customerResourceName } from "./customers";
 import { registrationFieldProblem } from "../optima/validation";
-import { KeyVerification } from "./keyVerification";
+import type { KeyVerification } from "./keyVerification";
 import {
   DEFAULT_AUTHORITY_HOST,
   DEFAULT_VERIFY_TIMEOUT_SECONDS,
@@ -328,7 +329,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     const previous = passwords[plan.previousSlot];
 
     const verification = settings.verify
-      ? new KeyVerification(
+      ? newKeyVerification(
           `${name}-key-verification`,
           {
             tenantId: tenant(),
@@ -344,7 +345,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       : undefined;
     const afterVerification = verification ? [verification] : [];
 
-    const registration = new OptimaRegistration(
+    const registration = newOptimaRegistration(
       `${name}-registration`,
       {
         target,
@@ -439,7 +440,7 @@ function customerRegistration(
     readonly opts: pulumi.CustomResourceOptions;
   },
 ): OptimaRegistration {
-  return new OptimaRegistration(
+  return newOptimaRegistration(
     customerResourceName(component, customer.tenantId),
     {
       target: "bill-connect",

@@ -89,18 +89,14 @@ export class KeyVerification extends pulumi.dynamic.Resource {
     super(
       keyVerificationProvider,
       name,
+      keyVerificationProps(args),
       {
-        tenantId: args.tenantId,
-        clientId: args.clientId,
-        keyId: args.keyId,
-        secret: pulumi.secret(args.secret),
-        authorityHost: args.authorityHost ?? DEFAULT_AUTHORITY_HOST,
-        timeoutSeconds: args.timeoutSeconds ?? DEFAULT_VERIFY_TIMEOUT_SECONDS,
-        scope: args.scope ?? PARTNER_CENTER_SCOPE,
-        verifiedAt: undefined,
-        attempts: undefined,
+        ...opts,
+        additionalSecretOutputs: [
+          ...(opts?.additionalSecretOutputs ?? []),
+          ...KEY_VERIFICATION_SECRET_OUTPUTS,
+        ],
       },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
       // Type token `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
       // `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
       "optima-csp",
@@ -108,3 +104,25 @@ export class KeyVerification extends pulumi.dynamic.Resource {
     );
   }
 }
+
+/**
+ * What a {@link KeyVerification} registers, whoever serves it: the dynamic provider above, or the
+ * provider plugin's `optima-csp:azure:KeyVerification` (components/plugin/children.ts): the
+ * defaults filled in, the secret marked, the outputs listed.
+ */
+export function keyVerificationProps(args: KeyVerificationArgs): pulumi.Inputs {
+  return {
+    tenantId: args.tenantId,
+    clientId: args.clientId,
+    keyId: args.keyId,
+    secret: pulumi.secret(args.secret),
+    authorityHost: args.authorityHost ?? DEFAULT_AUTHORITY_HOST,
+    timeoutSeconds: args.timeoutSeconds ?? DEFAULT_VERIFY_TIMEOUT_SECONDS,
+    scope: args.scope ?? PARTNER_CENTER_SCOPE,
+    verifiedAt: undefined,
+    attempts: undefined,
+  };
+}
+
+/** The outputs of a {@link KeyVerification} that are secrets (the key, which it keeps as an input). */
+export const KEY_VERIFICATION_SECRET_OUTPUTS: readonly string[] = ["secret"];
