@@ -182,6 +182,7 @@ export interface OptimaCspConnectionArgs {
   readonly rotateAfterDays?: number;
   /** The ISO instant rotation windows count from (not in the future). Default `2024-01-01T00:00:00Z`. */
   readonly rotationAnchor?: string;
+  /** Where Optima holds the registration: the Flexera org, the target, and what a destroy keeps. */
   readonly optima: OptimaArgs;
   /** Verification of new keys at Entra ID. */
   readonly verify?: VerifyArgs;
@@ -194,7 +195,10 @@ export interface OptimaCspConnectionArgs {
    * bill connect. Kept in Flexera when removed or destroyed unless its `retainOnDelete` is false.
    */
   readonly customers?: readonly CustomerArgs[];
-  /** The clock, for previews of a future date and for tests. Default: the real time. */
+  /**
+   * The clock, for previews of a future date and for tests (through the provider plugin: an RFC
+   * 3339 instant). Default: the real time.
+   */
   readonly now?: Date;
 }
 

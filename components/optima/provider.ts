@@ -105,7 +105,9 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
   declare readonly href: pulumi.Output<string | undefined>;
   /** True when the registration existed before this resource created it and was taken over. */
   declare readonly adopted: pulumi.Output<boolean>;
+  /** When Optima created the registration, as Optima reports it. */
   declare readonly createdAt: pulumi.Output<string | undefined>;
+  /** When Optima last changed the registration, as Optima reports it. */
   declare readonly updatedAt: pulumi.Output<string | undefined>;
   /** Optima's timestamp of the registration after this resource's last own write (see `delete`). */
   declare readonly writtenAt: pulumi.Output<string | undefined>;
