@@ -18,13 +18,8 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import {
-  DEFAULT_AUTHORITY_HOST,
-  DEFAULT_VERIFY_TIMEOUT_SECONDS,
-  PARTNER_CENTER_SCOPE,
-  type KeyVerificationInputs,
-  type KeyVerificationOutputs,
-} from "./keyVerificationRules";
+import type { KeyVerificationInputs, KeyVerificationOutputs } from "./keyVerificationRules";
+import { KEY_VERIFICATION_SECRET_OUTPUTS, keyVerificationProps } from "./keyVerificationProps";
 import * as runtime from "./keyVerificationRuntime";
 
 export {
@@ -104,25 +99,3 @@ export class KeyVerification extends pulumi.dynamic.Resource {
     );
   }
 }
-
-/**
- * What a {@link KeyVerification} registers, whoever serves it: the dynamic provider above, or the
- * provider plugin's `optima-csp:azure:KeyVerification` (components/plugin/children.ts): the
- * defaults filled in, the secret marked, the outputs listed.
- */
-export function keyVerificationProps(args: KeyVerificationArgs): pulumi.Inputs {
-  return {
-    tenantId: args.tenantId,
-    clientId: args.clientId,
-    keyId: args.keyId,
-    secret: pulumi.secret(args.secret),
-    authorityHost: args.authorityHost ?? DEFAULT_AUTHORITY_HOST,
-    timeoutSeconds: args.timeoutSeconds ?? DEFAULT_VERIFY_TIMEOUT_SECONDS,
-    scope: args.scope ?? PARTNER_CENTER_SCOPE,
-    verifiedAt: undefined,
-    attempts: undefined,
-  };
-}
-
-/** The outputs of a {@link KeyVerification} that are secrets (the key, which it keeps as an input). */
-export const KEY_VERIFICATION_SECRET_OUTPUTS: readonly string[] = ["secret"];

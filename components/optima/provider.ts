@@ -22,6 +22,7 @@
  * existing state follows.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { REGISTRATION_SECRET_OUTPUTS, registrationProps } from "./registrationProps";
 import * as runtime from "./runtime";
 import type { RegistrationInputs, RegistrationOutputs, RegistrationValidation } from "./targets";
 import type { RegistrationTarget } from "./types";
@@ -125,34 +126,3 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
     );
   }
 }
-
-/**
- * What an {@link OptimaRegistration} registers, whoever serves it: the dynamic provider above, or the
- * provider plugin's `optima-csp:optima:Registration` (components/plugin/children.ts). The secret is
- * marked here, and the outputs are listed so that the resource exposes them.
- */
-export function registrationProps(args: OptimaRegistrationArgs): pulumi.Inputs {
-  return {
-    target: args.target,
-    orgId: args.orgId,
-    mpnId: args.mpnId,
-    domain: args.domain,
-    applicationId: args.applicationId,
-    applicationSecret: pulumi.secret(args.applicationSecret),
-    tenantId: args.tenantId,
-    billingAccountId: args.billingAccountId,
-    customerTenantId: args.customerTenantId,
-    billingProfileId: args.billingProfileId,
-    keyId: args.keyId,
-    // Outputs: listed so that the resource exposes them.
-    href: undefined,
-    adopted: undefined,
-    createdAt: undefined,
-    updatedAt: undefined,
-    writtenAt: undefined,
-    validation: undefined,
-  };
-}
-
-/** The outputs of an {@link OptimaRegistration} that are secrets, in state and to the program. */
-export const REGISTRATION_SECRET_OUTPUTS: readonly string[] = ["applicationSecret"];

@@ -12,24 +12,17 @@
  *   `optima-csp:optima:Registration` and `optima-csp:azure:KeyVerification` (the tokens of
  *   provider/schema.json), which the engine sends back to the same plugin (./resources), where the
  *   same provider objects serve them. pulumi-eks took the same way out for its dynamic resource
- *   (pulumi/pulumi-eks `nodejs/eks/cmd/provider`, its own resource type in place of a dynamic one).
+ *   (pulumi/pulumi-eks `nodejs/eks/cmd/provider/cni.ts`: the former dynamic provider served as a
+ *   resource type of its own provider).
  *
  * Both kinds register the same properties (`registrationProps`, `keyVerificationProps`) with the
  * same secret outputs, so the component reads the same outputs either way.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  KEY_VERIFICATION_SECRET_OUTPUTS,
-  KeyVerification,
-  keyVerificationProps,
-  type KeyVerificationArgs,
-} from "../azure/keyVerification";
-import {
-  OptimaRegistration,
-  REGISTRATION_SECRET_OUTPUTS,
-  registrationProps,
-  type OptimaRegistrationArgs,
-} from "../optima/provider";
+import { KeyVerification, type KeyVerificationArgs } from "../azure/keyVerification";
+import { KEY_VERIFICATION_SECRET_OUTPUTS, keyVerificationProps } from "../azure/keyVerificationProps";
+import { OptimaRegistration, type OptimaRegistrationArgs } from "../optima/provider";
+import { REGISTRATION_SECRET_OUTPUTS, registrationProps } from "../optima/registrationProps";
 
 /** The plugin's custom resource types (provider/schema.json `resources`). */
 export const REGISTRATION_TOKEN = "optima-csp:optima:Registration";

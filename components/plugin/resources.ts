@@ -23,8 +23,10 @@
  * - Unknown values (preview) arrive as the same sentinel string in both hosts (../unknown).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { keyVerificationProvider, KEY_VERIFICATION_SECRET_OUTPUTS } from "../azure/keyVerification";
-import { optimaRegistrationProvider, REGISTRATION_SECRET_OUTPUTS } from "../optima/provider";
+import { keyVerificationProvider } from "../azure/keyVerification";
+import { KEY_VERIFICATION_SECRET_OUTPUTS } from "../azure/keyVerificationProps";
+import { optimaRegistrationProvider } from "../optima/provider";
+import { REGISTRATION_SECRET_OUTPUTS } from "../optima/registrationProps";
 import { KEY_VERIFICATION_TOKEN, REGISTRATION_TOKEN } from "./children";
 
 /** The wire's secret marker (@pulumi/pulumi `runtime/rpc.js`: `specialSigKey`, `specialSecretSig`). */
