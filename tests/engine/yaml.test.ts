@@ -18,6 +18,7 @@ import { ANCHOR, CLIENT_ID, MPN, OBJECT_ID, ORG, TENANT, World } from "../suppor
 import { EngineWorkspace } from "../support/engine/workspace";
 import * as path from "node:path";
 import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 
 const { cli, describeEngine } = engineSuite();
 const yamlHost = findYamlHost();
@@ -82,7 +83,13 @@ describeYaml("OptimaCspConnection from a YAML program, through the provider plug
       graphUrl: e.entra.graphUrl,
       graphToken: e.entra.graphToken({ tenantId: TENANT }),
       stack: "yaml",
-      projectFiles: { "Pulumi.yaml": yamlProgram(path.join(pluginCheckout(), "provider")) },
+      // As README writes it: a path relative to Pulumi.yaml. The project folder is
+      // <tmpdir>/optima-csp-engine-…/project (./workspace), the checkout under <tmpdir> too.
+      projectFiles: {
+        "Pulumi.yaml": yamlProgram(
+          path.join("..", "..", path.relative(tmpdir(), pluginCheckout()), "provider"),
+        ),
+      },
       plugins: { "pulumi-language-yaml": yamlHost! },
     });
     env = {

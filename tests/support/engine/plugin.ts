@@ -10,7 +10,8 @@
  *   package.json, node_modules (this repository's, linked) and dist/components built from the
  *   working tree's components/ (TypeScript's `transpileModule`, no type check: `npm run typecheck`
  *   does that), so that a scenario runs the code under test, never a stale `npm run build`. It is
- *   kept under the system's temporary folder by content, and reused while nothing changes.
+ *   kept under the system's temporary folder by content (and by repository, whose
+ *   node_modules it links), and reused while nothing changes.
  *
  * Test infrastructure only: not part of the package.
  */
@@ -78,7 +79,12 @@ export function pluginCheckout(): string {
   ]);
   const hash = createHash("sha256")
     .update(
-      JSON.stringify([sources, providerFiles, readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")]),
+      JSON.stringify([
+        REPO_ROOT,
+        sources,
+        providerFiles,
+        readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"),
+      ]),
     )
     .digest("hex")
     .slice(0, 16);
