@@ -4,7 +4,8 @@
  * `replace`. For each: a program using it type-checks (mypy --strict; go vet), the same program
  * with an argument of the wrong type does not, and the program run under that language's Pulumi
  * mocks registers `optima-csp:azure:CspConnection` with the inputs the component reads (camelCase
- * names, the schema's wire form), which is what the provider plugin's construct receives.
+ * names, the schema's wire form), which is what the provider plugin's construct receives. (Go:
+ * `go test` compiles the program and runs go vet's standard checks on it before the mock run.)
  *
  * That sdk/ is what provider/schema.json generates is `npm run check:sdks` (.ci/run); this file
  * proves that what is checked in works. Nothing here deploys: the program never reaches an engine
@@ -105,6 +106,8 @@ const hasGo = available("go", ["version"]);
 (hasPython ? describe : describe.skip)(`the Python SDK (sdk/python) with pulumi==${PULUMI_PY}`, () => {
   let python: string;
   let program: string;
+  /** mypy's cache of the Pulumi SDK's types, kept beside the venv: about 4 s less per run. */
+  let mypyCache: string;
 
   beforeAll(async () => {
     const version = spawnSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], {
@@ -112,6 +115,7 @@ const hasGo = available("go", ["version"]);
     }).stdout.trim();
     const venv = path.join(cacheDir(), `python-sdk-venv-py${version}-pulumi-${PULUMI_PY}-mypy-${MYPY}`);
     python = path.join(venv, "bin", "python");
+    mypyCache = path.join(venv, "mypy-cache");
     const ready = path.join(venv, "optima-csp-ready");
     let started = Date.now();
     if (!existsSync(ready)) {
@@ -153,7 +157,12 @@ const hasGo = available("go", ["version"]);
 
   test("a program using it type-checks (mypy --strict)", async () => {
     const started = Date.now();
-    await mustRun(python, ["-m", "mypy", "--strict", "program.py"], program, STEP_TIMEOUT_MS);
+    await mustRun(
+      python,
+      ["-m", "mypy", "--strict", "--cache-dir", mypyCache, "program.py"],
+      program,
+      STEP_TIMEOUT_MS,
+    );
     timings.mypyMs = Date.now() - started;
   });
 
@@ -162,7 +171,7 @@ const hasGo = available("go", ["version"]);
     const wrong = source.replace("key_expires_after_days=180", 'key_expires_after_days="180"');
     expect(wrong).not.toBe(source);
     writeFileSync(path.join(program, "wrong.py"), wrong);
-    const result = await run(python, ["-m", "mypy", "--strict", "wrong.py"], {
+    const result = await run(python, ["-m", "mypy", "--strict", "--cache-dir", mypyCache, "wrong.py"], {
       cwd: program,
       env: childEnv(),
       timeoutMs: STEP_TIMEOUT_MS,
@@ -208,17 +217,7 @@ const hasGo = available("go", ["version"]);
   });
 
   test(
-    "a program using it passes go vet (which type-checks it; go test below compiles and links it)",
-    async () => {
-      const started = Date.now();
-      await mustRun("go", ["vet", "./..."], module, GO_TIMEOUT_MS, goEnv());
-      timings.goVetMs = Date.now() - started;
-    },
-    GO_TIMEOUT_MS,
-  );
-
-  test(
-    "under Pulumi's mocks it registers optima-csp:azure:CspConnection with the component's argument names",
+    "a program using it compiles, passes the vet checks go test runs, and under Pulumi's mocks registers optima-csp:azure:CspConnection with the component's argument names",
     async () => {
       const started = Date.now();
       const result = await mustRun(

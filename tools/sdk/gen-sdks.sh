@@ -34,6 +34,8 @@ if [ ! -x "$codegen" ]; then
   (cd provider/codegen && go build -o "$codegen.partial" .) >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
   rm -f "$log"
   mv "$codegen.partial" "$codegen"
+  # Earlier versions' binaries (about 45 MB each) are not needed again.
+  find "$cache" -maxdepth 1 -name 'codegen-*' ! -name "codegen-$hash" -exec rm -rf {} +
   echo "gen-sdks: built in $(( $(date +%s) - t )) s" >&2
 fi
 
