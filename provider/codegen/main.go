@@ -69,11 +69,14 @@ func run(schemaPath, out string, languages []string) error {
 			return fmt.Errorf("unknown language %q (python, go)", language)
 		}
 	}
-	pkg, err := load(schemaPath)
-	if err != nil {
-		return err
-	}
 	for _, language := range languages {
+		// Bound anew for each language: the generators write their own names into the bound
+		// package (pkg/codegen/go gen.go sets each enum element's Name to its Go constant), so a
+		// package shared between languages would give the second one the first one's names.
+		pkg, err := load(schemaPath)
+		if err != nil {
+			return err
+		}
 		files, err := generators[language](pkg)
 		if err != nil {
 			return fmt.Errorf("generating %s: %w", language, err)

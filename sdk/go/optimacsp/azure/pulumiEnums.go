@@ -3,15 +3,184 @@
 
 package azure
 
+import (
+	"context"
+	"reflect"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
 // Which of the tenant domains Optima is given when `domain` is not set.
 type DomainSource string
 
 const (
 	// The tenant initial `*.onmicrosoft.com` domain, what Partner Center shows; it never changes.
-	DomainSourceINITIAL = DomainSource("initial")
+	DomainSourceInitial = DomainSource("initial")
 	// Entra ID default domain, which an admin may set to a custom domain at any time.
-	DomainSourceDEFAULT = DomainSource("default")
+	DomainSourceDefault = DomainSource("default")
 )
 
+func (DomainSource) ElementType() reflect.Type {
+	return reflect.TypeOf((*DomainSource)(nil)).Elem()
+}
+
+func (e DomainSource) ToDomainSourceOutput() DomainSourceOutput {
+	return pulumi.ToOutput(e).(DomainSourceOutput)
+}
+
+func (e DomainSource) ToDomainSourceOutputWithContext(ctx context.Context) DomainSourceOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(DomainSourceOutput)
+}
+
+func (e DomainSource) ToDomainSourcePtrOutput() DomainSourcePtrOutput {
+	return e.ToDomainSourcePtrOutputWithContext(context.Background())
+}
+
+func (e DomainSource) ToDomainSourcePtrOutputWithContext(ctx context.Context) DomainSourcePtrOutput {
+	return DomainSource(e).ToDomainSourceOutputWithContext(ctx).ToDomainSourcePtrOutputWithContext(ctx)
+}
+
+func (e DomainSource) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e DomainSource) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e DomainSource) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e DomainSource) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type DomainSourceOutput struct{ *pulumi.OutputState }
+
+func (DomainSourceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*DomainSource)(nil)).Elem()
+}
+
+func (o DomainSourceOutput) ToDomainSourceOutput() DomainSourceOutput {
+	return o
+}
+
+func (o DomainSourceOutput) ToDomainSourceOutputWithContext(ctx context.Context) DomainSourceOutput {
+	return o
+}
+
+func (o DomainSourceOutput) ToDomainSourcePtrOutput() DomainSourcePtrOutput {
+	return o.ToDomainSourcePtrOutputWithContext(context.Background())
+}
+
+func (o DomainSourceOutput) ToDomainSourcePtrOutputWithContext(ctx context.Context) DomainSourcePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v DomainSource) *DomainSource {
+		return &v
+	}).(DomainSourcePtrOutput)
+}
+
+func (o DomainSourceOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o DomainSourceOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e DomainSource) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o DomainSourceOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o DomainSourceOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e DomainSource) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type DomainSourcePtrOutput struct{ *pulumi.OutputState }
+
+func (DomainSourcePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**DomainSource)(nil)).Elem()
+}
+
+func (o DomainSourcePtrOutput) ToDomainSourcePtrOutput() DomainSourcePtrOutput {
+	return o
+}
+
+func (o DomainSourcePtrOutput) ToDomainSourcePtrOutputWithContext(ctx context.Context) DomainSourcePtrOutput {
+	return o
+}
+
+func (o DomainSourcePtrOutput) Elem() DomainSourceOutput {
+	return o.ApplyT(func(v *DomainSource) DomainSource {
+		if v != nil {
+			return *v
+		}
+		var ret DomainSource
+		return ret
+	}).(DomainSourceOutput)
+}
+
+func (o DomainSourcePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o DomainSourcePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *DomainSource) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// DomainSourceInput is an input type that accepts values of the DomainSource enum
+// A concrete instance of `DomainSourceInput` can be one of the following:
+//
+//	DomainSourceInitial
+//	DomainSourceDefault
+type DomainSourceInput interface {
+	pulumi.Input
+
+	ToDomainSourceOutput() DomainSourceOutput
+	ToDomainSourceOutputWithContext(context.Context) DomainSourceOutput
+}
+
+var domainSourcePtrType = reflect.TypeOf((**DomainSource)(nil)).Elem()
+
+type DomainSourcePtrInput interface {
+	pulumi.Input
+
+	ToDomainSourcePtrOutput() DomainSourcePtrOutput
+	ToDomainSourcePtrOutputWithContext(context.Context) DomainSourcePtrOutput
+}
+
+type domainSourcePtr string
+
+func DomainSourcePtr(v string) DomainSourcePtrInput {
+	return (*domainSourcePtr)(&v)
+}
+
+func (*domainSourcePtr) ElementType() reflect.Type {
+	return domainSourcePtrType
+}
+
+func (in *domainSourcePtr) ToDomainSourcePtrOutput() DomainSourcePtrOutput {
+	return pulumi.ToOutput(in).(DomainSourcePtrOutput)
+}
+
+func (in *domainSourcePtr) ToDomainSourcePtrOutputWithContext(ctx context.Context) DomainSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(DomainSourcePtrOutput)
+}
+
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*DomainSourceInput)(nil)).Elem(), DomainSource("initial"))
+	pulumi.RegisterInputType(reflect.TypeOf((*DomainSourcePtrInput)(nil)).Elem(), DomainSource("initial"))
+	pulumi.RegisterOutputType(DomainSourceOutput{})
+	pulumi.RegisterOutputType(DomainSourcePtrOutput{})
 }

@@ -30,6 +30,135 @@ type Customer struct {
 	TenantId string `pulumi:"tenantId"`
 }
 
+// CustomerInput is an input type that accepts CustomerArgs and CustomerOutput values.
+// You can construct a concrete instance of `CustomerInput` via:
+//
+//	CustomerArgs{...}
+type CustomerInput interface {
+	pulumi.Input
+
+	ToCustomerOutput() CustomerOutput
+	ToCustomerOutputWithContext(context.Context) CustomerOutput
+}
+
+// One CSP customer whose costs a Flexera org shows.
+type CustomerArgs struct {
+	// Optional: the MCA billing account, `GUID:GUID_YYYY-MM-DD`.
+	BillingAccountId *string `pulumi:"billingAccountId"`
+	// Optional: the customer's billing profile, when Flexera needs it to look the tenant up.
+	BillingProfileId *string `pulumi:"billingProfileId"`
+	// Optional: a name for people (e.g. the company name); used in messages only, never sent.
+	Name *string `pulumi:"name"`
+	// The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
+	OrgId string `pulumi:"orgId"`
+	// Keep this customer's bill connect in Flexera when it leaves the stack (removed from the list, or `pulumi destroy`): deleting it deletes what its org sees. Default true.
+	RetainOnDelete *bool `pulumi:"retainOnDelete"`
+	// The customer's Entra ID tenant ID (Partner Center's "Microsoft ID"), a GUID.
+	TenantId string `pulumi:"tenantId"`
+}
+
+func (CustomerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Customer)(nil)).Elem()
+}
+
+func (i CustomerArgs) ToCustomerOutput() CustomerOutput {
+	return i.ToCustomerOutputWithContext(context.Background())
+}
+
+func (i CustomerArgs) ToCustomerOutputWithContext(ctx context.Context) CustomerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CustomerOutput)
+}
+
+// CustomerArrayInput is an input type that accepts CustomerArray and CustomerArrayOutput values.
+// You can construct a concrete instance of `CustomerArrayInput` via:
+//
+//	CustomerArray{ CustomerArgs{...} }
+type CustomerArrayInput interface {
+	pulumi.Input
+
+	ToCustomerArrayOutput() CustomerArrayOutput
+	ToCustomerArrayOutputWithContext(context.Context) CustomerArrayOutput
+}
+
+type CustomerArray []CustomerInput
+
+func (CustomerArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Customer)(nil)).Elem()
+}
+
+func (i CustomerArray) ToCustomerArrayOutput() CustomerArrayOutput {
+	return i.ToCustomerArrayOutputWithContext(context.Background())
+}
+
+func (i CustomerArray) ToCustomerArrayOutputWithContext(ctx context.Context) CustomerArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CustomerArrayOutput)
+}
+
+// One CSP customer whose costs a Flexera org shows.
+type CustomerOutput struct{ *pulumi.OutputState }
+
+func (CustomerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Customer)(nil)).Elem()
+}
+
+func (o CustomerOutput) ToCustomerOutput() CustomerOutput {
+	return o
+}
+
+func (o CustomerOutput) ToCustomerOutputWithContext(ctx context.Context) CustomerOutput {
+	return o
+}
+
+// Optional: the MCA billing account, `GUID:GUID_YYYY-MM-DD`.
+func (o CustomerOutput) BillingAccountId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Customer) *string { return v.BillingAccountId }).(pulumi.StringPtrOutput)
+}
+
+// Optional: the customer's billing profile, when Flexera needs it to look the tenant up.
+func (o CustomerOutput) BillingProfileId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Customer) *string { return v.BillingProfileId }).(pulumi.StringPtrOutput)
+}
+
+// Optional: a name for people (e.g. the company name); used in messages only, never sent.
+func (o CustomerOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Customer) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+// The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
+func (o CustomerOutput) OrgId() pulumi.StringOutput {
+	return o.ApplyT(func(v Customer) string { return v.OrgId }).(pulumi.StringOutput)
+}
+
+// Keep this customer's bill connect in Flexera when it leaves the stack (removed from the list, or `pulumi destroy`): deleting it deletes what its org sees. Default true.
+func (o CustomerOutput) RetainOnDelete() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Customer) *bool { return v.RetainOnDelete }).(pulumi.BoolPtrOutput)
+}
+
+// The customer's Entra ID tenant ID (Partner Center's "Microsoft ID"), a GUID.
+func (o CustomerOutput) TenantId() pulumi.StringOutput {
+	return o.ApplyT(func(v Customer) string { return v.TenantId }).(pulumi.StringOutput)
+}
+
+type CustomerArrayOutput struct{ *pulumi.OutputState }
+
+func (CustomerArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Customer)(nil)).Elem()
+}
+
+func (o CustomerArrayOutput) ToCustomerArrayOutput() CustomerArrayOutput {
+	return o
+}
+
+func (o CustomerArrayOutput) ToCustomerArrayOutputWithContext(ctx context.Context) CustomerArrayOutput {
+	return o
+}
+
+func (o CustomerArrayOutput) Index(i pulumi.IntInput) CustomerOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Customer {
+		return vs[0].([]Customer)[vs[1].(int)]
+	}).(CustomerOutput)
+}
+
 type KeyVault struct {
 	// The resource group of the vault.
 	ResourceGroupName string `pulumi:"resourceGroupName"`
@@ -558,12 +687,16 @@ func (o WebAppOutput) ObjectId() pulumi.StringPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*CustomerInput)(nil)).Elem(), CustomerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CustomerArrayInput)(nil)).Elem(), CustomerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*KeyVaultInput)(nil)).Elem(), KeyVaultArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*KeyVaultPtrInput)(nil)).Elem(), KeyVaultArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OptimaInput)(nil)).Elem(), OptimaArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*VerifyInput)(nil)).Elem(), VerifyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*VerifyPtrInput)(nil)).Elem(), VerifyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WebAppInput)(nil)).Elem(), WebAppArgs{})
+	pulumi.RegisterOutputType(CustomerOutput{})
+	pulumi.RegisterOutputType(CustomerArrayOutput{})
 	pulumi.RegisterOutputType(KeyVaultOutput{})
 	pulumi.RegisterOutputType(KeyVaultPtrOutput{})
 	pulumi.RegisterOutputType(OptimaOutput{})

@@ -15,9 +15,9 @@ type RegistrationTarget string
 
 const (
 	// The Cost Management API Azure CSP partnerships (MPN ID, domain, Web App key).
-	RegistrationTarget_CSP_PARTNER = RegistrationTarget("csp-partner")
+	RegistrationTargetCspPartner = RegistrationTarget("csp-partner")
 	// The Flexera One FinOps Onboarding `azure-csp` bill connect.
-	RegistrationTarget_BILL_CONNECT = RegistrationTarget("bill-connect")
+	RegistrationTargetBillConnect = RegistrationTarget("bill-connect")
 )
 
 func (RegistrationTarget) ElementType() reflect.Type {
@@ -142,8 +142,8 @@ func (o RegistrationTargetPtrOutput) ToStringPtrOutputWithContext(ctx context.Co
 // RegistrationTargetInput is an input type that accepts values of the RegistrationTarget enum
 // A concrete instance of `RegistrationTargetInput` can be one of the following:
 //
-//	RegistrationTarget_CSP_PARTNER
-//	RegistrationTarget_BILL_CONNECT
+//	RegistrationTargetCspPartner
+//	RegistrationTargetBillConnect
 type RegistrationTargetInput interface {
 	pulumi.Input
 

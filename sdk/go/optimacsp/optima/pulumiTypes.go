@@ -21,6 +21,78 @@ type RegistrationValidation struct {
 	Valid bool `pulumi:"valid"`
 }
 
+// RegistrationValidationInput is an input type that accepts RegistrationValidationArgs and RegistrationValidationOutput values.
+// You can construct a concrete instance of `RegistrationValidationInput` via:
+//
+//	RegistrationValidationArgs{...}
+type RegistrationValidationInput interface {
+	pulumi.Input
+
+	ToRegistrationValidationOutput() RegistrationValidationOutput
+	ToRegistrationValidationOutputWithContext(context.Context) RegistrationValidationOutput
+}
+
+// Optima's own check of a bill connect's credentials (`…/azure-csp/{id}/validation`).
+type RegistrationValidationArgs struct {
+	// Optima's reason when they are not valid.
+	Error pulumi.StringPtrInput `pulumi:"error"`
+	// Whether Optima could use the credentials the bill connect holds.
+	Valid pulumi.BoolInput `pulumi:"valid"`
+}
+
+func (RegistrationValidationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RegistrationValidation)(nil)).Elem()
+}
+
+func (i RegistrationValidationArgs) ToRegistrationValidationOutput() RegistrationValidationOutput {
+	return i.ToRegistrationValidationOutputWithContext(context.Background())
+}
+
+func (i RegistrationValidationArgs) ToRegistrationValidationOutputWithContext(ctx context.Context) RegistrationValidationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistrationValidationOutput)
+}
+
+func (i RegistrationValidationArgs) ToRegistrationValidationPtrOutput() RegistrationValidationPtrOutput {
+	return i.ToRegistrationValidationPtrOutputWithContext(context.Background())
+}
+
+func (i RegistrationValidationArgs) ToRegistrationValidationPtrOutputWithContext(ctx context.Context) RegistrationValidationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistrationValidationOutput).ToRegistrationValidationPtrOutputWithContext(ctx)
+}
+
+// RegistrationValidationPtrInput is an input type that accepts RegistrationValidationArgs, RegistrationValidationPtr and RegistrationValidationPtrOutput values.
+// You can construct a concrete instance of `RegistrationValidationPtrInput` via:
+//
+//	        RegistrationValidationArgs{...}
+//
+//	or:
+//
+//	        nil
+type RegistrationValidationPtrInput interface {
+	pulumi.Input
+
+	ToRegistrationValidationPtrOutput() RegistrationValidationPtrOutput
+	ToRegistrationValidationPtrOutputWithContext(context.Context) RegistrationValidationPtrOutput
+}
+
+type registrationValidationPtrType RegistrationValidationArgs
+
+func RegistrationValidationPtr(v *RegistrationValidationArgs) RegistrationValidationPtrInput {
+	return (*registrationValidationPtrType)(v)
+}
+
+func (*registrationValidationPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**RegistrationValidation)(nil)).Elem()
+}
+
+func (i *registrationValidationPtrType) ToRegistrationValidationPtrOutput() RegistrationValidationPtrOutput {
+	return i.ToRegistrationValidationPtrOutputWithContext(context.Background())
+}
+
+func (i *registrationValidationPtrType) ToRegistrationValidationPtrOutputWithContext(ctx context.Context) RegistrationValidationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RegistrationValidationPtrOutput)
+}
+
 // Optima's own check of a bill connect's credentials (`…/azure-csp/{id}/validation`).
 type RegistrationValidationOutput struct{ *pulumi.OutputState }
 
@@ -34,6 +106,16 @@ func (o RegistrationValidationOutput) ToRegistrationValidationOutput() Registrat
 
 func (o RegistrationValidationOutput) ToRegistrationValidationOutputWithContext(ctx context.Context) RegistrationValidationOutput {
 	return o
+}
+
+func (o RegistrationValidationOutput) ToRegistrationValidationPtrOutput() RegistrationValidationPtrOutput {
+	return o.ToRegistrationValidationPtrOutputWithContext(context.Background())
+}
+
+func (o RegistrationValidationOutput) ToRegistrationValidationPtrOutputWithContext(ctx context.Context) RegistrationValidationPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v RegistrationValidation) *RegistrationValidation {
+		return &v
+	}).(RegistrationValidationPtrOutput)
 }
 
 // Optima's reason when they are not valid.
@@ -91,6 +173,8 @@ func (o RegistrationValidationPtrOutput) Valid() pulumi.BoolPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*RegistrationValidationInput)(nil)).Elem(), RegistrationValidationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RegistrationValidationPtrInput)(nil)).Elem(), RegistrationValidationArgs{})
 	pulumi.RegisterOutputType(RegistrationValidationOutput{})
 	pulumi.RegisterOutputType(RegistrationValidationPtrOutput{})
 }
