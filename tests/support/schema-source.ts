@@ -75,17 +75,35 @@ export const RESOURCE_SOURCES = {
 
 export type ResourceToken = keyof typeof RESOURCE_SOURCES;
 
+/**
+ * The files that declare the types the args refer to. The program holds these and the resources'
+ * files only (`noResolve`): following their imports would parse the declarations of
+ * @pulumi/pulumi, @pulumi/azuread and @pulumi/random, seconds of CPU for types this reading never
+ * needs (`pulumi.Input` and `pulumi.Output` are read by name). A type declared elsewhere fails the
+ * reading with its name ("no schema type for …"): add its file here.
+ */
+const TYPE_FILES = [
+  "components/azure/webApp.ts",
+  "components/azure/customers.ts",
+  "components/optima/types.ts",
+  "components/optima/targets.ts",
+];
+
 /** Every resource of {@link RESOURCE_SOURCES}, read from the code. */
 export function readCodeResources(): Record<ResourceToken, CodeResource> {
-  const files = Object.values(RESOURCE_SOURCES).map((source) => path.join(ROOT, source.file));
-  const program = ts.createProgram(files, {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-  });
+  const files = [...Object.values(RESOURCE_SOURCES).map((source) => source.file), ...TYPE_FILES];
+  const program = ts.createProgram(
+    files.map((file) => path.join(ROOT, file)),
+    {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+      noResolve: true,
+    },
+  );
   const reader = new Reader(program.getTypeChecker());
   const result = {} as Record<ResourceToken, CodeResource>;
   for (const [token, source] of Object.entries(RESOURCE_SOURCES) as [
