@@ -66,8 +66,9 @@ import type * as keyvault from "@pulumi/azure-native/keyvault";
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { OptimaRegistration } from "../optima/provider";
 import { FlexeraChildOrg } from "../optima/childOrgProvider";
-import { OptimaRegistration } from "../optima/provider";
+import { newKeyVerification, newOptimaRegistration } from "../plugin/children";
 import { quotedList, type RegistrationField } from "../optima/targets";
 import {
   DEFAULT_TARGET,
@@ -85,7 +86,7 @@ import {
   customerResourceName,
 } from "./customers";
 import { registrationFieldProblem } from "../optima/validation";
-import { KeyVerification } from "./keyVerification";
+import type { KeyVerification } from "./keyVerification";
 import {
   DEFAULT_AUTHORITY_HOST,
   DEFAULT_VERIFY_TIMEOUT_SECONDS,
@@ -208,6 +209,7 @@ export interface OptimaCspConnectionArgs {
   readonly rotateAfterDays?: number;
   /** The ISO instant rotation windows count from (not in the future). Default `2024-01-01T00:00:00Z`. */
   readonly rotationAnchor?: string;
+  /** Where Optima holds the registration: the Flexera org, the target, and what a destroy keeps. */
   readonly optima: OptimaArgs;
   /** Verification of new keys at Entra ID. */
   readonly verify?: VerifyArgs;
@@ -220,7 +222,10 @@ export interface OptimaCspConnectionArgs {
    * bill connect. Kept in Flexera when removed or destroyed unless its `retainOnDelete` is false.
    */
   readonly customers?: readonly CustomerArgs[];
-  /** The clock, for previews of a future date and for tests. Default: the real time. */
+  /**
+   * The clock, for previews of a future date and for tests (through the provider plugin: an RFC
+   * 3339 instant). Default: the real time.
+   */
   readonly now?: Date;
 }
 
@@ -364,7 +369,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     const previous = passwords[plan.previousSlot];
 
     const verification = settings.verify
-      ? new KeyVerification(
+      ? newKeyVerification(
           `${name}-key-verification`,
           {
             tenantId: tenant(),
@@ -380,7 +385,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
       : undefined;
     const afterVerification = verification ? [verification] : [];
 
-    const registration = new OptimaRegistration(
+    const registration = newOptimaRegistration(
       `${name}-registration`,
       {
         target,
@@ -498,7 +503,7 @@ function customerRegistration(
     readonly opts: pulumi.CustomResourceOptions;
   },
 ): OptimaRegistration {
-  return new OptimaRegistration(
+  return newOptimaRegistration(
     customerResourceName(component, customer.tenantId),
     {
       target: "bill-connect",

@@ -18,13 +18,8 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import {
-  DEFAULT_AUTHORITY_HOST,
-  DEFAULT_VERIFY_TIMEOUT_SECONDS,
-  PARTNER_CENTER_SCOPE,
-  type KeyVerificationInputs,
-  type KeyVerificationOutputs,
-} from "./keyVerificationRules";
+import type { KeyVerificationInputs, KeyVerificationOutputs } from "./keyVerificationRules";
+import { KEY_VERIFICATION_SECRET_OUTPUTS, keyVerificationProps } from "./keyVerificationProps";
 import * as runtime from "./keyVerificationRuntime";
 
 export {
@@ -89,18 +84,14 @@ export class KeyVerification extends pulumi.dynamic.Resource {
     super(
       keyVerificationProvider,
       name,
+      keyVerificationProps(args),
       {
-        tenantId: args.tenantId,
-        clientId: args.clientId,
-        keyId: args.keyId,
-        secret: pulumi.secret(args.secret),
-        authorityHost: args.authorityHost ?? DEFAULT_AUTHORITY_HOST,
-        timeoutSeconds: args.timeoutSeconds ?? DEFAULT_VERIFY_TIMEOUT_SECONDS,
-        scope: args.scope ?? PARTNER_CENTER_SCOPE,
-        verifiedAt: undefined,
-        attempts: undefined,
+        ...opts,
+        additionalSecretOutputs: [
+          ...(opts?.additionalSecretOutputs ?? []),
+          ...KEY_VERIFICATION_SECRET_OUTPUTS,
+        ],
       },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
       // Type token `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
       // `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
       "optima-csp",

@@ -22,6 +22,7 @@
  * existing state follows.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { REGISTRATION_SECRET_OUTPUTS, registrationProps } from "./registrationProps";
 import * as runtime from "./runtime";
 import type { RegistrationInputs, RegistrationOutputs, RegistrationValidation } from "./targets";
 import type { RegistrationTarget } from "./types";
@@ -105,7 +106,9 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
   declare readonly href: pulumi.Output<string | undefined>;
   /** True when the registration existed before this resource created it and was taken over. */
   declare readonly adopted: pulumi.Output<boolean>;
+  /** When Optima created the registration, as Optima reports it. */
   declare readonly createdAt: pulumi.Output<string | undefined>;
+  /** When Optima last changed the registration, as Optima reports it. */
   declare readonly updatedAt: pulumi.Output<string | undefined>;
   /** Optima's timestamp of the registration after this resource's last own write (see `delete`). */
   declare readonly writtenAt: pulumi.Output<string | undefined>;
@@ -116,27 +119,8 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
     super(
       optimaRegistrationProvider,
       name,
-      {
-        target: args.target,
-        orgId: args.orgId,
-        mpnId: args.mpnId,
-        domain: args.domain,
-        applicationId: args.applicationId,
-        applicationSecret: pulumi.secret(args.applicationSecret),
-        tenantId: args.tenantId,
-        billingAccountId: args.billingAccountId,
-        customerTenantId: args.customerTenantId,
-        billingProfileId: args.billingProfileId,
-        keyId: args.keyId,
-        // Outputs: listed so that the resource exposes them.
-        href: undefined,
-        adopted: undefined,
-        createdAt: undefined,
-        updatedAt: undefined,
-        writtenAt: undefined,
-        validation: undefined,
-      },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["applicationSecret"] }),
+      registrationProps(args),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...REGISTRATION_SECRET_OUTPUTS] }),
       OPTIMA_REGISTRATION_MODULE,
       OPTIMA_REGISTRATION_TYPE,
     );

@@ -68,7 +68,9 @@ export interface RegistrationInputs {
 
 /** Optima's own check of a bill connect's credentials (`…/azure-csp/{id}/validation`). */
 export interface RegistrationValidation {
+  /** Whether Optima could use the credentials the bill connect holds. */
   valid: boolean;
+  /** Optima's reason when they are not valid. */
   error?: string;
 }
 

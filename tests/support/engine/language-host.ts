@@ -9,7 +9,7 @@
  * - Start-up: the engine address is the last argument (`flag.Args()[0]` after flags such as
  *   `--tracing`); the host prints its gRPC port as the first line of stdout (`fmt.Printf("%d\n",
  *   handle.Port)`), and stops when the engine goes away (`rpcutil.Healthcheck`; here a TCP probe).
- * - GetPluginInfo and Run are served; every other method answers UNIMPLEMENTED, which the engine
+ * - GetPluginInfo, Run and RunPlugin are served; every other method answers UNIMPLEMENTED, which the engine
  *   accepts for Handshake, GetRequiredPackages and GetRequiredPlugins (`sdk/go/common/resource/plugin/
  *   langruntime_plugin.go`: "older language host" fallbacks), so plugins load on demand.
  * - Run (`constructArguments`, `execRuntime`): `node <@pulumi/pulumi/cmd/run resolved from the
@@ -19,6 +19,14 @@
  *   runtime option `typescript`, `PULUMI_NODEJS_TYPESCRIPT=true` (the SDK then loads ts-node). Exit code 32 means the program
  *   already reported its error (`Bail`); another non-zero code is "Program exited with non-zero
  *   exit code: N". The program's stdout and stderr go to the host's, which the engine shows.
+ * - RunPlugin (a plugin folder with a PulumiPlugin.yaml of runtime nodejs: the optima-csp provider
+ *   plugin, provider/): read from the Go host's `RunPlugin` (pulumi/pulumi mirror of 2026-08-21):
+ *   `node <@pulumi/pulumi/cmd/run-plugin resolved from the plugin folder> <plugin folder> <args…>`,
+ *   in the request's `pwd`, with exactly the request's `env` (`cmd.Env = req.Env`) plus
+ *   `PULUMI_NODEJS_TYPESCRIPT=true` unless the runtime option `typescript` is false; its stdout and
+ *   stderr stream back as `RunPluginResponse`s (`rpcutil.MakeRunPluginStreams`), the exit code last
+ *   (proto/pulumi/language.proto: "This should be the last message sent by the host"). Policy
+ *   packs (`kind` analyzer) are refused: nothing here runs one.
  * Unlike the Go host: with `OPTIMA_CSP_PROGRAM_TRANSPILE_CACHE` set (the engine workspace sets it),
  * a TypeScript program is loaded through ./program-transpile (`node -r`: each file transpiled once
  * per content, as ts-node's transpile-only mode would) instead of ts-node in every program process.
@@ -154,6 +162,82 @@ function run(engineAddress: string) {
   };
 }
 
+interface RunPluginRequest {
+  getPwd(): string;
+  getArgsList(): string[];
+  getEnvList(): string[];
+  getKind(): string;
+  getInfo():
+    | { getProgramDirectory(): string; getOptions(): { toJavaScript(): Record<string, unknown> } | undefined }
+    | undefined;
+}
+
+interface RunPluginCall {
+  readonly request: RunPluginRequest;
+  write(response: unknown): boolean;
+  end(): void;
+  emit(event: "error", error: Partial<grpc.ServiceError>): boolean;
+}
+
+/** The command line of a plugin process (see the module comment). */
+export function runPluginArguments(req: RunPluginRequest, runPluginPath: string): string[] {
+  const pluginDirectory = req.getInfo()?.getProgramDirectory() ?? "";
+  return [runPluginPath, pluginDirectory, ...req.getArgsList()];
+}
+
+function runPlugin(call: RunPluginCall): void {
+  const req = call.request;
+  const refuse = (details: string): void => {
+    call.emit("error", { code: grpc.status.FAILED_PRECONDITION, details });
+  };
+  const pluginDirectory = req.getInfo()?.getProgramDirectory() ?? "";
+  if (req.getKind() === "analyzer") {
+    refuse("this test host runs no policy pack");
+    return;
+  }
+  let runPluginPath: string;
+  try {
+    runPluginPath = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDirectory] });
+  } catch {
+    refuse(`could not find @pulumi/pulumi/cmd/run-plugin from ${pluginDirectory}: run npm install there`);
+    return;
+  }
+  const env: NodeJS.ProcessEnv = {};
+  for (const entry of req.getEnvList()) {
+    const equals = entry.indexOf("=");
+    if (equals > 0) {
+      env[entry.slice(0, equals)] = entry.slice(equals + 1);
+    }
+  }
+  if (req.getInfo()?.getOptions()?.toJavaScript().typescript !== false) {
+    env.PULUMI_NODEJS_TYPESCRIPT = "true";
+  }
+  const child = spawn(process.execPath, runPluginArguments(req, runPluginPath), {
+    cwd: req.getPwd() || pluginDirectory,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  const send = (set: "setStdout" | "setStderr") => (chunk: Buffer) => {
+    const response = new langproto.RunPluginResponse();
+    response[set](new Uint8Array(chunk));
+    call.write(response);
+  };
+  child.stdout?.on("data", send("setStdout"));
+  child.stderr?.on("data", send("setStderr"));
+  child.on("error", (error) => {
+    running.delete(child);
+    refuse(`Problem executing plugin program (could not run language executor): ${error.message}`);
+  });
+  child.on("close", (code, signal) => {
+    running.delete(child);
+    const response = new langproto.RunPluginResponse();
+    response.setExitcode(code ?? (signal ? 128 : 1));
+    call.write(response);
+    call.end();
+  });
+}
+
 function getPluginInfo(_call: unknown, callback: Callback): void {
   const info = new pluginproto.PluginInfo();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -208,7 +292,7 @@ function main(argv: readonly string[]): void {
   for (const name of Object.keys(langrpc.LanguageRuntimeService)) {
     implementation[name] = unimplemented(name);
   }
-  Object.assign(implementation, { run: run(engineAddress), getPluginInfo, cancel });
+  Object.assign(implementation, { run: run(engineAddress), runPlugin, getPluginInfo, cancel });
   server.addService(langrpc.LanguageRuntimeService, implementation as grpc.UntypedServiceImplementation);
   server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => {
     if (error) {

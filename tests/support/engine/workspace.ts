@@ -147,6 +147,13 @@ export interface WorkspaceOptions {
    * `ts-node` the default.
    */
   readonly programTranspile?: "cached" | "ts-node";
+  /**
+   * A project written from these files (name → text) instead of a copy of `projectSource`: a
+   * program in another language, such as the YAML program of tests/engine/yaml.test.ts.
+   */
+  readonly projectFiles?: Readonly<Record<string, string>>;
+  /** More plugins on the engine's PATH: name → the executable it starts (the YAML language host). */
+  readonly plugins?: Readonly<Record<string, string>>;
 }
 
 /** Where ./program-transpile keeps the program's JavaScript, by content (shared by every run). */
@@ -178,8 +185,17 @@ export class EngineWorkspace {
     for (const dir of [home, backend, bin, this.projectDir]) {
       mkdirSync(dir, { recursive: true });
     }
-    this.copyProject(options.projectSource ?? REPO_ROOT);
+    if (options.projectFiles) {
+      for (const [file, text] of Object.entries(options.projectFiles)) {
+        writeFileSync(path.join(this.projectDir, file), text);
+      }
+    } else {
+      this.copyProject(options.projectSource ?? REPO_ROOT);
+    }
     writeLaunchers(bin);
+    for (const [name, executable] of Object.entries(options.plugins ?? {})) {
+      symlinkSync(executable, path.join(bin, name));
+    }
 
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(PULUMI_|OPTIMA_|ARM_|AZURE_)/.test(k)),
