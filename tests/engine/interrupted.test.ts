@@ -21,6 +21,10 @@
  * untracked-keys --remove) recovers from each, unattended. A key a killed run left untracked is
  * removed once it is superseded: it is of the current window at first, so the run that follows the
  * kill keeps it, and a run two windows later removes it.
+ *
+ * The deployment a test starts from and the run that is killed skip their preview (`SKIP_PREVIEW`:
+ * the kill comes in the update; lifecycle.test.ts previews the same first deployment); every
+ * command of the CI sequence runs exactly as the examples run it, the preview included.
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -28,6 +32,7 @@ import { REPO_ROOT, type CommandResult } from "../support/engine/workspace";
 import { ORG, TENANT } from "../support/engine/world";
 import {
   Scenario,
+  SKIP_PREVIEW,
   waitUntil,
   type RunResult,
   engineSuite,
@@ -103,7 +108,7 @@ async function killAt(s: Scenario, at: Matcher, opts: { hold?: boolean } = {}): 
     emulator.inject({ method: at.method, path: at.path, delayMs: HOLD_MS, times: 1 });
   }
   const mark = emulator.requests.length;
-  const run = s.startScheduledRun();
+  const run = s.startScheduledRun(SKIP_PREVIEW);
   const exited = run.done.then(() => true);
   const seen = (): boolean => emulator.requests.slice(mark).some((r) => matches(at, r));
   await waitUntil(`the emulator receives ${at.method} ${String(at.path)}`, seen, 4 * 60_000).catch(
@@ -175,7 +180,7 @@ describeEngine("a scheduled run killed part-way, then the next scheduled run (re
   /** A deployment at window 59 (2026-03-01), then a day later: the run that rotates slot a to window 60. */
   async function deployedThenDue(): Promise<{ held: string }> {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z" });
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     expect(windows(s)).toEqual([58, 59]);
     s.advance(1);
     return { held: s.world.heldKey()!.keyId };
