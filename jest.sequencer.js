@@ -26,7 +26,9 @@ const MEASURED_SECONDS = {
   "tests/engine/interrupted.test.ts": 77,
   "tests/engine/upgrade.test.ts": 62,
   "tests/engine/failures.test.ts": 62,
+  "tests/engine/lifecycle.test.ts": 57,
   "tests/engine/drift.test.ts": 56,
+  "tests/engine/adopt.test.ts": 22,
   "tests/engine/untracked-keys.test.ts": 16,
 };
 
