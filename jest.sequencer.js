@@ -19,14 +19,15 @@ const Sequencer = require("@jest/test-sequencer").default;
  * A file not listed starts after these, in jest's order.
  */
 const MEASURED_SECONDS = {
-  "tests/engine/takeover.test.ts": 133,
+  "tests/engine/takeover.test.ts": 131,
   "tests/engine/customers.test.ts": 97,
-  "tests/engine/customers-changes.test.ts": 83,
-  "tests/engine/interrupted-handoff.test.ts": 83,
-  "tests/engine/interrupted.test.ts": 77,
+  "tests/engine/customers-changes.test.ts": 81,
+  "tests/engine/interrupted-handoff.test.ts": 75,
+  "tests/engine/interrupted.test.ts": 68,
   "tests/engine/upgrade.test.ts": 62,
   "tests/engine/failures.test.ts": 62,
   "tests/engine/lifecycle.test.ts": 57,
+  "tests/engine/rehearsal.test.ts": 56,
   "tests/engine/drift.test.ts": 56,
   "tests/engine/adopt.test.ts": 22,
   "tests/engine/untracked-keys.test.ts": 16,
