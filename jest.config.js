@@ -47,6 +47,8 @@ module.exports = {
   testTimeout: 60000,
   // Sized for two cores; each tier's npm script may set its own (package.json).
   maxWorkers: 3,
+  // Without jest's own timings (a fresh checkout, CI), the longest engine files start first.
+  testSequencer: "<rootDir>/jest.sequencer.js",
   // A worker that has run many files holds every file's copy of @pulumi/pulumi that serialized a
   // dynamic provider (each copy's closure serializer keeps what it inspected alive past the file):
   // measured in one worker, about 35 MB more heap per such file, past 1 GB by the end of a run

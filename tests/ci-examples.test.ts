@@ -141,7 +141,7 @@ function pulumiUpStack(command: string): { stack?: string; problem?: string } {
 
 /**
  * What lets the next scheduled run recover from a run that was killed part-way (README.md, "When a
- * run was interrupted"; tests/engine/interrupted.test.ts shows each step is needed), in the job's
+ * run was interrupted"; tests/engine/interrupted*.test.ts show each step is needed), in the job's
  * order: `pulumi cancel --yes` for the same stack before `pulumi up` (a SIGKILLed run leaves its
  * lock: pulumi/pulumi pkg/backend/diy/lock.go "delete the lock file with `pulumi cancel`"), then
  * `pulumi refresh --clear-pending-creates --yes` (non-interactive runs keep pending creates:

@@ -2,10 +2,14 @@
  * Engine scenarios: the world changed behind the stack's back (a key deleted in the portal, the
  * registration deleted in Optima), `destroy` that keeps the registration, and configuration
  * mistakes (no Optima credential, a required key missing). Real Pulumi engine, simulated world.
+ *
+ * The runs that only deploy the world a test starts from, `destroy`, and the runs after an explicit
+ * `pulumi preview` skip their preview (`SKIP_PREVIEW`; lifecycle.test.ts previews a first deployment
+ * and a destroy); the runs that meet the drift, and the one refused for a missing key, keep it.
  */
 import { DEFAULT_REFRESH_TOKEN } from "../../tools/emulator";
 import { OBJECT_ID, ORG, TENANT } from "../support/engine/world";
-import { Scenario, engineSuite } from "../support/engine/scenario";
+import { Scenario, SKIP_PREVIEW, engineSuite } from "../support/engine/scenario";
 
 const { cli, describeEngine } = engineSuite();
 
@@ -43,7 +47,7 @@ describeEngine("drift, destroy and configuration under the real engine", () => {
 
   test("the key Optima holds is deleted in the portal: the scheduled run (up --refresh) makes a new one and hands it over", async () => {
     s = await Scenario.start(cli!);
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     const held = s.world.heldKey()!;
     expect(s.world.emulator.entra.directory.removePassword(TENANT, OBJECT_ID, held.keyId)).toBe(true);
     expect(s.world.heldKeyWorks()).toBe(false);
@@ -61,7 +65,7 @@ describeEngine("drift, destroy and configuration under the real engine", () => {
 
   test("the registration is deleted in Optima: the scheduled run (up --refresh) registers the partnership again", async () => {
     s = await Scenario.start(cli!);
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     await deleteRegistrationInOptima(s);
     expect(s.world.heldSecret()).toBeUndefined();
 
@@ -75,9 +79,9 @@ describeEngine("drift, destroy and configuration under the real engine", () => {
 
   test("destroy with optimaRetainOnDelete keeps the registration and the key it holds, and deletes the previous key", async () => {
     s = await Scenario.start(cli!, { config: { "optima-csp:optimaRetainOnDelete": "true" } });
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     const held = s.world.heldKey()!;
-    const run = s.expectOk(await s.pulumi(["destroy", "--yes", "--stack", s.ws.stack]));
+    const run = s.expectOk(await s.pulumi(["destroy", "--yes", "--stack", s.ws.stack, ...SKIP_PREVIEW]));
     expect(run.steps).toContain("delete optima-csp-key-w58"); // the previous key
     expect(s.world.emulator.cspPartners(ORG)).toHaveLength(1);
     expect(s.world.heldKey()?.keyId).toBe(held.keyId);
@@ -97,14 +101,14 @@ describeEngine("drift, destroy and configuration under the real engine", () => {
     s.expectOk(preview);
     expect(s.world.keys()).toEqual([]); // a preview creates nothing
 
-    const up = await s.scheduledRun();
+    const up = await s.scheduledRun(SKIP_PREVIEW); // its preview is the one just run
     expect(up.code).not.toBe(0);
     expect(up.failed).toContain("create optima-csp-registration");
     expect(up.output).toContain("No Optima credential is configured");
     expect(s.world.emulator.cspPartners(ORG)).toEqual([]);
 
     await s.ws.setConfig({ secret: { "optima:refreshToken": DEFAULT_REFRESH_TOKEN } });
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     expect(s.world.heldKeyWorks()).toBe(true);
     expect(deploymentKeyIds(s)).toHaveLength(2); // the keys of the failed run were kept and used, not duplicated
     await s.assertNoPlainSecret();

@@ -7,9 +7,12 @@
  * succeeded), and the deletes it left pending run at the END of the next successful run, after
  * the hand-off, not before it (Pulumi 3.46.0 CHANGELOG: "Pending deletes are no longer executed
  * before everything else"). So the key Optima holds is never deleted before Optima has a new one.
+ *
+ * Every run here skips its preview (`SKIP_PREVIEW`): each claim is about what an update does, and
+ * the preview of a rotation is proven in lifecycle.test.ts.
  */
 import { CLIENT_ID, ORG, TENANT } from "../support/engine/world";
-import { Scenario, engineSuite, closeScenarioAfterEach } from "../support/engine/scenario";
+import { SKIP_PREVIEW, Scenario, engineSuite, closeScenarioAfterEach } from "../support/engine/scenario";
 
 const { cli, describeEngine } = engineSuite();
 
@@ -42,7 +45,7 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
 
   test("daily runs while Optima refuses every hand-off (403) for more than a whole window: Optima's key is never deleted, and the first good run cleans up", async () => {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z" }); // window 59
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     expect(heldWindow(s)).toBe(59);
 
     s.world.emulator.inject({ ...PATCH_PARTNER, status: 403, times: 100 });
@@ -51,7 +54,7 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
       [2, 61],
     ] as const) {
       s.advance(1); // 03-02, then 03-03
-      const run = await s.scheduledRun();
+      const run = await s.scheduledRun(SKIP_PREVIEW);
       expect(run.code).not.toBe(0);
       expect(run.failed).toContain("update optima-csp-registration");
       expect(run.output).toContain("HTTP 403");
@@ -68,7 +71,7 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
 
     s.world.emulator.clearFaults();
     s.advance(0, 12); // 03-03T15:00Z, still window 61
-    const recovered = s.expectOk(await s.scheduledRun());
+    const recovered = s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     const order = (step: string) => recovered.steps.indexOf(step);
     expect(order("update optima-csp-registration")).toBeGreaterThanOrEqual(0);
     // The deletes the failed runs left undone ran at the end, after the hand-off.
@@ -85,13 +88,13 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
       at: "2026-03-01T03:00:00Z",
       config: { "optima-csp:verifyTimeoutSeconds": "4" },
     });
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     const before = s.world.heldKey()!;
 
     s.world.emulator.entra.directory.tenant(TENANT).propagationDelayMs = 86_400_000;
     s.advance(1); // window 60
     const mark = s.world.emulator.requests.length;
-    const run = await s.scheduledRun();
+    const run = await s.scheduledRun(SKIP_PREVIEW);
     expect(run.code).not.toBe(0);
     expect(run.failed).toContain("create-replacement optima-csp-key-verification");
     expect(run.output).toMatch(/Entra ID did not accept the new key .* within 4 s/);
@@ -103,7 +106,7 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
     s.world.emulator.entra.directory.tenant(TENANT).propagationDelayMs = 0;
     s.world.emulator.entra.directory.settle(TENANT);
     s.advance(0, 6);
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     expect(heldWindow(s)).toBe(60);
     expect(s.world.heldKeyWorks()).toBe(true);
     expect(deploymentWindows(s)).toEqual([59, 60]);
@@ -111,13 +114,13 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
 
   test("an emergency --replace whose hand-off fails once: Optima keeps the old key until the next run hands over the new one", async () => {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z" });
-    s.expectOk(await s.scheduledRun());
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     const old = s.world.heldKey()!;
     const urn = String((await s.outputs()).activeKeyUrn);
 
     s.world.emulator.inject({ ...PATCH_PARTNER, status: 403, times: 1 });
     s.advance(0, 1);
-    const emergency = await s.scheduledRun(["--replace", urn]);
+    const emergency = await s.scheduledRun(["--replace", urn, ...SKIP_PREVIEW]);
     expect(emergency.code).not.toBe(0);
     expect(emergency.steps).toContain("create-replacement optima-csp-key-w59");
     expect(emergency.failed).toContain("update optima-csp-registration");
@@ -125,7 +128,7 @@ describeEngine("rotations that fail, under the real engine (keys live 3 days, ro
     expect(s.world.heldKeyWorks()).toBe(true); // the old key is pending delete, not deleted
 
     s.advance(0, 1);
-    const next = s.expectOk(await s.scheduledRun());
+    const next = s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
     expect(next.steps).toEqual(
       expect.arrayContaining(["update optima-csp-registration", "delete-replaced optima-csp-key-w59"]),
     );

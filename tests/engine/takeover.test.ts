@@ -12,10 +12,14 @@
  * - Both destroy orders are run: taken-from first (the registration stays with the taker, then
  *   the taker's destroy removes it), and taker first (the taker deletes the registration it owns;
  *   Optima has none until the stack taken from runs again, which registers anew).
+ *
+ * The first stack's first deployment, the destroys and the runs after the takeover skip their
+ * preview (`SKIP_PREVIEW`; lifecycle.test.ts previews a first deployment and a destroy, drift.test.ts
+ * a run that registers again); the second stack's preview, its takeover and the refused run keep it.
  */
 import { parseKeyName } from "../../components/azure/rotation";
 import { CLIENT_ID, ORG } from "../support/engine/world";
-import { Scenario, engineSuite } from "../support/engine/scenario";
+import { Scenario, SKIP_PREVIEW, engineSuite } from "../support/engine/scenario";
 
 const { cli, describeEngine } = engineSuite();
 
@@ -40,7 +44,7 @@ describeEngine("two stacks on one Web App and org, under the real engine", () =>
   /** The first stack deploys; two hours later a second stack appears. Returns the first's deployment ID. */
   async function firstThenSecond(secondConfig: Record<string, string> = {}): Promise<string> {
     first = await Scenario.start(cli!);
-    first.expectOk(await first.scheduledRun());
+    first.expectOk(await first.scheduledRun(SKIP_PREVIEW));
     const [firstId] = deploymentsWithKeys(first);
     expect(holder(first)).toBe(firstId);
     first.advance(0, 2);
@@ -82,15 +86,17 @@ describeEngine("two stacks on one Web App and org, under the real engine", () =>
     expect(holder(first!)).toBe(secondId);
 
     // Its destroy leaves the registration (and the taker's key in it); it deletes only its own keys.
-    first!.expectOk(await first!.pulumi(["destroy", "--yes", "--stack", first!.ws.stack]));
+    first!.expectOk(await first!.pulumi(["destroy", "--yes", "--stack", first!.ws.stack, ...SKIP_PREVIEW]));
     expect(registrations(first!)).toEqual([registration]);
     expect(holder(first!)).toBe(secondId);
     expect(first!.world.heldKeyWorks()).toBe(true);
     expect(deploymentsWithKeys(first!)).toEqual([secondId]);
 
     // The taker runs on, then its destroy removes the registration and its keys.
-    second!.expectOk(await second!.scheduledRun());
-    second!.expectOk(await second!.pulumi(["destroy", "--yes", "--stack", second!.ws.stack]));
+    second!.expectOk(await second!.scheduledRun(SKIP_PREVIEW));
+    second!.expectOk(
+      await second!.pulumi(["destroy", "--yes", "--stack", second!.ws.stack, ...SKIP_PREVIEW]),
+    );
     expect(registrations(second!)).toEqual([]);
     expect(deploymentsWithKeys(second!)).toEqual([]);
     await first!.assertNoPlainSecret();
@@ -105,20 +111,22 @@ describeEngine("two stacks on one Web App and org, under the real engine", () =>
     expect(secondId).not.toBe(firstId);
     const [registration] = registrations(second!);
 
-    second!.expectOk(await second!.pulumi(["destroy", "--yes", "--stack", second!.ws.stack]));
+    second!.expectOk(
+      await second!.pulumi(["destroy", "--yes", "--stack", second!.ws.stack, ...SKIP_PREVIEW]),
+    );
     expect(registrations(second!)).toEqual([]); // the taker wrote it last: its destroy deletes it
     expect(deploymentsWithKeys(second!)).toEqual([firstId]);
 
     // The stack taken from: no other deployment's key is left, so its run goes on; its refresh
     // finds the registration gone, and it registers again with its own key.
-    const run = first!.expectOk(await first!.scheduledRun());
+    const run = first!.expectOk(await first!.scheduledRun(SKIP_PREVIEW));
     expect(run.steps).toContain("create optima-csp-registration");
     expect(registrations(first!)).toHaveLength(1);
     expect(registrations(first!)).not.toEqual([registration]);
     expect(holder(first!)).toBe(firstId);
     expect(first!.world.heldKeyWorks()).toBe(true);
 
-    first!.expectOk(await first!.pulumi(["destroy", "--yes", "--stack", first!.ws.stack]));
+    first!.expectOk(await first!.pulumi(["destroy", "--yes", "--stack", first!.ws.stack, ...SKIP_PREVIEW]));
     expect(registrations(first!)).toEqual([]);
     await first!.assertNoPlainSecret();
   });

@@ -9,7 +9,7 @@
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { OBJECT_ID, TENANT } from "../support/engine/world";
-import { Scenario, engineSuite, closeScenarioAfterEach } from "../support/engine/scenario";
+import { Scenario, SKIP_PREVIEW, engineSuite, closeScenarioAfterEach } from "../support/engine/scenario";
 
 const { cli, describeEngine } = engineSuite();
 
@@ -19,7 +19,7 @@ describeEngine("optima-csp untracked-keys on a real engine's state", () => {
 
   test("an export taken before a real rotation is refused (exit 2) and a person's look-alike key is kept; Optima's key stays and works", async () => {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z" });
-    s.expectOk(await s.scheduledRun()); // window 59: keys of windows 58 and 59
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW)); // window 59: keys of windows 58 and 59
     const stale = path.join(s.ws.root, "export-before-rotation.json");
     writeFileSync(stale, await s.ws.exportState());
     const deploymentId = /^optima-csp ([0-9a-f]{8}) /.exec(s.world.keys()[0].displayName ?? "")![1];
@@ -35,7 +35,7 @@ describeEngine("optima-csp untracked-keys on a real engine's state", () => {
     );
 
     s.advance(1);
-    s.expectOk(await s.scheduledRun()); // the rotation: window 60's key made and handed to Optima, 58's removed
+    s.expectOk(await s.scheduledRun(SKIP_PREVIEW)); // the rotation: window 60's key made and handed to Optima, 58's removed
     const held = s.world.heldKey()!;
     expect(held.displayName).toMatch(/ window 60 /);
     const before = s.world

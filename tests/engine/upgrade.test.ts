@@ -11,12 +11,14 @@
  * 0.1.0 has no `optima-csp:clock`: these runs use the real time (the world's clock is reset to it).
  * The 0.1.0 program comes from this repository's history (`git archive`); a shallow clone without
  * that commit fails here with a message saying so.
+ *
+ * 0.1.0's own deployment skips its preview (`SKIP_PREVIEW`); every run of this version keeps it.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../support/engine/workspace";
 import { DOMAIN, OBJECT_ID, TENANT } from "../support/engine/world";
-import { Scenario, V0_1_0, checkout, engineSuite } from "../support/engine/scenario";
+import { Scenario, SKIP_PREVIEW, V0_1_0, checkout, engineSuite } from "../support/engine/scenario";
 import {
   brokenHolders,
   customers,
@@ -59,7 +61,7 @@ describeEngine("upgrading a 0.1.0 stack under the real engine", () => {
       },
     });
     s.world.emulator.clock.reset();
-    s.expectOk(await s.pulumi(["up", "--yes", "--refresh", "--stack", s.ws.stack]));
+    s.expectOk(await s.pulumi(["up", "--yes", "--refresh", "--stack", s.ws.stack, ...SKIP_PREVIEW]));
     expect(s.world.heldKeyWorks()).toBe(true);
   }
 

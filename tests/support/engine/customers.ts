@@ -94,3 +94,25 @@ export function keyWindows(world: World): number[] {
     .map((k) => Number(/window (\d+)/.exec(k.displayName ?? "")?.[1]))
     .sort((a, b) => a - b);
 }
+
+/** The PATCH of a customer's bill connect (the hand-off), as the emulator's faults match it. */
+export function patchOf(c: WorldCustomer) {
+  return { method: "PATCH", path: `/finops-onboarding/v1/orgs/${c.orgId}/bill-connects/azure-csp/` } as const;
+}
+
+/** The holders whose window is not `window`, `except` left out. */
+export function othersNotAt(
+  s: { readonly world: World },
+  list: readonly WorldCustomer[],
+  window: number,
+  except?: WorldCustomer,
+): string[] {
+  return Object.entries(heldWindows(s.world, list))
+    .filter(([who, w]) => w !== window && (except === undefined || !who.includes(except.tenantId)))
+    .map(([who]) => who);
+}
+
+/** The window of the key a customer's bill connect holds. */
+export function windowHeldBy(s: { readonly world: World }, c: WorldCustomer): number {
+  return windowOf(s.world, customerConnects(s.world, c)[0]?.clientSecret);
+}

@@ -3,7 +3,8 @@
  * every engine scenario is built from.
  *
  * - `scheduledRun()` is exactly what the CI examples run (`pulumi up --refresh --yes --stack S`),
- *   with the program's clock (`optima-csp:clock`) set to the world's.
+ *   with the program's clock (`optima-csp:clock`) set to the world's; `scheduledRun(SKIP_PREVIEW)`
+ *   the same without its preview, where no assertion reads the preview (see {@link SKIP_PREVIEW}).
  * - `steps` are the engine's own: read from `--event-log` (resource outputs and failures, in the
  *   order the engine finished them), never from the program.
  * - After each command, `assertNoPlainSecret()` checks `pulumi stack export` against every
@@ -116,6 +117,19 @@ export async function waitUntil(what: string, ready: () => boolean, timeoutMs = 
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
 }
+
+/**
+ * `--skip-preview`, for a run whose preview no assertion reads (`s.scheduledRun(SKIP_PREVIEW)`,
+ * `s.pulumi(["destroy", "--yes", …, ...SKIP_PREVIEW])`): a run that only sets up the world a test
+ * starts from, a run killed part-way (the kill comes in the update), a run whose claim is what its
+ * update does. `pulumi up` runs the program and starts every plugin twice without it, once for the
+ * preview and once for the update, which is about half the CPU of a run (README.md, Development:
+ * "Engine scenarios"). What the preview does is still proven where runs keep it:
+ * lifecycle.test.ts (the CI command's whole life: first deployment, quiet run, rotations, destroy),
+ * customers.test.ts's hand-offs refused, interrupted.test.ts's recovery (the CI sequence exactly),
+ * upgrade.test.ts, adopt.test.ts and every explicit `pulumi preview`.
+ */
+export const SKIP_PREVIEW: readonly string[] = ["--skip-preview"];
 
 /** One engine step: `<op> <resource name>`, e.g. `create-replacement optima-csp-key-a`. */
 export type Step = string;
