@@ -456,6 +456,15 @@ export class RegistrationError extends Error {
   }
 }
 
+/** Runs `run`; what it throws comes out as a {@link RegistrationError} that says `action` first. */
+export async function withContext<T>(action: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new RegistrationError(`${action}: ${errorMessage(error)}`, error);
+  }
+}
+
 /** A new error that says what failed, then the client's own (already scrubbed) message. */
 function wrapError(action: string, error: unknown, hint = ""): RegistrationError {
   return new RegistrationError(
