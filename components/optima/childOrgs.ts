@@ -18,18 +18,20 @@ import {
   type ChildOrgInputs,
   type RemoteChildOrg,
 } from "./childOrgRules";
-import { RegistrationError, errorMessage, isUnknownPostOutcome, statusOf } from "./registrations";
+import {
+  RegistrationError,
+  createPolicy,
+  errorMessage,
+  isUnknownPostOutcome,
+  statusOf,
+  type CreateOptions,
+} from "./registrations";
 
 /** What this module needs of the client. */
 export type ChildOrgClient = Pick<OptimaClient, "request">;
 
-export interface ChildOrgCreateOptions {
-  /** POST attempts in all, the first one included. Default 3. */
-  readonly maxAttempts?: number;
-  /** Wait after a POST whose outcome is unknown, before looking again, in ms, times the attempt. Default 5000. */
-  readonly settleMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-}
+/** POST attempts, settling wait and sleep: a registration create's own ({@link CreateOptions}). */
+export type ChildOrgCreateOptions = CreateOptions;
 
 export interface ChildOrgOutcome {
   readonly org: RemoteChildOrg;
@@ -75,9 +77,7 @@ export async function createOrAdoptChildOrg(
   inputs: ChildOrgInputs,
   options: ChildOrgCreateOptions = {},
 ): Promise<ChildOrgOutcome> {
-  const maxAttempts = Math.max(1, Math.min(options.maxAttempts ?? 3, 10));
-  const settleMs = Math.max(0, options.settleMs ?? 5000);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { maxAttempts, settleMs, sleep } = createPolicy(options);
   const { parentOrgId, customerTenantId } = inputs;
   const where = `under Flexera org ${parentOrgId}`;
   let outcomeUnknown = false;

@@ -60,11 +60,27 @@ export interface CreateOutcome {
   readonly adopted: boolean;
 }
 
-/** Largest number of listed registrations looked through when finding a partnership. */
-export const MAX_LISTED_REGISTRATIONS = 1000;
-
 const DEFAULT_CREATE_ATTEMPTS = 3;
 const DEFAULT_SETTLE_MS = 5000;
+
+/** {@link CreateOptions} with every default filled in and the attempts bounded (1 to 10). */
+export interface CreatePolicy {
+  readonly maxAttempts: number;
+  readonly settleMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** The policy of a create that never blindly repeats a POST: this one, and ./childOrgs'. */
+export function createPolicy(options: CreateOptions): CreatePolicy {
+  return {
+    maxAttempts: Math.max(1, Math.min(options.maxAttempts ?? DEFAULT_CREATE_ATTEMPTS, 10)),
+    settleMs: Math.max(0, options.settleMs ?? DEFAULT_SETTLE_MS),
+    sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+  };
+}
+
+/** Largest number of listed registrations looked through when finding a partnership. */
+export const MAX_LISTED_REGISTRATIONS = 1000;
 
 /**
  * Registers the partnership `spec` describes, or adopts the registration Optima already holds
@@ -76,9 +92,7 @@ export async function createOrAdoptRegistration(
   spec: RegistrationInputs,
   options: CreateOptions = {},
 ): Promise<CreateOutcome> {
-  const maxAttempts = Math.max(1, Math.min(options.maxAttempts ?? DEFAULT_CREATE_ATTEMPTS, 10));
-  const settleMs = Math.max(0, options.settleMs ?? DEFAULT_SETTLE_MS);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { maxAttempts, settleMs, sleep } = createPolicy(options);
   const what = describePartnership(mapping, spec);
   let outcomeUnknown = false;
 
