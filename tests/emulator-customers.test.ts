@@ -5,12 +5,11 @@
  * tests/emulator.test.ts: nothing from `components/`. Then the registration client against it:
  * a customer's bill connect is made beside the partner's own, and one made by hand is adopted.
  */
-import { OptimaClient } from "../components/optima/client";
-import { configFromRecord, resolveConnection } from "../components/optima/connection";
+import type { OptimaClient } from "../components/optima/client";
 import { createOrAdoptRegistration } from "../components/optima/registrations";
 import { targetMapping } from "../components/optima/targets";
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator/index";
-import { emulatorStackConfig } from "./support/host-env";
+import { startEmulator, type Emulator } from "../tools/emulator/index";
+import { unretriedEmulatorClient } from "./support/emulator-client";
 
 const ORG = "20001";
 const TENANT = "11111111-2222-3333-4444-555555555555";
@@ -132,13 +131,7 @@ describe("a customer's bill connect through the registration client (create-or-a
     customerTenantId: CUSTOMER,
   } as const;
 
-  function client(): OptimaClient {
-    const connection = resolveConnection(
-      configFromRecord(emulatorStackConfig(emu, DEFAULT_REFRESH_TOKEN)),
-      {},
-    );
-    return new OptimaClient(connection, { http: { policy: { timeoutMs: 5_000, maxAttempts: 1 } } });
-  }
+  const client = (): OptimaClient => unretriedEmulatorClient(emu);
 
   test("is made beside the partner's own bill connect in the same org, never adopting it", async () => {
     const own = emu.seedBillConnect(ORG, { clientId: APP, tenantId: TENANT });
