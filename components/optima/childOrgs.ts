@@ -22,6 +22,7 @@ import {
   RegistrationError,
   createPolicy,
   errorMessage,
+  getUnless404,
   isUnknownPostOutcome,
   statusOf,
   type CreateOptions,
@@ -59,16 +60,7 @@ export async function readChildOrg(
   parentOrgId: string,
   id: string,
 ): Promise<RemoteChildOrg | undefined> {
-  const path = childOrgPath(parentOrgId, id);
-  try {
-    const response = await client.request({ method: "GET", host: "flexera", path });
-    return parseChildOrg(response.data, `GET ${path}`);
-  } catch (error) {
-    if (statusOf(error) === 404) {
-      return undefined;
-    }
-    throw error;
-  }
+  return getUnless404(client, "flexera", childOrgPath(parentOrgId, id), parseChildOrg);
 }
 
 /** Adopts the customer's org under the parent, or creates it and reads it back. */

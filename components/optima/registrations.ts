@@ -38,6 +38,7 @@ import {
   type RemoteRegistration,
   type TargetMapping,
 } from "./targets";
+import type { OptimaHost } from "./types";
 
 /** What this module needs of the client. */
 export type RegistrationClient = Pick<OptimaClient, "request">;
@@ -252,10 +253,23 @@ export async function readRegistration(
   orgId: string,
   id: string,
 ): Promise<RemoteRegistration | undefined> {
-  const path = mapping.itemPath(orgId, id);
+  return getUnless404(client, mapping.host, mapping.itemPath(orgId, id), mapping.parseRegistration);
+}
+
+/**
+ * `GET path` on `host`, its answer parsed (`context` names the request in a parse error); undefined
+ * when the answer is 404: what was asked for is gone, or has no result. The one such read, for
+ * registrations, their validation and ./childOrgs' orgs.
+ */
+export async function getUnless404<T>(
+  client: RegistrationClient,
+  host: OptimaHost,
+  path: string,
+  parse: (data: unknown, context: string) => T,
+): Promise<T | undefined> {
   try {
-    const response = await client.request({ method: "GET", host: mapping.host, path });
-    return mapping.parseRegistration(response.data, `GET ${path}`);
+    const response = await client.request({ method: "GET", host, path });
+    return parse(response.data, `GET ${path}`);
   } catch (error) {
     if (statusOf(error) === 404) {
       return undefined;
@@ -334,16 +348,7 @@ export async function readValidation(
   if (mapping.validationPath === undefined) {
     return undefined;
   }
-  const path = mapping.validationPath(orgId, id);
-  try {
-    const response = await client.request({ method: "GET", host: mapping.host, path });
-    return parseValidation(response.data, `GET ${path}`);
-  } catch (error) {
-    if (statusOf(error) === 404) {
-      return undefined;
-    }
-    throw error;
-  }
+  return getUnless404(client, mapping.host, mapping.validationPath(orgId, id), parseValidation);
 }
 
 /** Takes over an existing registration: refuses what cannot be made ours, then PATCHes our values. */
