@@ -8,7 +8,7 @@
 import { flexeraChildOrgProvider } from "../components/optima/childOrgProvider";
 import { startEmulator, type Emulator } from "../tools/emulator";
 import { IsolatedHosts, serializeProvider, urnFor, type DynamicHost } from "./support/provider-host";
-import { failureMessage } from "./support/host-env";
+import { emulatorStackConfig, failureMessage } from "./support/host-env";
 
 const REFRESH_TOKEN = "child-org-host-refresh-token-3b7c";
 const PARENT = "4242";
@@ -38,12 +38,7 @@ beforeAll(async () => {
   emulator = await startEmulator({ refreshTokens: [REFRESH_TOKEN], forbiddenOrgs: [FORBIDDEN_PARENT] });
   hosts.providerText = await serializeProvider(flexeraChildOrgProvider);
   host = await hosts.start();
-  await host.configure({
-    "optima:refreshToken": REFRESH_TOKEN,
-    "optima:apiUrl": emulator.apiUrl,
-    "optima:flexeraApiUrl": emulator.flexeraApiUrl,
-    "optima:authUrl": emulator.authUrl,
-  });
+  await host.configure(emulatorStackConfig(emulator, REFRESH_TOKEN));
 });
 
 afterAll(async () => {

@@ -6,8 +6,8 @@
  */
 import { OptimaClient } from "../components/optima/client";
 import { createOrAdoptChildOrg } from "../components/optima/childOrgs";
-import { configFromRecord, resolveConnection } from "../components/optima/connection";
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator/index";
+import { emulatorPerFile } from "./support/emulator-per-file";
+import { unretriedEmulatorClient } from "./support/emulator-client";
 
 const PARENT = "4242";
 const TENANT = "0a1b2c3d-0000-4000-8000-00000000000a";
@@ -20,39 +20,20 @@ const inputs = {
   capabilities: ["optima", "policy"],
 };
 
-let emulator: Emulator;
+const bed = emulatorPerFile();
+beforeEach(() => bed.emulator.reset());
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator?.close();
-});
-beforeEach(() => emulator.reset());
-
-/** A client whose requests time out after `timeoutMs` and are never retried by the HTTP layer. */
-function client(timeoutMs = 5_000): OptimaClient {
-  const connection = resolveConnection(
-    configFromRecord({
-      "optima:refreshToken": DEFAULT_REFRESH_TOKEN,
-      "optima:apiUrl": emulator.apiUrl,
-      "optima:flexeraApiUrl": emulator.flexeraApiUrl,
-      "optima:authUrl": emulator.authUrl,
-    }),
-    {},
-  );
-  return new OptimaClient(connection, { http: { policy: { timeoutMs, maxAttempts: 1 } } });
-}
+const client = (timeoutMs?: number): OptimaClient => unretriedEmulatorClient(bed.emulator, timeoutMs);
 
 const statuses = (method: string): number[] =>
-  emulator.requests.filter((r) => r.method === method && r.path === PATH).map((r) => r.status);
+  bed.emulator.requests.filter((r) => r.method === method && r.path === PATH).map((r) => r.status);
 
 describe("after a POST whose outcome is unknown", () => {
   it("takes the org a timed-out POST made instead of POSTing again", async () => {
     // The server takes 600 ms; the client gives up after 250 ms; create waits 800 ms, then looks.
-    emulator.inject({ method: "POST", path: PATH, delayMs: 600 });
+    bed.emulator.inject({ method: "POST", path: PATH, delayMs: 600 });
     const outcome = await createOrAdoptChildOrg(client(250), inputs, { settleMs: 800 });
-    const orgs = emulator.msp.childOrgs(PARENT);
+    const orgs = bed.emulator.msp.childOrgs(PARENT);
     expect(orgs).toHaveLength(1);
     // Made by this create (its answer was lost), so not "adopted".
     expect(outcome).toEqual({ adopted: false, org: expect.objectContaining({ id: String(orgs[0].id) }) });
@@ -60,7 +41,7 @@ describe("after a POST whose outcome is unknown", () => {
   });
 
   it("POSTs again after a 503 once it has looked and found nothing", async () => {
-    emulator.inject({ method: "POST", path: PATH, status: 503 });
+    bed.emulator.inject({ method: "POST", path: PATH, status: 503 });
     const waits: number[] = [];
     const outcome = await createOrAdoptChildOrg(client(), inputs, {
       settleMs: 50,
@@ -69,11 +50,11 @@ describe("after a POST whose outcome is unknown", () => {
     expect(statuses("POST")).toEqual([503, 201]);
     expect(statuses("GET")).toEqual([200, 200]); // looked before each POST
     expect(waits).toEqual([50]);
-    expect(emulator.msp.childOrgs(PARENT).map((o) => String(o.id))).toEqual([outcome.org.id]);
+    expect(bed.emulator.msp.childOrgs(PARENT).map((o) => String(o.id))).toEqual([outcome.org.id]);
   });
 
   it("does not retry a refusal (409 customer_limit_reached), and says so", async () => {
-    emulator.msp.setCustomerLimitReached(PARENT, true);
+    bed.emulator.msp.setCustomerLimitReached(PARENT, true);
     await expect(createOrAdoptChildOrg(client(), inputs, { settleMs: 0 })).rejects.toThrow(
       new RegExp(`Could not create the child org of customer ${TENANT} under Flexera org ${PARENT}: .*409`),
     );
@@ -81,7 +62,7 @@ describe("after a POST whose outcome is unknown", () => {
   });
 
   it("gives up after maxAttempts and says a rerun adopts the org", async () => {
-    emulator.inject({ method: "POST", path: PATH, status: 502, times: 3 });
+    bed.emulator.inject({ method: "POST", path: PATH, status: 502, times: 3 });
     await expect(createOrAdoptChildOrg(client(), inputs, { settleMs: 0, maxAttempts: 3 })).rejects.toThrow(
       /running `pulumi up` again adopts it/,
     );

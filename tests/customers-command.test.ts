@@ -423,25 +423,17 @@ describe("hostile inputs (breakit)", () => {
     const list = await customers(endpointFlags());
     expectNoRaw(list.stdout, "\u001b", "\u009b", "\u202e");
     expect(list.stdout.split("\n").filter((l) => l.startsWith("FORGED"))).toEqual([]);
-    const sync = await customers([...endpointFlags(), "--sync", "--customers-file", writeConfig([])]);
+    const sync = await syncFromFile([]);
     expectNoRaw(sync.stdout, "\u001b", "\u009b", "\u202e");
     expect(sync.stdout.split("\n").filter((l) => l.startsWith("FORGED"))).toEqual([]);
   });
 
   it("--sync keeps each configured entry whole: name and retainOnDelete are proposed as configured", async () => {
     world(2);
-    const file = writeConfig([
-      { tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false },
-    ]);
-    const result = await customers([
-      ...endpointFlags(),
-      "--sync",
-      "--customers-file",
-      file,
-      "--org-for",
-      `${customer(2)}=5002`,
-      "--json",
-    ]);
+    const result = await syncFromFile(
+      [{ tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false }],
+      ["--org-for", `${customer(2)}=5002`, "--json"],
+    );
     expect(JSON.parse(result.stdout).sync.entries).toEqual([
       { tenantId: customer(1), orgId: "5001", name: "Contoso", retainOnDelete: false },
       { tenantId: customer(2), orgId: "5002" },
@@ -464,8 +456,7 @@ describe("hostile inputs (breakit)", () => {
     ],
   ])("--sync refuses an existing config the program would refuse: %s", async (_name, extra, message) => {
     world(1);
-    const file = writeConfig([{ tenantId: customer(1), orgId: "5001", ...extra }]);
-    const result = await customers([...endpointFlags(), "--sync", "--customers-file", file]);
+    const result = await syncFromFile([{ tenantId: customer(1), orgId: "5001", ...extra }]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(message);
   });
@@ -548,16 +539,10 @@ describe("a customer with a child org of its own (childOrg)", () => {
   it("--sync keeps it as written and never proposes an org for it", async () => {
     world(2);
     const child = { owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }] };
-    const file = writeConfig([{ tenantId: customer(1), childOrg: child }]);
-    const result = await customers([
-      ...endpointFlags(),
-      "--sync",
-      "--customers-file",
-      file,
-      "--org-for",
-      `${customer(1)}=5009`,
-      "--json",
-    ]);
+    const result = await syncFromFile(
+      [{ tenantId: customer(1), childOrg: child }],
+      ["--org-for", `${customer(1)}=5009`, "--json"],
+    );
     const report = JSON.parse(result.stdout);
     expect(report.sync.entries).toEqual([{ tenantId: customer(1), childOrg: child }]);
     expect(report.sync.ignored).toEqual([
@@ -624,6 +609,11 @@ describe("strict flags, as for status (breakit)", () => {
     expect(() => parseCustomersArgs(argv, {})).toThrow(message);
   });
 });
+
+/** `--sync` against the emulator's Partner Center, with these entries as the customers file. */
+function syncFromFile(entries: unknown[], flags: string[] = []): Promise<CustomersResult> {
+  return customers([...endpointFlags(), "--sync", "--customers-file", writeConfig(entries), ...flags]);
+}
 
 function writeConfig(entries: unknown[]): string {
   const file = path.join(

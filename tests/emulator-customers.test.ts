@@ -5,12 +5,12 @@
  * tests/emulator.test.ts: nothing from `components/`. Then the registration client against it:
  * a customer's bill connect is made beside the partner's own, and one made by hand is adopted.
  */
-import { OptimaClient } from "../components/optima/client";
-import { configFromRecord, resolveConnection } from "../components/optima/connection";
+import type { OptimaClient } from "../components/optima/client";
 import { createOrAdoptRegistration } from "../components/optima/registrations";
 import { targetMapping } from "../components/optima/targets";
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator/index";
-import { emulatorStackConfig } from "./support/host-env";
+import { callEmulator, emulatorAccessToken, type EmulatorAnswer } from "./support/emulator-fetch";
+import { emulatorPerFile } from "./support/emulator-per-file";
+import { unretriedEmulatorClient } from "./support/emulator-client";
 
 const ORG = "20001";
 const TENANT = "11111111-2222-3333-4444-555555555555";
@@ -18,22 +18,14 @@ const CUSTOMER = "c0570000-0000-4000-8000-000000000001";
 const APP = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 const SECRET = "sentinel-customer-secret-DDDD";
 
-let emu: Emulator;
+const bed = emulatorPerFile();
 let token: string;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(method: string, path: string, json?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${emu.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  const text = await res.text();
-  expect(text).not.toContain(SECRET);
-  return { status: res.status, json: text === "" ? undefined : JSON.parse(text) };
+/** A call with the token; no answer may echo the secret. */
+async function call(method: string, path: string, json?: unknown): Promise<EmulatorAnswer> {
+  const answer = await callEmulator(bed.emulator, token, method, path, json);
+  expect(answer.text).not.toContain(SECRET);
+  return answer;
 }
 
 const bills = `/finops-onboarding/v1/orgs/${ORG}/bill-connects`;
@@ -48,27 +40,10 @@ const body = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-/** An access token from the emulator's Flexera token endpoint, for the emulator's refresh token. */
-async function accessToken(): Promise<string> {
-  const res = await fetch(`${emu.url}/oidc/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "refresh_token",
-      refresh_token: "emulator-refresh-token",
-    }).toString(),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
 beforeEach(async () => {
-  emu.reset();
+  bed.emulator.reset();
   // reset() forgets tokens: take a new one.
-  token = await accessToken();
+  token = await emulatorAccessToken(bed.emulator);
 });
 
 test("a customer's bill connect keeps its scope, on show and in the list, and holds its secret", async () => {
@@ -81,7 +56,7 @@ test("a customer's bill connect keeps its scope, on show and in the list, and ho
   expect(
     listed.json.values.map((v: { azureCsp: { scopeDetails: unknown } }) => v.azureCsp.scopeDetails),
   ).toEqual([scope(CUSTOMER, "P-1")]);
-  expect(emu.billConnects(ORG)[0].clientSecret).toBe(SECRET);
+  expect(bed.emulator.billConnects(ORG)[0].clientSecret).toBe(SECRET);
 });
 
 test("the partner's own bill connect and a customer's coexist in one org; a second one for the customer is a 409", async () => {
@@ -105,8 +80,8 @@ test("the scope is fixed: a PATCH that sends scopeDetails is refused; one with a
   const moved = await call("PATCH", item, { scopeDetails: scope("c0570000-0000-4000-8000-000000000002") });
   expect(moved.status).toBe(422);
   expect((await call("PATCH", item, { clientSecret: "next-secret" })).status).toBe(204);
-  expect(emu.billConnects(ORG)[0].scopeDetails).toEqual(scope(CUSTOMER));
-  expect(emu.billConnects(ORG)[0].clientSecret).toBe("next-secret");
+  expect(bed.emulator.billConnects(ORG)[0].scopeDetails).toEqual(scope(CUSTOMER));
+  expect(bed.emulator.billConnects(ORG)[0].clientSecret).toBe("next-secret");
 });
 
 test.each([
@@ -119,7 +94,7 @@ test.each([
 ])("a create with %s is refused with 422", async (_label, scopeDetails) => {
   const refused = await call("POST", `${bills}/azure-csp`, body({ scopeDetails }));
   expect(refused.status).toBe(422);
-  expect(emu.billConnects(ORG)).toEqual([]);
+  expect(bed.emulator.billConnects(ORG)).toEqual([]);
 });
 
 describe("a customer's bill connect through the registration client (create-or-adopt)", () => {
@@ -132,28 +107,21 @@ describe("a customer's bill connect through the registration client (create-or-a
     customerTenantId: CUSTOMER,
   } as const;
 
-  function client(): OptimaClient {
-    const connection = resolveConnection(
-      configFromRecord(emulatorStackConfig(emu, DEFAULT_REFRESH_TOKEN)),
-      {},
-    );
-    return new OptimaClient(connection, { http: { policy: { timeoutMs: 5_000, maxAttempts: 1 } } });
-  }
+  const client = (): OptimaClient => unretriedEmulatorClient(bed.emulator);
 
   test("is made beside the partner's own bill connect in the same org, never adopting it", async () => {
-    const own = emu.seedBillConnect(ORG, { clientId: APP, tenantId: TENANT });
+    const own = bed.emulator.seedBillConnect(ORG, { clientId: APP, tenantId: TENANT });
     const made = await createOrAdoptRegistration(client(), targetMapping("bill-connect"), customerSpec);
     expect(made.adopted).toBe(false);
     expect(made.registration.id).not.toBe(own.id);
     expect(made.registration.customerTenantId).toBe(CUSTOMER);
-    expect(emu.billConnects(ORG).map((b) => b.scopeDetails?.customerDetails?.customerTenantId)).toEqual([
-      undefined,
-      CUSTOMER,
-    ]);
+    expect(
+      bed.emulator.billConnects(ORG).map((b) => b.scopeDetails?.customerDetails?.customerTenantId),
+    ).toEqual([undefined, CUSTOMER]);
   });
 
   test("one made by hand for the customer is adopted and given the key; none is duplicated", async () => {
-    const handMade = emu.seedBillConnect(ORG, {
+    const handMade = bed.emulator.seedBillConnect(ORG, {
       clientId: APP,
       tenantId: TENANT,
       clientSecret: "hand-made-old-key",
@@ -161,11 +129,17 @@ describe("a customer's bill connect through the registration client (create-or-a
     });
     const adopted = await createOrAdoptRegistration(client(), targetMapping("bill-connect"), customerSpec);
     expect(adopted).toMatchObject({ adopted: true, registration: { id: handMade.id } });
-    expect(emu.billConnects(ORG).map((b) => [b.id, b.clientSecret])).toEqual([[handMade.id, SECRET]]);
+    expect(bed.emulator.billConnects(ORG).map((b) => [b.id, b.clientSecret])).toEqual([
+      [handMade.id, SECRET],
+    ]);
   });
 
   test("one made by hand with another billing profile is refused with what to change, not duplicated", async () => {
-    emu.seedBillConnect(ORG, { clientId: APP, tenantId: TENANT, scopeDetails: scope(CUSTOMER, "P-OLD") });
+    bed.emulator.seedBillConnect(ORG, {
+      clientId: APP,
+      tenantId: TENANT,
+      scopeDetails: scope(CUSTOMER, "P-OLD"),
+    });
     await expect(
       createOrAdoptRegistration(client(), targetMapping("bill-connect"), {
         ...customerSpec,
@@ -174,6 +148,6 @@ describe("a customer's bill connect through the registration client (create-or-a
     ).rejects.toThrow(
       /with billing profile P-OLD, and a billing profile cannot be changed after creation\. Set billingProfileId to "P-OLD"/,
     );
-    expect(emu.billConnects(ORG)).toHaveLength(1);
+    expect(bed.emulator.billConnects(ORG)).toHaveLength(1);
   });
 });

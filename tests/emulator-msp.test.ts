@@ -3,35 +3,18 @@
  * tests/emulator.test.ts: nothing from `components/`, so that the emulator is checked against the
  * contract and not against the client. Each expectation names the rule of §2b it checks.
  */
-import { startEmulator, type Emulator } from "../tools/emulator/index";
+import { callEmulator, emulatorAccessToken, type EmulatorAnswer } from "./support/emulator-fetch";
+import { emulatorPerFile } from "./support/emulator-per-file";
 
 const PARENT = "4242";
 const FORBIDDEN = "13";
 const TENANT = "c0570000-0000-4000-8000-000000000001";
 
-let emu: Emulator;
+const bed = emulatorPerFile({ emulator: { forbiddenOrgs: [FORBIDDEN] } });
 let token: string;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Answer = { status: number; json: any; headers: Headers; contentType: string };
-
-async function call(method: string, path: string, json?: unknown): Promise<Answer> {
-  const res = await fetch(`${emu.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    json: text === "" ? undefined : JSON.parse(text),
-    headers: res.headers,
-    contentType: res.headers.get("content-type") ?? "",
-  };
-}
+const call = (method: string, path: string, json?: unknown): Promise<EmulatorAnswer> =>
+  callEmulator(bed.emulator, token, method, path, json);
 
 const customers = (parent = PARENT) => `/msp/v2/orgs/${parent}/customers`;
 const owner = { email: "finops@partner.example", firstName: "Fin", lastName: "Ops" };
@@ -44,20 +27,7 @@ const body = (extra: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  emu = await startEmulator({ forbiddenOrgs: [FORBIDDEN] });
-  const res = await fetch(`${emu.url}/oidc/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "refresh_token",
-      refresh_token: "emulator-refresh-token",
-    }).toString(),
-  });
-  token = ((await res.json()) as { access_token: string }).access_token;
-});
-
-afterAll(async () => {
-  await emu?.close();
+  token = await emulatorAccessToken(bed.emulator);
 });
 
 describe("the emulator's MSP Customer API v2", () => {
@@ -102,14 +72,14 @@ describe("the emulator's MSP Customer API v2", () => {
   });
 
   it("a parent at its limit answers 409 customer_limit_reached as application/json {name, message} (§2b v2)", async () => {
-    emu.msp.setCustomerLimitReached(PARENT, true);
+    bed.emulator.msp.setCustomerLimitReached(PARENT, true);
     try {
       const answer = await call("POST", customers(), body());
       expect(answer.status).toBe(409);
       expect(answer.contentType).toContain("application/json");
       expect(answer.json).toEqual({ name: "customer_limit_reached", message: expect.any(String) });
     } finally {
-      emu.msp.setCustomerLimitReached(PARENT, false);
+      bed.emulator.msp.setCustomerLimitReached(PARENT, false);
     }
   });
 
@@ -121,14 +91,14 @@ describe("the emulator's MSP Customer API v2", () => {
     expect(refused.status).toBe(409);
     expect(refused.json).toMatchObject({ name: "organization_has_children" });
 
-    const leaf = emu.msp.childOrgs(parentId)[0];
+    const leaf = bed.emulator.msp.childOrgs(parentId)[0];
     expect((await call("DELETE", `${customers(parentId)}/${leaf.id}`)).status).toBe(204);
     expect((await call("DELETE", `${customers(parentId)}/${leaf.id}`)).status).toBe(404);
     expect((await call("GET", `${customers(parentId)}/${leaf.id}`)).status).toBe(404);
   });
 
   it("needs a token, and refuses an org where the caller has no role (403, the emulator's stand-in)", async () => {
-    const anonymous = await fetch(`${emu.url}${customers()}`);
+    const anonymous = await fetch(`${bed.emulator.url}${customers()}`);
     expect(anonymous.status).toBe(401);
     expect((await call("GET", customers(FORBIDDEN))).status).toBe(403);
   });
@@ -137,6 +107,6 @@ describe("the emulator's MSP Customer API v2", () => {
     const externalId = "same-external-id";
     expect((await call("POST", customers(), body({ externalId }))).status).toBe(201);
     expect((await call("POST", customers(), body({ externalId }))).status).toBe(201);
-    expect(emu.msp.childOrgs(PARENT).filter((o) => o.externalId === externalId)).toHaveLength(2);
+    expect(bed.emulator.msp.childOrgs(PARENT).filter((o) => o.externalId === externalId)).toHaveLength(2);
   });
 });

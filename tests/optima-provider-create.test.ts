@@ -4,7 +4,6 @@
  * partnership is looked for first, so a retry cannot duplicate it; a 409 is adopted.
  */
 import { OptimaApiError, OptimaClient } from "../components/optima/client";
-import { configFromRecord, resolveConnection } from "../components/optima/connection";
 import {
   MAX_LISTED_REGISTRATIONS,
   MAX_LIST_PAGES,
@@ -14,8 +13,9 @@ import {
   type RegistrationClient,
 } from "../components/optima/registrations";
 import { targetMapping } from "../components/optima/targets";
-import { DEFAULT_REFRESH_TOKEN, startEmulator, type Emulator } from "../tools/emulator";
-import { emulatorStackConfig } from "./support/host-env";
+import { startEmulator } from "../tools/emulator";
+import { emulatorPerFile } from "./support/emulator-per-file";
+import { unretriedEmulatorClient } from "./support/emulator-client";
 import { APP_ID, ORG, TENANT, billInputs, cspInputs } from "./support/registration-inputs";
 
 const SECRET = "create-test-app-secret-31c8";
@@ -24,28 +24,14 @@ const CSP_PATH = `/analytics/orgs/${ORG}/azure_csp_partners`;
 const csp = cspInputs(SECRET);
 const bill = billInputs(SECRET);
 
-let emulator: Emulator;
+const bed = emulatorPerFile();
+beforeEach(() => bed.emulator.reset());
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator?.close();
-});
-beforeEach(() => emulator.reset());
-
-/** A client whose requests time out after `timeoutMs` and are never retried by the HTTP layer. */
-function client(timeoutMs = 5_000): OptimaClient {
-  const connection = resolveConnection(
-    configFromRecord(emulatorStackConfig(emulator, DEFAULT_REFRESH_TOKEN)),
-    {},
-  );
-  return new OptimaClient(connection, { http: { policy: { timeoutMs, maxAttempts: 1 } } });
-}
+const client = (timeoutMs?: number): OptimaClient => unretriedEmulatorClient(bed.emulator, timeoutMs);
 
 /** Statuses of the requests with this method to this exact path. */
 function statuses(method: string, path: string): number[] {
-  return emulator.requests.filter((r) => r.method === method && r.path === path).map((r) => r.status);
+  return bed.emulator.requests.filter((r) => r.method === method && r.path === path).map((r) => r.status);
 }
 
 /** A sleep that records what it was asked to wait and does not wait. */
@@ -57,12 +43,12 @@ function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number
 describe("after a POST whose outcome is unknown", () => {
   it("adopts what a timed-out POST created instead of POSTing again", async () => {
     // The server takes 600 ms; the client gives up after 250 ms; create waits 800 ms, then looks.
-    emulator.inject({ method: "POST", path: CSP_PATH, delayMs: 600 });
+    bed.emulator.inject({ method: "POST", path: CSP_PATH, delayMs: 600 });
     const outcome = await createOrAdoptRegistration(client(250), targetMapping("csp-partner"), csp, {
       settleMs: 800,
     });
 
-    const partners = emulator.cspPartners(ORG);
+    const partners = bed.emulator.cspPartners(ORG);
     expect(partners).toHaveLength(1);
     expect(outcome).toEqual({ adopted: true, registration: expect.objectContaining({ id: partners[0].id }) });
     expect(statuses("POST", CSP_PATH)).toHaveLength(1);
@@ -70,7 +56,7 @@ describe("after a POST whose outcome is unknown", () => {
   });
 
   it("POSTs again after a 503 once it has looked and found nothing", async () => {
-    emulator.inject({ method: "POST", path: CSP_PATH, status: 503 });
+    bed.emulator.inject({ method: "POST", path: CSP_PATH, status: 503 });
     const { sleep, waits } = recordingSleep();
     const outcome = await createOrAdoptRegistration(client(), targetMapping("csp-partner"), csp, {
       settleMs: 50,
@@ -78,7 +64,7 @@ describe("after a POST whose outcome is unknown", () => {
     });
 
     expect(outcome.adopted).toBe(false);
-    expect(emulator.cspPartners(ORG)).toEqual([
+    expect(bed.emulator.cspPartners(ORG)).toEqual([
       expect.objectContaining({ id: outcome.registration.id, application_secret: SECRET }),
     ]);
     expect(statuses("POST", CSP_PATH)).toEqual([503, 201]);
@@ -87,7 +73,7 @@ describe("after a POST whose outcome is unknown", () => {
   });
 
   it("gives up after maxAttempts, waiting longer each time, and says a rerun adopts", async () => {
-    emulator.inject({ method: "POST", path: CSP_PATH, status: 502, times: 3 });
+    bed.emulator.inject({ method: "POST", path: CSP_PATH, status: 502, times: 3 });
     const { sleep, waits } = recordingSleep();
     const failure = createOrAdoptRegistration(client(), targetMapping("csp-partner"), csp, {
       maxAttempts: 3,
@@ -103,11 +89,11 @@ describe("after a POST whose outcome is unknown", () => {
     await expect(failure).rejects.toMatchObject({ status: 502 });
     expect(statuses("POST", CSP_PATH)).toEqual([502, 502, 502]);
     expect(waits).toEqual([100, 200]);
-    expect(emulator.cspPartners(ORG)).toEqual([]);
+    expect(bed.emulator.cspPartners(ORG)).toEqual([]);
   });
 
   it("does not repeat a POST that Optima refused", async () => {
-    emulator.inject({ method: "POST", path: CSP_PATH, status: 422 });
+    bed.emulator.inject({ method: "POST", path: CSP_PATH, status: 422 });
     const { sleep, waits } = recordingSleep();
     const failure = createOrAdoptRegistration(client(), targetMapping("csp-partner"), csp, { sleep });
     await expect(failure).rejects.toThrow(/HTTP 422/);
@@ -126,7 +112,7 @@ describe("on a 409", () => {
       request: (req) => {
         if (req.method === "POST" && !seeded) {
           seeded = true;
-          emulator.seedBillConnect(ORG, {
+          bed.emulator.seedBillConnect(ORG, {
             clientId: "99999999-2222-3333-4444-555555555555",
             tenantId: TENANT,
           });
@@ -138,13 +124,13 @@ describe("on a 409", () => {
 
     expect(outcome.adopted).toBe(true);
     expect(statuses("POST", `/finops-onboarding/v1/orgs/${ORG}/bill-connects/azure-csp`)).toEqual([409]);
-    expect(emulator.billConnects(ORG)).toEqual([
+    expect(bed.emulator.billConnects(ORG)).toEqual([
       expect.objectContaining({ id: outcome.registration.id, clientId: APP_ID, clientSecret: SECRET }),
     ]);
   });
 
   it("explains a conflict it cannot find", async () => {
-    emulator.inject({ method: "POST", path: CSP_PATH, status: 409 });
+    bed.emulator.inject({ method: "POST", path: CSP_PATH, status: 409 });
     await expect(createOrAdoptRegistration(client(), targetMapping("csp-partner"), csp)).rejects.toThrow(
       "lists no Azure CSP partnership with that MPN ID: it may be registered in another org",
     );
@@ -162,15 +148,11 @@ describe("findPartnership", () => {
         domain: "b.example.com",
         application_id: APP_ID,
       });
-      const connection = resolveConnection(
-        configFromRecord({
-          "optima:refreshToken": DEFAULT_REFRESH_TOKEN,
-          "optima:apiUrl": carrying.apiUrl,
-          "optima:authUrl": carrying.authUrl,
-        }),
-        {},
+      const found = await findPartnership(
+        unretriedEmulatorClient(carrying),
+        targetMapping("csp-partner"),
+        csp,
       );
-      const found = await findPartnership(new OptimaClient(connection), targetMapping("csp-partner"), csp);
       expect(found).toMatchObject({ id: wanted.id, domain: "b.example.com" });
       expect(
         carrying.requests.filter((r) => r.path !== "/oidc/token").map((r) => `${r.method} ${r.path}`),
@@ -182,7 +164,7 @@ describe("findPartnership", () => {
 
   it("refuses to look through more than the bound", async () => {
     for (let i = 0; i <= MAX_LISTED_REGISTRATIONS; i++) {
-      emulator.seedCspPartner(ORG, {
+      bed.emulator.seedCspPartner(ORG, {
         mpn_id: String(10_000 + i),
         domain: "a.example.com",
         application_id: APP_ID,
@@ -192,7 +174,7 @@ describe("findPartnership", () => {
       `GET ${CSP_PATH} lists ${MAX_LISTED_REGISTRATIONS + 1} registrations, more than the ${MAX_LISTED_REGISTRATIONS}`,
     );
     expect(statuses("GET", CSP_PATH)).toEqual([200]);
-    expect(emulator.requests.filter((r) => r.path.startsWith(`${CSP_PATH}/`))).toEqual([]);
+    expect(bed.emulator.requests.filter((r) => r.path.startsWith(`${CSP_PATH}/`))).toEqual([]);
   });
 });
 

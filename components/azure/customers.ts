@@ -98,19 +98,11 @@ export interface Customer {
 }
 
 /**
- * A checked entry as written (what `optima-csp customers --sync` keeps and writes back): the
- * tenant ID in its own letter case, `retainOnDelete` only when given, an org ID written as a
- * number turned into its digits, `childOrg` as given.
+ * A checked entry as written (what `optima-csp customers --sync` keeps and writes back): a
+ * {@link CustomerArgs}, with the tenant ID in its own letter case, `retainOnDelete` only when
+ * given, an org ID written as a number turned into its digits, `childOrg` as given.
  */
-export interface CustomerEntry {
-  readonly tenantId: string;
-  readonly orgId?: string;
-  readonly billingProfileId?: string;
-  readonly billingAccountId?: string;
-  readonly name?: string;
-  readonly retainOnDelete?: boolean;
-  readonly childOrg?: ChildOrgArgs;
-}
+export type CustomerEntry = CustomerArgs;
 
 /** The keys an entry may have, each with the registration field that holds its rule. */
 const STRING_KEYS: readonly (readonly [keyof CustomerArgs, RegistrationField | undefined])[] = [

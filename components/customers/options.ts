@@ -9,7 +9,6 @@ import { parseArgs } from "node:util";
 import { checkCustomerEntries, type CustomerEntry } from "../azure/customers";
 import { isGuid } from "../formats";
 import { isLoopbackHost } from "../http/url";
-import { completeError } from "../serialization";
 import {
   DEFAULT_AUTHORITY_HOST,
   DEFAULT_PAGE_SIZE,
@@ -17,6 +16,7 @@ import {
   PARTNER_CENTER_RESOURCE,
   type PartnerCenterEndpoints,
 } from "./partnerCenter";
+import { UsageError } from "../cli/usage";
 
 /** The stack config key (namespace `optima-csp`) that lists the customers the program connects. */
 export const CUSTOMERS_CONFIG_KEY = "optimaCustomers";
@@ -64,13 +64,8 @@ export interface CustomersOptions {
   readonly endpoints: PartnerCenterEndpoints;
 }
 
-export class CustomersUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CustomersUsageError";
-    completeError(this, message);
-  }
-}
+/** `optima-csp customers` called wrongly. */
+export class CustomersUsageError extends UsageError {}
 
 export const CUSTOMERS_USAGE = `Usage: optima-csp customers [--stack NAME | --outputs FILE] [flags]
        optima-csp customers --legacy [--org ORG --partner-id ID | --stack NAME | --outputs FILE]

@@ -182,36 +182,25 @@ export function checkChildOrg(news: Record<string, unknown>): ChildOrgFailure[] 
   ) {
     fail("description", "must be at most 4096 characters");
   }
-  if (known("owners")) {
-    const owners = news.owners;
-    if (
-      !Array.isArray(owners) ||
-      owners.length === 0 ||
-      !owners.every(
-        (o) =>
-          typeof o === "object" &&
-          o !== null &&
-          ["email", "firstName", "lastName"].every(
-            (k) =>
-              typeof (o as Record<string, unknown>)[k] === "string" &&
-              (o as Record<string, string>)[k] !== "",
-          ),
-      )
-    ) {
-      fail("owners", "must be at least one {email, firstName, lastName}");
-    }
+  const isOwner = (o: unknown): boolean =>
+    typeof o === "object" &&
+    o !== null &&
+    ["email", "firstName", "lastName"].every(
+      (k) => typeof (o as Record<string, unknown>)[k] === "string" && (o as Record<string, string>)[k] !== "",
+    );
+  if (known("owners") && !isNonEmptyListOf(news.owners, isOwner)) {
+    fail("owners", "must be at least one {email, firstName, lastName}");
   }
-  if (known("capabilities")) {
-    const capabilities = news.capabilities;
-    if (
-      !Array.isArray(capabilities) ||
-      capabilities.length === 0 ||
-      !capabilities.every((c) => typeof c === "string" && CAPABILITY.test(c))
-    ) {
-      fail("capabilities", 'must be at least one capability name, e.g. "optima"');
-    }
+  const isCapability = (c: unknown): boolean => typeof c === "string" && CAPABILITY.test(c);
+  if (known("capabilities") && !isNonEmptyListOf(news.capabilities, isCapability)) {
+    fail("capabilities", 'must be at least one capability name, e.g. "optima"');
   }
   return failures;
+}
+
+/** Whether `value` is an array of at least one item, each of which `each` accepts. */
+function isNonEmptyListOf(value: unknown, each: (item: unknown) => boolean): boolean {
+  return Array.isArray(value) && value.length > 0 && value.every(each);
 }
 
 /**

@@ -4,8 +4,9 @@
  * every call (the Optima client, ../http underneath). Serialized by value inside this repository, as
  * `require("optima-csp/runtime/child-org")` when installed: ../serialization's rules apply.
  *
- * The connection (hosts, credential) is the registration provider's own rule, read in the host
- * process only: `configure` keeps stack config `optima:*`; nothing is captured in the program.
+ * The connection (hosts, credential) is the registration provider's own rule, ./hostClient's, read
+ * in the host process only: `configure` keeps stack config `optima:*`; nothing is captured in the
+ * program.
  *
  * Lifecycle → Flexera (MSP Customer API v2, docs/optima-api.md §2b):
  * - check/diff: none.
@@ -18,8 +19,6 @@
  *   marks every child org `retainOnDelete` unless the user set `childOrg.retainOnDelete: false`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { OptimaClient } from "./client";
-import { resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
 import {
   checkChildOrg,
   diffChildOrg,
@@ -28,20 +27,11 @@ import {
   type RemoteChildOrg,
 } from "./childOrgRules";
 import { createOrAdoptChildOrg, deleteChildOrg, readChildOrg } from "./childOrgs";
-import { RegistrationError, errorMessage } from "./registrations";
-
-interface HostState {
-  config?: ConfigSource;
-  client?: { readonly connection: OptimaConnection; readonly optima: OptimaClient };
-}
-
-/** Empty wherever the provider is serialized; filled only in the host process. */
-const host: HostState = {};
-
-const NO_CONFIG: ConfigSource = { get: () => undefined };
+import { keepStackConfig, optimaClient } from "./hostClient";
+import { withContext } from "./registrations";
 
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-  host.config = req.config;
+  keepStackConfig(req.config);
 }
 
 export async function check(
@@ -138,20 +128,4 @@ function outputs(inputs: ChildOrgInputs, remote: RemoteChildOrg, adopted: boolea
   return Object.fromEntries(
     Object.entries(result).filter(([, v]) => v !== undefined),
   ) as unknown as ChildOrgOutputs;
-}
-
-function optimaClient(): OptimaClient {
-  const connection = resolveConnection(host.config ?? NO_CONFIG, process.env);
-  if (host.client === undefined || JSON.stringify(host.client.connection) !== JSON.stringify(connection)) {
-    host.client = { connection, optima: new OptimaClient(connection) };
-  }
-  return host.client.optima;
-}
-
-async function withContext<T>(action: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new RegistrationError(`${action}: ${errorMessage(error)}`, error);
-  }
 }

@@ -18,18 +18,21 @@ import {
   type ChildOrgInputs,
   type RemoteChildOrg,
 } from "./childOrgRules";
-import { RegistrationError, errorMessage, isUnknownPostOutcome, statusOf } from "./registrations";
+import {
+  RegistrationError,
+  createPolicy,
+  errorMessage,
+  getUnless404,
+  isUnknownPostOutcome,
+  statusOf,
+  type CreateOptions,
+} from "./registrations";
 
 /** What this module needs of the client. */
 export type ChildOrgClient = Pick<OptimaClient, "request">;
 
-export interface ChildOrgCreateOptions {
-  /** POST attempts in all, the first one included. Default 3. */
-  readonly maxAttempts?: number;
-  /** Wait after a POST whose outcome is unknown, before looking again, in ms, times the attempt. Default 5000. */
-  readonly settleMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-}
+/** POST attempts, settling wait and sleep: a registration create's own ({@link CreateOptions}). */
+export type ChildOrgCreateOptions = CreateOptions;
 
 export interface ChildOrgOutcome {
   readonly org: RemoteChildOrg;
@@ -57,16 +60,7 @@ export async function readChildOrg(
   parentOrgId: string,
   id: string,
 ): Promise<RemoteChildOrg | undefined> {
-  const path = childOrgPath(parentOrgId, id);
-  try {
-    const response = await client.request({ method: "GET", host: "flexera", path });
-    return parseChildOrg(response.data, `GET ${path}`);
-  } catch (error) {
-    if (statusOf(error) === 404) {
-      return undefined;
-    }
-    throw error;
-  }
+  return getUnless404(client, "flexera", childOrgPath(parentOrgId, id), parseChildOrg);
 }
 
 /** Adopts the customer's org under the parent, or creates it and reads it back. */
@@ -75,9 +69,7 @@ export async function createOrAdoptChildOrg(
   inputs: ChildOrgInputs,
   options: ChildOrgCreateOptions = {},
 ): Promise<ChildOrgOutcome> {
-  const maxAttempts = Math.max(1, Math.min(options.maxAttempts ?? 3, 10));
-  const settleMs = Math.max(0, options.settleMs ?? 5000);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { maxAttempts, settleMs, sleep } = createPolicy(options);
   const { parentOrgId, customerTenantId } = inputs;
   const where = `under Flexera org ${parentOrgId}`;
   let outcomeUnknown = false;

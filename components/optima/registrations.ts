@@ -38,6 +38,7 @@ import {
   type RemoteRegistration,
   type TargetMapping,
 } from "./targets";
+import type { OptimaHost } from "./types";
 
 /** What this module needs of the client. */
 export type RegistrationClient = Pick<OptimaClient, "request">;
@@ -60,11 +61,27 @@ export interface CreateOutcome {
   readonly adopted: boolean;
 }
 
-/** Largest number of listed registrations looked through when finding a partnership. */
-export const MAX_LISTED_REGISTRATIONS = 1000;
-
 const DEFAULT_CREATE_ATTEMPTS = 3;
 const DEFAULT_SETTLE_MS = 5000;
+
+/** {@link CreateOptions} with every default filled in and the attempts bounded (1 to 10). */
+export interface CreatePolicy {
+  readonly maxAttempts: number;
+  readonly settleMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** The policy of a create that never blindly repeats a POST: this one, and ./childOrgs'. */
+export function createPolicy(options: CreateOptions): CreatePolicy {
+  return {
+    maxAttempts: Math.max(1, Math.min(options.maxAttempts ?? DEFAULT_CREATE_ATTEMPTS, 10)),
+    settleMs: Math.max(0, options.settleMs ?? DEFAULT_SETTLE_MS),
+    sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+  };
+}
+
+/** Largest number of listed registrations looked through when finding a partnership. */
+export const MAX_LISTED_REGISTRATIONS = 1000;
 
 /**
  * Registers the partnership `spec` describes, or adopts the registration Optima already holds
@@ -76,9 +93,7 @@ export async function createOrAdoptRegistration(
   spec: RegistrationInputs,
   options: CreateOptions = {},
 ): Promise<CreateOutcome> {
-  const maxAttempts = Math.max(1, Math.min(options.maxAttempts ?? DEFAULT_CREATE_ATTEMPTS, 10));
-  const settleMs = Math.max(0, options.settleMs ?? DEFAULT_SETTLE_MS);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { maxAttempts, settleMs, sleep } = createPolicy(options);
   const what = describePartnership(mapping, spec);
   let outcomeUnknown = false;
 
@@ -238,10 +253,23 @@ export async function readRegistration(
   orgId: string,
   id: string,
 ): Promise<RemoteRegistration | undefined> {
-  const path = mapping.itemPath(orgId, id);
+  return getUnless404(client, mapping.host, mapping.itemPath(orgId, id), mapping.parseRegistration);
+}
+
+/**
+ * `GET path` on `host`, its answer parsed (`context` names the request in a parse error); undefined
+ * when the answer is 404: what was asked for is gone, or has no result. The one such read, for
+ * registrations, their validation and ./childOrgs' orgs.
+ */
+export async function getUnless404<T>(
+  client: RegistrationClient,
+  host: OptimaHost,
+  path: string,
+  parse: (data: unknown, context: string) => T,
+): Promise<T | undefined> {
   try {
-    const response = await client.request({ method: "GET", host: mapping.host, path });
-    return mapping.parseRegistration(response.data, `GET ${path}`);
+    const response = await client.request({ method: "GET", host, path });
+    return parse(response.data, `GET ${path}`);
   } catch (error) {
     if (statusOf(error) === 404) {
       return undefined;
@@ -320,16 +348,7 @@ export async function readValidation(
   if (mapping.validationPath === undefined) {
     return undefined;
   }
-  const path = mapping.validationPath(orgId, id);
-  try {
-    const response = await client.request({ method: "GET", host: mapping.host, path });
-    return parseValidation(response.data, `GET ${path}`);
-  } catch (error) {
-    if (statusOf(error) === 404) {
-      return undefined;
-    }
-    throw error;
-  }
+  return getUnless404(client, mapping.host, mapping.validationPath(orgId, id), parseValidation);
 }
 
 /** Takes over an existing registration: refuses what cannot be made ours, then PATCHes our values. */
@@ -453,6 +472,15 @@ export class RegistrationError extends Error {
     if (status !== undefined) {
       this.status = status;
     }
+  }
+}
+
+/** Runs `run`; what it throws comes out as a {@link RegistrationError} that says `action` first. */
+export async function withContext<T>(action: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new RegistrationError(`${action}: ${errorMessage(error)}`, error);
   }
 }
 

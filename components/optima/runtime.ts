@@ -6,15 +6,12 @@
  * serialized by value; installed from npm, the serialized provider holds
  * `require("optima-csp/runtime/registration")` instead. Either way:
  *
- * - The only module-level state is {@link host}, created empty here. It is filled in the host
- *   process (by `configure`, then at the first API call) and never in the Pulumi program, so no
- *   credential is ever serialized into state.
- * - Settings come from stack config (`optima:*` keys, passed to `configure`), hosts and region
- *   key by key falling back to the environment (`OPTIMA_*`), the credential whole from one
- *   source (`resolveCredential`: stack config when it holds any credential key, else the
- *   environment), resolved at the first API call: `check` and `diff` need neither credentials
- *   nor network.
- * - One {@link OptimaClient} per host process, so every resource shares one access token.
+ * - The connection is ./hostClient's: stack config (`optima:*` keys, passed to `configure`) kept
+ *   in the host process only, hosts and region key by key falling back to the environment
+ *   (`OPTIMA_*`), the credential whole from one source (`resolveCredential`: stack config when it
+ *   holds any credential key, else the environment), resolved at the first API call: `check` and
+ *   `diff` need neither credentials nor network. One client per host process, so every resource
+ *   shares one access token. No module-level state here.
  * - `read` and `delete` accept state written by earlier versions (a missing `target` means
  *   `csp-partner`; optional fields may be absent).
  * - Serialized by value in this repository: ../serialization's rules apply.
@@ -32,8 +29,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { redact } from "../http/redact";
-import { OptimaClient } from "./client";
-import { resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
+import type { OptimaClient } from "./client";
 import { diffRegistration, wireValuesChanged } from "./diff";
 import {
   RegistrationError,
@@ -43,7 +39,9 @@ import {
   readRegistration,
   readValidation,
   updateRegistration,
+  withContext,
 } from "./registrations";
+import { keepStackConfig, optimaClient } from "./hostClient";
 import {
   REGISTRATION_FIELDS,
   targetMapping,
@@ -55,25 +53,9 @@ import {
 import { DEFAULT_TARGET } from "./types";
 import { checkRegistration } from "./validation";
 
-/** The host process's connection state: the one mutable object of this module. */
-interface HostState {
-  /** Stack config as `configure` received it; undefined until then (the environment alone is used). */
-  config?: ConfigSource;
-  /** The client for the resolved connection, created at the first API call. */
-  client?: { readonly connection: OptimaConnection; readonly optima: OptimaClient };
-}
-
-/** Empty wherever the provider is serialized (the Pulumi program); filled only in the host process. */
-const host: HostState = {};
-
-const NO_CONFIG: ConfigSource = { get: () => undefined };
-
-/**
- * Keeps the stack config for the first API call. `req.config.get("optima:refreshToken")` reads
- * the namespaced key as it is (the host only prefixes keys without a namespace).
- */
+/** Keeps the stack config for the first API call (./hostClient). */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-  host.config = req.config;
+  keepStackConfig(req.config);
 }
 
 /** Validates new inputs without any API call; fills in the default target. */
@@ -251,19 +233,6 @@ async function stampAfterWrite(
   return remote?.updatedAt;
 }
 
-/** The client of this host process, created (and its connection resolved) on first use. */
-function optimaClient(): OptimaClient {
-  const connection = resolveConnection(host.config ?? NO_CONFIG, process.env);
-  if (host.client === undefined || !sameConnection(host.client.connection, connection)) {
-    host.client = { connection, optima: new OptimaClient(connection) };
-  }
-  return host.client.optima;
-}
-
-function sameConnection(a: OptimaConnection, b: OptimaConnection): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 /** The outputs for inputs and what Optima returned; undefined fields are left out (gRPC structs cannot hold them). */
 function outputs(
   inputs: Partial<RegistrationInputs>,
@@ -304,14 +273,6 @@ function requireOrgId(
     );
   }
   return state.orgId;
-}
-
-async function withContext<T>(action: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new RegistrationError(`${action}: ${errorMessage(error)}`, error);
-  }
 }
 
 /** The registration secrets these states hold, for redaction. */

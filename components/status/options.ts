@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { EXAMPLE_GUID, ISO_DATE_TIME_FORM, isGuid, parseIsoDateTime, shownNonGuid } from "../formats";
-import { completeError } from "../serialization";
+import { UsageError } from "../cli/usage";
 import { isLoopbackHost } from "../http/url";
 import { quotedList } from "../optima/targets";
 import { registrationFieldProblem } from "../optima/validation";
@@ -54,13 +54,8 @@ export interface StatusOptions {
   readonly help: boolean;
 }
 
-export class StatusUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StatusUsageError";
-    completeError(this, message);
-  }
-}
+/** `optima-csp status` called wrongly. */
+export class StatusUsageError extends UsageError {}
 
 export const STATUS_USAGE = `Usage: optima-csp status [--stack NAME | --outputs FILE] [flags]
 

@@ -5,8 +5,8 @@
  * loopback host), whether it comes from `--graph-url` or `OPTIMA_CSP_GRAPH_URL`.
  */
 import { parseArgs } from "node:util";
-import { completeError } from "../serialization";
 import { DEFAULT_GRAPH_URL, StatusUsageError, graphUrl } from "../status/options";
+import { UsageError } from "../cli/usage";
 
 /** The Graph root when neither `--graph-url` nor this variable is set. */
 export const GRAPH_URL_ENV = "OPTIMA_CSP_GRAPH_URL";
@@ -23,13 +23,8 @@ export interface UntrackedOptions {
   readonly help: boolean;
 }
 
-export class UntrackedUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UntrackedUsageError";
-    completeError(this, message);
-  }
-}
+/** `optima-csp untracked-keys` called wrongly. */
+export class UntrackedUsageError extends UsageError {}
 
 export const UNTRACKED_USAGE = `Usage: optima-csp untracked-keys (--stack NAME | --state-file FILE) [--remove] [--graph-url URL]
 

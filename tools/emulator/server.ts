@@ -644,6 +644,15 @@ const FINOPS_ROUTE = /^\/finops-onboarding\/v1\/orgs\/([^/]+)\/bill-connects(\/.
 const ENTRA_ROUTE = /^\/entra\/([^/]+)\/oauth2(\/v2\.0)?\/token\/?$/;
 const LEGACY_CUSTOMERS_ROUTE = /^\/analytics\/orgs\/([^/]+)\/azure_csp_partners\/([^/]+)\/customers\/?$/;
 
+/** The collections under an org whose items are addressed by ID: their route (org, then ID) and handler. */
+const ORG_COLLECTIONS: readonly (readonly [
+  RegExp,
+  (ex: Exchange, state: EmulatorState, config: ServerConfig, orgId: string, id: string | undefined) => void,
+])[] = [
+  [CSP_ROUTE, cspPartners],
+  [MSP_CUSTOMERS_ROUTE, mspCustomers],
+];
+
 function familyOf(path: string): Family {
   return path === "/oidc/token" || path === "/api/oauth2" || ENTRA_ROUTE.test(path) ? "oauth" : "goa";
 }
@@ -691,25 +700,12 @@ function route(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
     });
     return reply.body === undefined ? send(ex, reply.status, undefined) : json(ex, reply.status, reply.body);
   }
-  const csp = CSP_ROUTE.exec(path);
-  if (csp !== null) {
-    return cspPartners(
-      ex,
-      state,
-      config,
-      decodeURIComponent(csp[1]),
-      csp[2] === undefined ? undefined : decodeURIComponent(csp[2]),
-    );
-  }
-  const msp = MSP_CUSTOMERS_ROUTE.exec(path);
-  if (msp !== null) {
-    return mspCustomers(
-      ex,
-      state,
-      config,
-      decodeURIComponent(msp[1]),
-      msp[2] === undefined ? undefined : decodeURIComponent(msp[2]),
-    );
+  for (const [pattern, handle] of ORG_COLLECTIONS) {
+    const match = pattern.exec(path);
+    if (match !== null) {
+      const id = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
+      return handle(ex, state, config, decodeURIComponent(match[1]), id);
+    }
   }
   const finops = FINOPS_ROUTE.exec(path);
   if (finops !== null) {

@@ -17,26 +17,19 @@
 # PULUMI_YAML_BUILD_VERSION (default v1.25.0).
 set -euo pipefail
 
+# shellcheck source=tools/engine/go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-build.sh"
+
 version="${PULUMI_YAML_BUILD_VERSION:-v1.25.0}"
-cache="${OPTIMA_CSP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/optima-csp}"
 target="$cache/pulumi-yaml-$version/bin/pulumi-language-yaml"
 
-if [ -x "$target" ]; then
-  echo "pulumi-language-yaml $version: cached at $target" >&2
-  echo "$target"
-  exit 0
-fi
-command -v go >/dev/null || { echo "build-pulumi-yaml: Go is needed to build pulumi-language-yaml (none on PATH)" >&2; exit 1; }
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+go_build_begin pulumi-language-yaml "$version" "$target" pulumi-language-yaml
 t=$(date +%s)
 echo "build-pulumi-yaml: building pulumi-language-yaml $version from the Go module proxy" >&2
 mkdir -p "$(dirname "$target")"
 # `go install` into a temporary GOBIN, then one rename: a build stopped half-way leaves no binary
 # that a later call would take as cached. Go's own output goes to a log, printed only on failure.
-GOBIN="$work/bin" go install "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$version" \
-  >"$work/go.log" 2>&1 || { cat "$work/go.log" >&2; exit 1; }
+GOBIN="$work/bin" go_quiet go install "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$version"
 mv "$work/bin/pulumi-language-yaml" "$target"
 echo "build-pulumi-yaml: pulumi-language-yaml $version built in $(( $(date +%s) - t )) s" >&2
 echo "$target"

@@ -24,19 +24,13 @@
 # PULUMI_BUILD_VERSION (default v3.274.1, the version CI pins).
 set -euo pipefail
 
+# shellcheck source=tools/engine/go-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-build.sh"
+
 version="${PULUMI_BUILD_VERSION:-v3.274.1}"
-cache="${OPTIMA_CSP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/optima-csp}"
 target="$cache/pulumi-$version/bin/pulumi"
 
-if [ -x "$target" ]; then
-  echo "pulumi $version: cached at $target" >&2
-  echo "$target"
-  exit 0
-fi
-command -v go >/dev/null || { echo "build-pulumi: Go is needed to build the Pulumi CLI (none on PATH)" >&2; exit 1; }
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+go_build_begin pulumi "$version" "$target" "the Pulumi CLI"
 phase() { echo "build-pulumi: $1 in $(( $(date +%s) - $2 )) s" >&2; }
 
 cd "$work"
@@ -49,16 +43,15 @@ MOD
 t=$(date +%s)
 echo "build-pulumi: fetching the modules of pulumi $version from the Go module proxy" >&2
 # Go's own output goes to a log, printed only when a step fails.
-go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version" "github.com/pulumi/pulumi/sdk/v3@$version" \
-  >"$work/go.log" 2>&1 || { cat "$work/go.log" >&2; exit 1; }
+go_quiet go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version" "github.com/pulumi/pulumi/sdk/v3@$version"
 phase "modules of pulumi $version fetched" "$t"
 
 t=$(date +%s)
 echo "build-pulumi: compiling pulumi $version" >&2
 mkdir -p "$(dirname "$target")"
-go build -o "$target.partial" \
+go_quiet go build -o "$target.partial" \
   -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
-  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >"$work/go.log" 2>&1 || { cat "$work/go.log" >&2; exit 1; }
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 mv "$target.partial" "$target"
 phase "pulumi $version built" "$t"
 

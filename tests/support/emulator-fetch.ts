@@ -1,0 +1,55 @@
+/**
+ * Plain `fetch` against the emulator (tools/emulator), for the tests that hold the emulator to the
+ * API contract (docs/optima-api.md) rather than to the client: nothing from components/. An access
+ * token for the emulator's refresh token, and a JSON call that carries it.
+ */
+import { DEFAULT_REFRESH_TOKEN, type Emulator } from "../../tools/emulator/index";
+
+/** An answer as the test reads it: the body as text and, when it has one, parsed. */
+export interface EmulatorAnswer {
+  readonly status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly json: any;
+  readonly text: string;
+  readonly headers: Headers;
+  readonly contentType: string;
+}
+
+/** An access token from the emulator's Flexera token endpoint, for the emulator's refresh token. */
+export async function emulatorAccessToken(emulator: Emulator): Promise<string> {
+  const res = await fetch(`${emulator.url}/oidc/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: DEFAULT_REFRESH_TOKEN,
+    }).toString(),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** `method path` with the bearer token, and `json` as the body when given. */
+export async function callEmulator(
+  emulator: Emulator,
+  token: string,
+  method: string,
+  path: string,
+  json?: unknown,
+): Promise<EmulatorAnswer> {
+  const res = await fetch(`${emulator.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(json === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    json: text === "" ? undefined : JSON.parse(text),
+    text,
+    headers: res.headers,
+    contentType: res.headers.get("content-type") ?? "",
+  };
+}
