@@ -19,7 +19,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { OptimaClient } from "./client";
-import { resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
+import { ENVIRONMENT_ONLY, resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
 import {
   checkChildOrg,
   diffChildOrg,
@@ -31,14 +31,13 @@ import { createOrAdoptChildOrg, deleteChildOrg, readChildOrg } from "./childOrgs
 import { RegistrationError, errorMessage } from "./registrations";
 
 interface HostState {
+  /** Stack config as `configure` received it; undefined in the provider plugin (../optima/runtime's rule). */
   config?: ConfigSource;
   client?: { readonly connection: OptimaConnection; readonly optima: OptimaClient };
 }
 
 /** Empty wherever the provider is serialized; filled only in the host process. */
 const host: HostState = {};
-
-const NO_CONFIG: ConfigSource = { get: () => undefined };
 
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   host.config = req.config;
@@ -141,7 +140,7 @@ function outputs(inputs: ChildOrgInputs, remote: RemoteChildOrg, adopted: boolea
 }
 
 function optimaClient(): OptimaClient {
-  const connection = resolveConnection(host.config ?? NO_CONFIG, process.env);
+  const connection = resolveConnection(host.config ?? ENVIRONMENT_ONLY, process.env);
   if (host.client === undefined || JSON.stringify(host.client.connection) !== JSON.stringify(connection)) {
     host.client = { connection, optima: new OptimaClient(connection) };
   }

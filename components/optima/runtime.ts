@@ -9,7 +9,8 @@
  * - The only module-level state is {@link host}, created empty here. It is filled in the host
  *   process (by `configure`, then at the first API call) and never in the Pulumi program, so no
  *   credential is ever serialized into state.
- * - Settings come from stack config (`optima:*` keys, passed to `configure`), hosts and region
+ * - Settings come from stack config (`optima:*` keys, passed to `configure`; none in the provider
+ *   plugin, which never configures: the environment alone there), hosts and region
  *   key by key falling back to the environment (`OPTIMA_*`), the credential whole from one
  *   source (`resolveCredential`: stack config when it holds any credential key, else the
  *   environment), resolved at the first API call: `check` and `diff` need neither credentials
@@ -33,7 +34,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { redact } from "../http/redact";
 import { OptimaClient } from "./client";
-import { resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
+import { ENVIRONMENT_ONLY, resolveConnection, type ConfigSource, type OptimaConnection } from "./connection";
 import { diffRegistration, wireValuesChanged } from "./diff";
 import {
   RegistrationError,
@@ -57,7 +58,11 @@ import { checkRegistration } from "./validation";
 
 /** The host process's connection state: the one mutable object of this module. */
 interface HostState {
-  /** Stack config as `configure` received it; undefined until then (the environment alone is used). */
+  /**
+   * Stack config as `configure` received it. The dynamic host configures before any call
+   * (@pulumi/pulumi `cmd/dynamic-provider/index.js` `getProvider`); the provider plugin never does
+   * (../plugin/resources), so undefined means the environment alone ({@link ENVIRONMENT_ONLY}).
+   */
   config?: ConfigSource;
   /** The client for the resolved connection, created at the first API call. */
   client?: { readonly connection: OptimaConnection; readonly optima: OptimaClient };
@@ -65,8 +70,6 @@ interface HostState {
 
 /** Empty wherever the provider is serialized (the Pulumi program); filled only in the host process. */
 const host: HostState = {};
-
-const NO_CONFIG: ConfigSource = { get: () => undefined };
 
 /**
  * Keeps the stack config for the first API call. `req.config.get("optima:refreshToken")` reads
@@ -253,7 +256,7 @@ async function stampAfterWrite(
 
 /** The client of this host process, created (and its connection resolved) on first use. */
 function optimaClient(): OptimaClient {
-  const connection = resolveConnection(host.config ?? NO_CONFIG, process.env);
+  const connection = resolveConnection(host.config ?? ENVIRONMENT_ONLY, process.env);
   if (host.client === undefined || !sameConnection(host.client.connection, connection)) {
     host.client = { connection, optima: new OptimaClient(connection) };
   }
