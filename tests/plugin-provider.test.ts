@@ -8,7 +8,9 @@
  * arguments the schema names.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CSP_CONNECTION_TYPE } from "../components/azure/connectionType";
 import { resolveConnection } from "../components/optima/connection";
@@ -71,6 +73,25 @@ describe("the plugin and provider/schema.json", () => {
     const provider = pluginProvider(SCHEMA_TEXT);
     expect(provider.version).toBe(SCHEMA.version);
     expect(provider.schema).toBe(SCHEMA_TEXT);
+  });
+
+  test("its entry point, where dist/ is not built (a git URL names the source only), says what to run", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "optima-csp-unbuilt-"));
+    try {
+      mkdirSync(path.join(root, "provider"));
+      for (const file of ["index.js", "schema.json", "PulumiPlugin.yaml"]) {
+        copyFileSync(path.join(__dirname, "..", "provider", file), path.join(root, "provider", file));
+      }
+      const started = spawnSync(process.execPath, [path.join(root, "provider", "index.js"), "127.0.0.1:1"], {
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      expect(started.status).toBe(1);
+      expect(started.stderr).toContain(`is not built. Run \`npm ci\` in ${root}`);
+      expect(started.stderr).not.toMatch(/Cannot find module/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test("the component takes every argument the schema names", async () => {
