@@ -5,6 +5,7 @@
  */
 import { OptimaCspConnection, OptimaCspConnectionArgs } from "../components/azure/cspConnection";
 import { checkCustomers } from "../components/azure/customers";
+import { CHILD_ORG_TOKEN, useChildProviders } from "../components/plugin/children";
 import { planRotation } from "../components/azure/rotation";
 import { diffRegistration } from "../components/optima/diff";
 import {
@@ -146,6 +147,26 @@ describe("a customer with childOrg", () => {
       expect(bill.dependencies).toContain(child.urn);
     }
     expect(run.byName(`conn-customer-${T3}`).inputs.orgId).toBe("20003");
+  });
+
+  test("in the provider plugin it is the plugin's ChildOrg, with the same inputs and the same wiring", async () => {
+    useChildProviders("plugin");
+    let plugin: Awaited<ReturnType<typeof deploy>>;
+    try {
+      plugin = await deploy({ customers: [{ tenantId: T1, name: "Contoso", childOrg: { owners } }] });
+    } finally {
+      useChildProviders("dynamic");
+    }
+    expect(plugin.errors).toEqual([]);
+    const child = plugin.byName(`conn-child-org-${T1}`);
+    expect(child.type).toBe(CHILD_ORG_TOKEN);
+    expect(child.retainOnDelete).toBe(true);
+    // The same properties, less the serialized provider only a dynamic resource carries.
+    const { __provider: _provider, ...dynamicInputs } = run.byName(`conn-child-org-${T1}`).inputs;
+    expect(child.inputs).toEqual(dynamicInputs);
+    const bill = plugin.byName(`conn-customer-${T1}`);
+    expect(bill.inputs.orgId).toBe(child.outputs.orgId);
+    expect(bill.dependencies).toContain(child.urn);
   });
 });
 

@@ -8,13 +8,18 @@
  * arguments the schema names.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { CSP_CONNECTION_TYPE } from "../components/azure/connectionType";
+import { resolveConnection } from "../components/optima/connection";
+import { constructOptimaConfig, useChildProviders } from "../components/plugin/children";
 import { connectionArgs } from "../components/plugin/construct";
 import { pluginProvider } from "../components/plugin/main";
 import { CUSTOM_RESOURCES, customResourceProvider, plainValue } from "../components/plugin/resources";
 import { UNKNOWN_VALUE } from "../components/unknown";
+import { startEmulator, type Emulator } from "../tools/emulator";
 import { SECRET_SIG, SECRET_SIG_VALUE } from "./support/mocks";
 
 const SCHEMA_TEXT = readFileSync(path.join(__dirname, "..", "provider", "schema.json"), "utf8");
@@ -28,7 +33,19 @@ const urn = (type: string, name = "conn-x") =>
   `urn:pulumi:dev::proj::${CSP_CONNECTION_TYPE}$${type}::${name}`;
 const REGISTRATION = "optima-csp:optima:Registration";
 const KEY_VERIFICATION = "optima-csp:azure:KeyVerification";
+const CHILD_ORG = "optima-csp:optima:ChildOrg";
 const KEY = "s3cr3t-value-of-the-web-app-key";
+
+const CUSTOMER_TENANT = "5b0c8e2a-1d3f-4a6b-9c7d-2e4f6a8b0c1d";
+const OTHER_TENANT = "7d2e0a4c-3f5b-4c8d-8e9f-4a6b8c0d2e3f";
+const PARENT_ORG = "12345";
+const childOrgInputs = {
+  parentOrgId: PARENT_ORG,
+  customerTenantId: CUSTOMER_TENANT,
+  name: "Contoso Ltd",
+  owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }],
+  capabilities: ["optima", "policy"],
+};
 
 const registrationInputs = {
   target: "csp-partner",
@@ -56,6 +73,25 @@ describe("the plugin and provider/schema.json", () => {
     const provider = pluginProvider(SCHEMA_TEXT);
     expect(provider.version).toBe(SCHEMA.version);
     expect(provider.schema).toBe(SCHEMA_TEXT);
+  });
+
+  test("its entry point, where dist/ is not built (a git URL names the source only), says what to run", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "optima-csp-unbuilt-"));
+    try {
+      mkdirSync(path.join(root, "provider"));
+      for (const file of ["index.js", "schema.json", "PulumiPlugin.yaml"]) {
+        copyFileSync(path.join(__dirname, "..", "provider", file), path.join(root, "provider", file));
+      }
+      const started = spawnSync(process.execPath, [path.join(root, "provider", "index.js"), "127.0.0.1:1"], {
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      expect(started.status).toBe(1);
+      expect(started.stderr).toContain(`is not built. Run \`npm ci\` in ${root}`);
+      expect(started.stderr).not.toMatch(/Cannot find module/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test("the component takes every argument the schema names", async () => {
@@ -123,6 +159,18 @@ describe("the custom resources: the shared implementation sees plain values; sec
     ).resolves.toMatchObject({ changes: true });
   });
 
+  test("the child org: check names the property, a new customer tenant replaces it", async () => {
+    const checked = await provider.check(urn(CHILD_ORG), {}, { ...childOrgInputs, parentOrgId: "msp" });
+    expect(checked.failures?.map((f) => f.property)).toEqual(["parentOrgId"]);
+    const olds = { ...childOrgInputs, orgId: "501" };
+    await expect(
+      provider.diff("501", urn(CHILD_ORG), olds, { ...childOrgInputs, name: "Renamed" }),
+    ).resolves.toMatchObject({ changes: false });
+    await expect(
+      provider.diff("501", urn(CHILD_ORG), olds, { ...childOrgInputs, customerTenantId: OTHER_TENANT }),
+    ).resolves.toMatchObject({ changes: true, replaces: ["customerTenantId"] });
+  });
+
   test("a type it does not serve is refused by name", async () => {
     await expect(provider.check(urn("optima-csp:optima:Other"), {}, {})).rejects.toThrow(
       /unknown resource type "optima-csp:optima:Other"/,
@@ -165,5 +213,78 @@ describe("construct: the component's arguments from the inputs", () => {
   test("a bad instant and an argument the component does not take are refused", async () => {
     await expect(connectionArgs({ now: "yesterday" })).rejects.toThrow(/now must be an ISO 8601 date-time/);
     await expect(connectionArgs({ clientId: "c" })).rejects.toThrow(/unknown argument clientId/);
+  });
+});
+
+describe("the Optima connection in the plugin: the environment alone, one rule for every call", () => {
+  const OPTIMA_ENV = [
+    "OPTIMA_REFRESH_TOKEN",
+    "OPTIMA_SERVICE_ACCOUNT_ID",
+    "OPTIMA_SERVICE_ACCOUNT_SECRET",
+    "OPTIMA_REGION",
+    "OPTIMA_API_URL",
+    "OPTIMA_FLEXERA_API_URL",
+    "OPTIMA_AUTH_URL",
+  ];
+  const REFRESH_TOKEN = "plugin-refresh-token";
+  const saved = Object.fromEntries(OPTIMA_ENV.map((name) => [name, process.env[name]]));
+  let emulator: Emulator;
+
+  const setEnv = (values: Record<string, string | undefined>): void => {
+    for (const name of OPTIMA_ENV) {
+      if (values[name] === undefined) {
+        delete process.env[name];
+      } else {
+        process.env[name] = values[name];
+      }
+    }
+  };
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ refreshTokens: [REFRESH_TOKEN] });
+  });
+  afterEach(() => {
+    setEnv(saved);
+    useChildProviders("dynamic");
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  test("a child org is made through the plugin with the connection of OPTIMA_*", async () => {
+    setEnv({
+      OPTIMA_REFRESH_TOKEN: REFRESH_TOKEN,
+      OPTIMA_API_URL: emulator.apiUrl,
+      OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
+      OPTIMA_AUTH_URL: emulator.authUrl,
+    });
+    const created = await customResourceProvider().create(urn(CHILD_ORG), childOrgInputs);
+    expect(created.outs).toMatchObject({
+      orgId: created.id,
+      adopted: false,
+      customerTenantId: CUSTOMER_TENANT,
+    });
+    expect(emulator.msp.childOrgs(PARENT_ORG).map((org) => String(org.id))).toContain(created.id);
+  });
+
+  test("with no credential in the environment, the message names the variables, not stack config", async () => {
+    setEnv({});
+    const failure = customResourceProvider().create(urn(CHILD_ORG), childOrgInputs);
+    await expect(failure).rejects.toThrow(/No Optima credential is configured\. Set OPTIMA_REFRESH_TOKEN/);
+    await expect(failure).rejects.not.toThrow(/pulumi config set/);
+  });
+
+  test("the component's construct-time read (the ownership check) follows the same rule", () => {
+    pulumi.runtime.setConfig("optima:refreshToken", "from-stack-config");
+    try {
+      expect(constructOptimaConfig().get("optima:refreshToken")).toBe("from-stack-config");
+      useChildProviders("plugin");
+      expect(constructOptimaConfig().get("optima:refreshToken")).toBeUndefined();
+      expect(() => resolveConnection(constructOptimaConfig(), {})).toThrow(
+        /Set OPTIMA_REFRESH_TOKEN, or OPTIMA_SERVICE_ACCOUNT_ID and OPTIMA_SERVICE_ACCOUNT_SECRET, in the environment/,
+      );
+    } finally {
+      pulumi.runtime.setConfig("optima:refreshToken", "");
+    }
   });
 });

@@ -263,6 +263,8 @@ describe("provider/schema.json marks exactly the secrets the code makes", () => 
       .map(([name]) => name)
       .sort();
 
+  const CUSTOMER_TENANT = "5b0c8e2a-1d3f-4a6b-9c7d-2e4f6a8b0c1d";
+  const OWNER = { email: "owner@contoso.example", firstName: "Ada", lastName: "Owner" };
   let run: Awaited<ReturnType<FakeEngine["run"]>> & { value: OptimaCspConnection };
   beforeAll(async () => {
     const engine = new FakeEngine({ invokes: azureAdInvokes(), importable: importableApp() });
@@ -272,6 +274,7 @@ describe("provider/schema.json marks exactly the secrets the code makes", () => 
           webApp: { clientId: FIXTURE.clientId },
           mpnId: FIXTURE.mpnId,
           optima: { orgId: FIXTURE.orgId },
+          customers: [{ tenantId: CUSTOMER_TENANT, childOrg: { owners: [OWNER] } }],
           now: new Date("2026-03-01T00:00:00Z"),
         }),
     );
@@ -298,6 +301,7 @@ describe("provider/schema.json marks exactly the secrets the code makes", () => 
   test.each([
     ["optima-csp:optima:Registration", TYPES.registration],
     ["optima-csp:azure:KeyVerification", TYPES.verification],
+    ["optima-csp:optima:ChildOrg", TYPES.childOrg],
   ] as const)(
     "%s: the inputs it registers as secrets, and its additionalSecretOutputs",
     (token, registered) => {

@@ -67,8 +67,13 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { OptimaRegistration } from "../optima/provider";
-import { FlexeraChildOrg } from "../optima/childOrgProvider";
-import { newKeyVerification, newOptimaRegistration } from "../plugin/children";
+import type { FlexeraChildOrg } from "../optima/childOrgProvider";
+import {
+  constructOptimaConfig,
+  newChildOrg,
+  newKeyVerification,
+  newOptimaRegistration,
+} from "../plugin/children";
 import { quotedList, type RegistrationField } from "../optima/targets";
 import {
   DEFAULT_TARGET,
@@ -312,7 +317,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
           tenantId: tenantIdValue,
           authorityHost: settings.verify?.authorityHost ?? DEFAULT_AUTHORITY_HOST,
           now,
-          config: { get: (key) => pulumi.runtime.getConfig(key) },
+          config: constructOptimaConfig(),
           env: process.env,
         });
         switch (result.kind) {
@@ -413,7 +418,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
     for (const customer of settings.customers) {
       const child = customer.childOrg;
       if (child !== undefined) {
-        customerChildOrgs[customer.tenantId] = new FlexeraChildOrg(
+        customerChildOrgs[customer.tenantId] = newChildOrg(
           childOrgResourceName(name, customer.tenantId),
           {
             parentOrgId: child.parentOrgId ?? args.optima.orgId,

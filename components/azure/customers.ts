@@ -15,6 +15,7 @@
  * the customer's bill connect then goes into that org.
  */
 import { registrationFieldProblem } from "../optima/validation";
+import type { ChildOrgOwnerInput as ChildOrgOwner } from "../optima/childOrgRules";
 import type { RegistrationField } from "../optima/targets";
 
 /** One CSP customer whose costs a Flexera org shows. */
@@ -40,17 +41,13 @@ export interface CustomerArgs {
   /**
    * Opt in: the customer's Flexera MSP child org is made (or adopted) by the stack, under
    * `parentOrgId` (default: the partnership's org), with the customer tenant ID as its
-   * `externalId`, and the customer's bill connect goes into it. See {@link ChildOrgArgs}.
+   * `externalId`, and the customer's bill connect goes into it.
    */
   readonly childOrg?: ChildOrgArgs;
 }
 
-/** An owner of a new child org: a Flexera One user given the org owner role there. */
-export interface ChildOrgOwner {
-  readonly email: string;
-  readonly firstName: string;
-  readonly lastName: string;
-}
+/** An owner of a new child org: the child org resource's own type, one type for both. */
+export type { ChildOrgOwner };
 
 /**
  * A customer's Flexera MSP child org (MSP Customer API v2, docs/optima-api.md §2b). One whose

@@ -15,6 +15,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "./childOrgRuntime";
+import { childOrgProps } from "./childOrgProps";
 import type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
 
 export type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
@@ -62,26 +63,16 @@ export class FlexeraChildOrg extends pulumi.dynamic.Resource {
   declare readonly orgName: pulumi.Output<string>;
   /** True when the org existed and was adopted. */
   declare readonly adopted: pulumi.Output<boolean>;
+  /** When the org was created, as Flexera shows it. */
   declare readonly createdAt: pulumi.Output<string | undefined>;
+  /** When the org last changed, as Flexera shows it. */
   declare readonly updatedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: FlexeraChildOrgArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       flexeraChildOrgProvider,
       name,
-      {
-        parentOrgId: args.parentOrgId,
-        customerTenantId: args.customerTenantId,
-        name: args.name,
-        description: args.description,
-        owners: args.owners,
-        capabilities: args.capabilities,
-        orgId: undefined,
-        orgName: undefined,
-        adopted: undefined,
-        createdAt: undefined,
-        updatedAt: undefined,
-      },
+      childOrgProps(args),
       opts,
       FLEXERA_CHILD_ORG_MODULE,
       FLEXERA_CHILD_ORG_TYPE,

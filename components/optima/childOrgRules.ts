@@ -16,8 +16,9 @@
 import { isGuid } from "../formats";
 import { UNKNOWN_VALUE } from "../unknown";
 
-/** An owner of a new child org (§2b: OwnerUser {email, firstName, lastName}). */
+/** An owner of a new child org: a Flexera One user given the org owner role there (§2b: OwnerUser). */
 export interface ChildOrgOwnerInput {
+  /** The user's email address, their Flexera One sign-in. */
   readonly email: string;
   readonly firstName: string;
   readonly lastName: string;

@@ -38,7 +38,16 @@ export interface OptimaConnection {
 /** Where settings come from: `get("optima:refreshToken")` (stack config keeps namespaces). */
 export interface ConfigSource {
   get(key: string): string | undefined;
+  /** True when no stack config can reach this process: messages then name the environment alone. */
+  readonly environmentOnly?: boolean;
 }
+
+/**
+ * No stack config: the environment alone. What the provider plugin's processes have (the engine
+ * configures a plugin with its own package's keys only, never `optima:*`; ../plugin/construct), so
+ * a message that told the user to `pulumi config set optima:…` there would send them nowhere.
+ */
+export const ENVIRONMENT_ONLY: ConfigSource = { get: () => undefined, environmentOnly: true };
 
 /** A configuration mistake; the message says which key or environment variable to set. */
 export class OptimaConfigError extends Error {
@@ -225,6 +234,13 @@ export function resolveCredential(
   }
   if (refreshToken !== undefined) {
     return { kind: "refresh-token", refreshToken };
+  }
+  if (config.environmentOnly === true) {
+    throw new OptimaConfigError(
+      `No Optima credential is configured. Set ${S.refreshToken.env}, or ${S.serviceAccountId.env} and ` +
+        `${S.serviceAccountSecret.env}, in the environment \`pulumi\` runs in: it is the only source here (stack config ` +
+        `optima:* does not reach the optima-csp provider plugin; README, "Use from another language").`,
+    );
   }
   throw new OptimaConfigError(
     `No Optima credential is configured. Set a refresh token with ` +

@@ -1,9 +1,10 @@
 /**
- * The provider plugin's custom resources: `optima-csp:optima:Registration` and
- * `optima-csp:azure:KeyVerification` (./children), served by the very provider objects the
- * dynamic path serializes into state (`optimaRegistrationProvider`, `keyVerificationProvider`),
- * so one implementation of each operation (../optima/runtime, ../azure/keyVerificationRuntime)
- * serves both paths. pulumi-eks serves a former dynamic provider the same way
+ * The provider plugin's custom resources: `optima-csp:optima:Registration`,
+ * `optima-csp:azure:KeyVerification` and `optima-csp:optima:ChildOrg` (./children), served by the
+ * very provider objects the dynamic path serializes into state (`optimaRegistrationProvider`,
+ * `keyVerificationProvider`, `flexeraChildOrgProvider`), so one implementation of each operation
+ * (../optima/runtime, ../azure/keyVerificationRuntime, ../optima/childOrgRuntime) serves both
+ * paths. pulumi-eks serves a former dynamic provider the same way
  * (pulumi/pulumi-eks `nodejs/eks/cmd/provider/cni.ts`, `vpcCniProviderFactory`).
  *
  * What differs between the two hosts, and what this module does about it:
@@ -25,9 +26,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { keyVerificationProvider } from "../azure/keyVerification";
 import { KEY_VERIFICATION_SECRET_OUTPUTS } from "../azure/keyVerificationProps";
+import { flexeraChildOrgProvider } from "../optima/childOrgProvider";
+import { CHILD_ORG_SECRET_OUTPUTS } from "../optima/childOrgProps";
 import { optimaRegistrationProvider } from "../optima/provider";
 import { REGISTRATION_SECRET_OUTPUTS } from "../optima/registrationProps";
-import { KEY_VERIFICATION_TOKEN, REGISTRATION_TOKEN } from "./children";
+import { CHILD_ORG_TOKEN, KEY_VERIFICATION_TOKEN, REGISTRATION_TOKEN } from "./children";
 
 /** The wire's secret marker (@pulumi/pulumi `runtime/rpc.js`: `specialSigKey`, `specialSecretSig`). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -48,6 +51,7 @@ export const CUSTOM_RESOURCES: Readonly<Record<string, Served>> = {
     provider: keyVerificationProvider,
     secretOutputs: KEY_VERIFICATION_SECRET_OUTPUTS,
   },
+  [CHILD_ORG_TOKEN]: { provider: flexeraChildOrgProvider, secretOutputs: CHILD_ORG_SECRET_OUTPUTS },
 };
 
 function isSecret(value: unknown): value is { value: unknown } {

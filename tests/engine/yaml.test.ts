@@ -21,6 +21,8 @@ import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 const { cli, describeEngine } = engineSuite();
+/** A CSP customer with a child org: made under ORG through the plugin's optima-csp:optima:ChildOrg. */
+const CUSTOMER_TENANT = "5b0c8e2a-1d3f-4a6b-9c7d-2e4f6a8b0c1d";
 const yamlHost = findYamlHost();
 if (cli && !yamlHost) {
   if (process.env.OPTIMA_CSP_REQUIRE_ENGINE === "1") {
@@ -60,6 +62,15 @@ resources:
       verify:
         authorityHost: \${authorityHost}
         timeoutSeconds: 20
+      customers:
+        - tenantId: "${CUSTOMER_TENANT}"
+          name: Contoso
+          retainOnDelete: false # its bill connect, so that destroy deletes every key
+          childOrg:
+            owners:
+              - email: finops@partner.example
+                firstName: Fin
+                lastName: Ops
       now: \${clock}
 outputs:
   activeKeyId: \${connection.activeKeyId}
@@ -167,6 +178,13 @@ describeYaml("OptimaCspConnection from a YAML program, through the provider plug
     expect(byName("connection-registration")?.type).toBe("optima-csp:optima:Registration");
     expect(byName("connection-key-verification")?.type).toBe("optima-csp:azure:KeyVerification");
     expect(resources.some((r) => r.type.startsWith("pulumi-nodejs:"))).toBe(false);
+    // The customer's child org, made in Flexera, and its bill connect in it.
+    const childOrg = byName(`connection-child-org-${CUSTOMER_TENANT}`);
+    expect(childOrg?.type).toBe("optima-csp:optima:ChildOrg");
+    const [made] = world.emulator.msp.childOrgs(ORG);
+    expect(made).toMatchObject({ name: "Contoso", externalId: CUSTOMER_TENANT });
+    expect(childOrg?.outputs?.orgId).toBe(String(made.id));
+    expect(byName(`connection-customer-${CUSTOMER_TENANT}`)?.outputs?.orgId).toBe(String(made.id));
     // The key is in state only as a secret (ciphertext), never in plain text.
     const secretShape = expect.objectContaining({
       "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
@@ -207,9 +225,12 @@ describeYaml("OptimaCspConnection from a YAML program, through the provider plug
       [DEFAULT_REFRESH_TOKEN, ...world.keys().map((k) => k.secret)].filter((s) => afterRotation.includes(s)),
     ).toEqual([]);
 
-    // 3. Destroy: the registration is gone from Optima, and both keys from the Web App.
+    // 3. Destroy: the registration is gone from Optima, and both keys from the Web App; the
+    // customer's child org is retained (its default), as in TypeScript.
     await run(["destroy"]);
     expect(world.emulator.cspPartners(ORG)).toEqual([]);
+    expect(world.emulator.msp.childOrgs(ORG).map((org) => org.externalId)).toEqual([CUSTOMER_TENANT]);
+    expect(world.emulator.billConnects(String(made.id))).toEqual([]);
     expect(deploymentKeys()).toEqual([]);
     expect(world.emulator.entra.directory.application(TENANT, OBJECT_ID)).toBeDefined();
   });

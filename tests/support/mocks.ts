@@ -32,6 +32,7 @@ import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mock
 import { keyVerificationProvider } from "../../components/azure/keyVerification";
 import { optimaRegistrationProvider } from "../../components/optima/provider";
 import { flexeraChildOrgProvider } from "../../components/optima/childOrgProvider";
+import { CHILD_ORG_TOKEN } from "../../components/plugin/children";
 import { azureadDouble } from "./engine/doubles/azuread";
 import { randomDouble } from "./engine/doubles/random";
 import { SECRET_KEY, SECRET_SIG, plain, secret } from "./engine/doubles/common";
@@ -569,7 +570,8 @@ export class FakeEngine {
       }
       case TYPES.registration:
         return { id: `registration-${serial}`, outputs: { ...inputs, adopted: false } };
-      case TYPES.childOrg: {
+      case TYPES.childOrg:
+      case CHILD_ORG_TOKEN: {
         const orgId = String(900_000 + n);
         return { id: orgId, outputs: { ...inputs, orgId, orgName: inputs.name, adopted: false } };
       }

@@ -1,6 +1,6 @@
 /**
  * What the TypeScript code says the Pulumi schema (provider/schema.json) must describe: the
- * inputs and outputs of OptimaCspConnection and of the two custom resources the plugin serves,
+ * inputs and outputs of OptimaCspConnection and of the custom resources the plugin serves,
  * read from the source with the TypeScript compiler API. The drift test (tests/schema.test.ts)
  * compares this with the schema, so neither side is a hand-copied list of the other.
  *
@@ -71,6 +71,11 @@ export const RESOURCE_SOURCES = {
     className: "KeyVerification",
     argsName: "KeyVerificationArgs",
   },
+  "optima-csp:optima:ChildOrg": {
+    file: "components/optima/childOrgProvider.ts",
+    className: "FlexeraChildOrg",
+    argsName: "FlexeraChildOrgArgs",
+  },
 } as const;
 
 export type ResourceToken = keyof typeof RESOURCE_SOURCES;
@@ -87,6 +92,7 @@ const TYPE_FILES = [
   "components/azure/customers.ts",
   "components/optima/types.ts",
   "components/optima/targets.ts",
+  "components/optima/childOrgRules.ts",
 ];
 
 /** Every resource of {@link RESOURCE_SOURCES}, read from the code. */

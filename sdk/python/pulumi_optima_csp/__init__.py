@@ -35,6 +35,7 @@ _utilities.register(
   "mod": "optima",
   "fqn": "pulumi_optima_csp.optima",
   "classes": {
+   "optima-csp:optima:ChildOrg": "ChildOrg",
    "optima-csp:optima:Registration": "Registration"
   }
  }

@@ -14,16 +14,254 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A customer's Flexera MSP child org (MSP Customer API v2, docs/optima-api.md §2b). One whose `externalId` is the customer tenant ID under the parent is adopted, never duplicated. optima-csp never changes an org after it exists: `name`, `description`, `owners` and `capabilities` are used only when it creates one.
+type ChildOrg struct {
+	// The org's capabilities, a subset of the parent's. Default `["optima", "policy"]` (what Flexera names for cost optimization); `iam` is always added by Flexera.
+	Capabilities []string `pulumi:"capabilities"`
+	// Optional text describing the org, at most 4096 characters.
+	Description *string `pulumi:"description"`
+	// The org's name, 1 to 512 characters. Default: the customer's `name`, else `CSP customer <tenant ID>`.
+	Name *string `pulumi:"name"`
+	// At least one owner (the API requires one). The identity optima-csp uses needs a role in the new org to connect its bill: list it here when it is a user.
+	Owners []optima.ChildOrgOwner `pulumi:"owners"`
+	// The MSP parent org (digits). Default: the partnership's org (`optima.orgId`). Changing it makes (or adopts) another org.
+	ParentOrgId *string `pulumi:"parentOrgId"`
+	// Keep the org in Flexera when it leaves the stack. Default true: deleting an org deletes all its data and access. Only an explicit `false` lets a destroy (or removing the entry) delete it.
+	RetainOnDelete *bool `pulumi:"retainOnDelete"`
+}
+
+// ChildOrgInput is an input type that accepts ChildOrgArgs and ChildOrgOutput values.
+// You can construct a concrete instance of `ChildOrgInput` via:
+//
+//	ChildOrgArgs{...}
+type ChildOrgInput interface {
+	pulumi.Input
+
+	ToChildOrgOutput() ChildOrgOutput
+	ToChildOrgOutputWithContext(context.Context) ChildOrgOutput
+}
+
+// A customer's Flexera MSP child org (MSP Customer API v2, docs/optima-api.md §2b). One whose `externalId` is the customer tenant ID under the parent is adopted, never duplicated. optima-csp never changes an org after it exists: `name`, `description`, `owners` and `capabilities` are used only when it creates one.
+type ChildOrgArgs struct {
+	// The org's capabilities, a subset of the parent's. Default `["optima", "policy"]` (what Flexera names for cost optimization); `iam` is always added by Flexera.
+	Capabilities []string `pulumi:"capabilities"`
+	// Optional text describing the org, at most 4096 characters.
+	Description *string `pulumi:"description"`
+	// The org's name, 1 to 512 characters. Default: the customer's `name`, else `CSP customer <tenant ID>`.
+	Name *string `pulumi:"name"`
+	// At least one owner (the API requires one). The identity optima-csp uses needs a role in the new org to connect its bill: list it here when it is a user.
+	Owners []optima.ChildOrgOwnerArgs `pulumi:"owners"`
+	// The MSP parent org (digits). Default: the partnership's org (`optima.orgId`). Changing it makes (or adopts) another org.
+	ParentOrgId *string `pulumi:"parentOrgId"`
+	// Keep the org in Flexera when it leaves the stack. Default true: deleting an org deletes all its data and access. Only an explicit `false` lets a destroy (or removing the entry) delete it.
+	RetainOnDelete *bool `pulumi:"retainOnDelete"`
+}
+
+func (ChildOrgArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ChildOrg)(nil)).Elem()
+}
+
+func (i ChildOrgArgs) ToChildOrgOutput() ChildOrgOutput {
+	return i.ToChildOrgOutputWithContext(context.Background())
+}
+
+func (i ChildOrgArgs) ToChildOrgOutputWithContext(ctx context.Context) ChildOrgOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ChildOrgOutput)
+}
+
+func (i ChildOrgArgs) ToChildOrgPtrOutput() ChildOrgPtrOutput {
+	return i.ToChildOrgPtrOutputWithContext(context.Background())
+}
+
+func (i ChildOrgArgs) ToChildOrgPtrOutputWithContext(ctx context.Context) ChildOrgPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ChildOrgOutput).ToChildOrgPtrOutputWithContext(ctx)
+}
+
+// ChildOrgPtrInput is an input type that accepts ChildOrgArgs, ChildOrgPtr and ChildOrgPtrOutput values.
+// You can construct a concrete instance of `ChildOrgPtrInput` via:
+//
+//	        ChildOrgArgs{...}
+//
+//	or:
+//
+//	        nil
+type ChildOrgPtrInput interface {
+	pulumi.Input
+
+	ToChildOrgPtrOutput() ChildOrgPtrOutput
+	ToChildOrgPtrOutputWithContext(context.Context) ChildOrgPtrOutput
+}
+
+type childOrgPtrType ChildOrgArgs
+
+func ChildOrgPtr(v *ChildOrgArgs) ChildOrgPtrInput {
+	return (*childOrgPtrType)(v)
+}
+
+func (*childOrgPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ChildOrg)(nil)).Elem()
+}
+
+func (i *childOrgPtrType) ToChildOrgPtrOutput() ChildOrgPtrOutput {
+	return i.ToChildOrgPtrOutputWithContext(context.Background())
+}
+
+func (i *childOrgPtrType) ToChildOrgPtrOutputWithContext(ctx context.Context) ChildOrgPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ChildOrgPtrOutput)
+}
+
+// A customer's Flexera MSP child org (MSP Customer API v2, docs/optima-api.md §2b). One whose `externalId` is the customer tenant ID under the parent is adopted, never duplicated. optima-csp never changes an org after it exists: `name`, `description`, `owners` and `capabilities` are used only when it creates one.
+type ChildOrgOutput struct{ *pulumi.OutputState }
+
+func (ChildOrgOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ChildOrg)(nil)).Elem()
+}
+
+func (o ChildOrgOutput) ToChildOrgOutput() ChildOrgOutput {
+	return o
+}
+
+func (o ChildOrgOutput) ToChildOrgOutputWithContext(ctx context.Context) ChildOrgOutput {
+	return o
+}
+
+func (o ChildOrgOutput) ToChildOrgPtrOutput() ChildOrgPtrOutput {
+	return o.ToChildOrgPtrOutputWithContext(context.Background())
+}
+
+func (o ChildOrgOutput) ToChildOrgPtrOutputWithContext(ctx context.Context) ChildOrgPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ChildOrg) *ChildOrg {
+		return &v
+	}).(ChildOrgPtrOutput)
+}
+
+// The org's capabilities, a subset of the parent's. Default `["optima", "policy"]` (what Flexera names for cost optimization); `iam` is always added by Flexera.
+func (o ChildOrgOutput) Capabilities() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ChildOrg) []string { return v.Capabilities }).(pulumi.StringArrayOutput)
+}
+
+// Optional text describing the org, at most 4096 characters.
+func (o ChildOrgOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ChildOrg) *string { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+// The org's name, 1 to 512 characters. Default: the customer's `name`, else `CSP customer <tenant ID>`.
+func (o ChildOrgOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ChildOrg) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+// At least one owner (the API requires one). The identity optima-csp uses needs a role in the new org to connect its bill: list it here when it is a user.
+func (o ChildOrgOutput) Owners() optima.ChildOrgOwnerArrayOutput {
+	return o.ApplyT(func(v ChildOrg) []optima.ChildOrgOwner { return v.Owners }).(optima.ChildOrgOwnerArrayOutput)
+}
+
+// The MSP parent org (digits). Default: the partnership's org (`optima.orgId`). Changing it makes (or adopts) another org.
+func (o ChildOrgOutput) ParentOrgId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ChildOrg) *string { return v.ParentOrgId }).(pulumi.StringPtrOutput)
+}
+
+// Keep the org in Flexera when it leaves the stack. Default true: deleting an org deletes all its data and access. Only an explicit `false` lets a destroy (or removing the entry) delete it.
+func (o ChildOrgOutput) RetainOnDelete() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ChildOrg) *bool { return v.RetainOnDelete }).(pulumi.BoolPtrOutput)
+}
+
+type ChildOrgPtrOutput struct{ *pulumi.OutputState }
+
+func (ChildOrgPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ChildOrg)(nil)).Elem()
+}
+
+func (o ChildOrgPtrOutput) ToChildOrgPtrOutput() ChildOrgPtrOutput {
+	return o
+}
+
+func (o ChildOrgPtrOutput) ToChildOrgPtrOutputWithContext(ctx context.Context) ChildOrgPtrOutput {
+	return o
+}
+
+func (o ChildOrgPtrOutput) Elem() ChildOrgOutput {
+	return o.ApplyT(func(v *ChildOrg) ChildOrg {
+		if v != nil {
+			return *v
+		}
+		var ret ChildOrg
+		return ret
+	}).(ChildOrgOutput)
+}
+
+// The org's capabilities, a subset of the parent's. Default `["optima", "policy"]` (what Flexera names for cost optimization); `iam` is always added by Flexera.
+func (o ChildOrgPtrOutput) Capabilities() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ChildOrg) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Capabilities
+	}).(pulumi.StringArrayOutput)
+}
+
+// Optional text describing the org, at most 4096 characters.
+func (o ChildOrgPtrOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ChildOrg) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Description
+	}).(pulumi.StringPtrOutput)
+}
+
+// The org's name, 1 to 512 characters. Default: the customer's `name`, else `CSP customer <tenant ID>`.
+func (o ChildOrgPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ChildOrg) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// At least one owner (the API requires one). The identity optima-csp uses needs a role in the new org to connect its bill: list it here when it is a user.
+func (o ChildOrgPtrOutput) Owners() optima.ChildOrgOwnerArrayOutput {
+	return o.ApplyT(func(v *ChildOrg) []optima.ChildOrgOwner {
+		if v == nil {
+			return nil
+		}
+		return v.Owners
+	}).(optima.ChildOrgOwnerArrayOutput)
+}
+
+// The MSP parent org (digits). Default: the partnership's org (`optima.orgId`). Changing it makes (or adopts) another org.
+func (o ChildOrgPtrOutput) ParentOrgId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ChildOrg) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ParentOrgId
+	}).(pulumi.StringPtrOutput)
+}
+
+// Keep the org in Flexera when it leaves the stack. Default true: deleting an org deletes all its data and access. Only an explicit `false` lets a destroy (or removing the entry) delete it.
+func (o ChildOrgPtrOutput) RetainOnDelete() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ChildOrg) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.RetainOnDelete
+	}).(pulumi.BoolPtrOutput)
+}
+
 // One CSP customer whose costs a Flexera org shows.
 type Customer struct {
 	// Optional: the MCA billing account, `GUID:GUID_YYYY-MM-DD`.
 	BillingAccountId *string `pulumi:"billingAccountId"`
 	// Optional: the customer's billing profile, when Flexera needs it to look the tenant up.
 	BillingProfileId *string `pulumi:"billingProfileId"`
-	// Optional: a name for people (e.g. the company name); used in messages only, never sent.
+	// Opt in: the customer's Flexera MSP child org is made (or adopted) by the stack, under `parentOrgId` (default: the partnership's org), with the customer tenant ID as its `externalId`, and the customer's bill connect goes into it.
+	ChildOrg *ChildOrg `pulumi:"childOrg"`
+	// Optional: a name for people (e.g. the company name); used in messages, and as the child org's default name.
 	Name *string `pulumi:"name"`
 	// The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
-	OrgId string `pulumi:"orgId"`
+	// Required, except with `childOrg`, where the child org is the customer's org (leave it out).
+	OrgId *string `pulumi:"orgId"`
 	// Keep this customer's bill connect in Flexera when it leaves the stack (removed from the list, or `pulumi destroy`): deleting it deletes what its org sees. Default true.
 	RetainOnDelete *bool `pulumi:"retainOnDelete"`
 	// The customer's Entra ID tenant ID (Partner Center's "Microsoft ID"), a GUID.
@@ -47,10 +285,13 @@ type CustomerArgs struct {
 	BillingAccountId *string `pulumi:"billingAccountId"`
 	// Optional: the customer's billing profile, when Flexera needs it to look the tenant up.
 	BillingProfileId *string `pulumi:"billingProfileId"`
-	// Optional: a name for people (e.g. the company name); used in messages only, never sent.
+	// Opt in: the customer's Flexera MSP child org is made (or adopted) by the stack, under `parentOrgId` (default: the partnership's org), with the customer tenant ID as its `externalId`, and the customer's bill connect goes into it.
+	ChildOrg *ChildOrgArgs `pulumi:"childOrg"`
+	// Optional: a name for people (e.g. the company name); used in messages, and as the child org's default name.
 	Name *string `pulumi:"name"`
 	// The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
-	OrgId string `pulumi:"orgId"`
+	// Required, except with `childOrg`, where the child org is the customer's org (leave it out).
+	OrgId *string `pulumi:"orgId"`
 	// Keep this customer's bill connect in Flexera when it leaves the stack (removed from the list, or `pulumi destroy`): deleting it deletes what its org sees. Default true.
 	RetainOnDelete *bool `pulumi:"retainOnDelete"`
 	// The customer's Entra ID tenant ID (Partner Center's "Microsoft ID"), a GUID.
@@ -119,14 +360,20 @@ func (o CustomerOutput) BillingProfileId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Customer) *string { return v.BillingProfileId }).(pulumi.StringPtrOutput)
 }
 
-// Optional: a name for people (e.g. the company name); used in messages only, never sent.
+// Opt in: the customer's Flexera MSP child org is made (or adopted) by the stack, under `parentOrgId` (default: the partnership's org), with the customer tenant ID as its `externalId`, and the customer's bill connect goes into it.
+func (o CustomerOutput) ChildOrg() ChildOrgPtrOutput {
+	return o.ApplyT(func(v Customer) *ChildOrg { return v.ChildOrg }).(ChildOrgPtrOutput)
+}
+
+// Optional: a name for people (e.g. the company name); used in messages, and as the child org's default name.
 func (o CustomerOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Customer) *string { return v.Name }).(pulumi.StringPtrOutput)
 }
 
 // The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
-func (o CustomerOutput) OrgId() pulumi.StringOutput {
-	return o.ApplyT(func(v Customer) string { return v.OrgId }).(pulumi.StringOutput)
+// Required, except with `childOrg`, where the child org is the customer's org (leave it out).
+func (o CustomerOutput) OrgId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Customer) *string { return v.OrgId }).(pulumi.StringPtrOutput)
 }
 
 // Keep this customer's bill connect in Flexera when it leaves the stack (removed from the list, or `pulumi destroy`): deleting it deletes what its org sees. Default true.
@@ -687,6 +934,8 @@ func (o WebAppOutput) ObjectId() pulumi.StringPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*ChildOrgInput)(nil)).Elem(), ChildOrgArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ChildOrgPtrInput)(nil)).Elem(), ChildOrgArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CustomerInput)(nil)).Elem(), CustomerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CustomerArrayInput)(nil)).Elem(), CustomerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*KeyVaultInput)(nil)).Elem(), KeyVaultArgs{})
@@ -695,6 +944,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*VerifyInput)(nil)).Elem(), VerifyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*VerifyPtrInput)(nil)).Elem(), VerifyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WebAppInput)(nil)).Elem(), WebAppArgs{})
+	pulumi.RegisterOutputType(ChildOrgOutput{})
+	pulumi.RegisterOutputType(ChildOrgPtrOutput{})
 	pulumi.RegisterOutputType(CustomerOutput{})
 	pulumi.RegisterOutputType(CustomerArrayOutput{})
 	pulumi.RegisterOutputType(KeyVaultOutput{})

@@ -13,6 +13,118 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// An owner of a new child org: a Flexera One user given the org owner role there (§2b: OwnerUser).
+type ChildOrgOwner struct {
+	// The user's email address, their Flexera One sign-in.
+	Email     string `pulumi:"email"`
+	FirstName string `pulumi:"firstName"`
+	LastName  string `pulumi:"lastName"`
+}
+
+// ChildOrgOwnerInput is an input type that accepts ChildOrgOwnerArgs and ChildOrgOwnerOutput values.
+// You can construct a concrete instance of `ChildOrgOwnerInput` via:
+//
+//	ChildOrgOwnerArgs{...}
+type ChildOrgOwnerInput interface {
+	pulumi.Input
+
+	ToChildOrgOwnerOutput() ChildOrgOwnerOutput
+	ToChildOrgOwnerOutputWithContext(context.Context) ChildOrgOwnerOutput
+}
+
+// An owner of a new child org: a Flexera One user given the org owner role there (§2b: OwnerUser).
+type ChildOrgOwnerArgs struct {
+	// The user's email address, their Flexera One sign-in.
+	Email     string `pulumi:"email"`
+	FirstName string `pulumi:"firstName"`
+	LastName  string `pulumi:"lastName"`
+}
+
+func (ChildOrgOwnerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ChildOrgOwner)(nil)).Elem()
+}
+
+func (i ChildOrgOwnerArgs) ToChildOrgOwnerOutput() ChildOrgOwnerOutput {
+	return i.ToChildOrgOwnerOutputWithContext(context.Background())
+}
+
+func (i ChildOrgOwnerArgs) ToChildOrgOwnerOutputWithContext(ctx context.Context) ChildOrgOwnerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ChildOrgOwnerOutput)
+}
+
+// ChildOrgOwnerArrayInput is an input type that accepts ChildOrgOwnerArray and ChildOrgOwnerArrayOutput values.
+// You can construct a concrete instance of `ChildOrgOwnerArrayInput` via:
+//
+//	ChildOrgOwnerArray{ ChildOrgOwnerArgs{...} }
+type ChildOrgOwnerArrayInput interface {
+	pulumi.Input
+
+	ToChildOrgOwnerArrayOutput() ChildOrgOwnerArrayOutput
+	ToChildOrgOwnerArrayOutputWithContext(context.Context) ChildOrgOwnerArrayOutput
+}
+
+type ChildOrgOwnerArray []ChildOrgOwnerInput
+
+func (ChildOrgOwnerArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ChildOrgOwner)(nil)).Elem()
+}
+
+func (i ChildOrgOwnerArray) ToChildOrgOwnerArrayOutput() ChildOrgOwnerArrayOutput {
+	return i.ToChildOrgOwnerArrayOutputWithContext(context.Background())
+}
+
+func (i ChildOrgOwnerArray) ToChildOrgOwnerArrayOutputWithContext(ctx context.Context) ChildOrgOwnerArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ChildOrgOwnerArrayOutput)
+}
+
+// An owner of a new child org: a Flexera One user given the org owner role there (§2b: OwnerUser).
+type ChildOrgOwnerOutput struct{ *pulumi.OutputState }
+
+func (ChildOrgOwnerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ChildOrgOwner)(nil)).Elem()
+}
+
+func (o ChildOrgOwnerOutput) ToChildOrgOwnerOutput() ChildOrgOwnerOutput {
+	return o
+}
+
+func (o ChildOrgOwnerOutput) ToChildOrgOwnerOutputWithContext(ctx context.Context) ChildOrgOwnerOutput {
+	return o
+}
+
+// The user's email address, their Flexera One sign-in.
+func (o ChildOrgOwnerOutput) Email() pulumi.StringOutput {
+	return o.ApplyT(func(v ChildOrgOwner) string { return v.Email }).(pulumi.StringOutput)
+}
+
+func (o ChildOrgOwnerOutput) FirstName() pulumi.StringOutput {
+	return o.ApplyT(func(v ChildOrgOwner) string { return v.FirstName }).(pulumi.StringOutput)
+}
+
+func (o ChildOrgOwnerOutput) LastName() pulumi.StringOutput {
+	return o.ApplyT(func(v ChildOrgOwner) string { return v.LastName }).(pulumi.StringOutput)
+}
+
+type ChildOrgOwnerArrayOutput struct{ *pulumi.OutputState }
+
+func (ChildOrgOwnerArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ChildOrgOwner)(nil)).Elem()
+}
+
+func (o ChildOrgOwnerArrayOutput) ToChildOrgOwnerArrayOutput() ChildOrgOwnerArrayOutput {
+	return o
+}
+
+func (o ChildOrgOwnerArrayOutput) ToChildOrgOwnerArrayOutputWithContext(ctx context.Context) ChildOrgOwnerArrayOutput {
+	return o
+}
+
+func (o ChildOrgOwnerArrayOutput) Index(i pulumi.IntInput) ChildOrgOwnerOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ChildOrgOwner {
+		return vs[0].([]ChildOrgOwner)[vs[1].(int)]
+	}).(ChildOrgOwnerOutput)
+}
+
 // Optima's own check of a bill connect's credentials (`…/azure-csp/{id}/validation`).
 type RegistrationValidation struct {
 	// Optima's reason when they are not valid.
@@ -173,8 +285,12 @@ func (o RegistrationValidationPtrOutput) Valid() pulumi.BoolPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*ChildOrgOwnerInput)(nil)).Elem(), ChildOrgOwnerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ChildOrgOwnerArrayInput)(nil)).Elem(), ChildOrgOwnerArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegistrationValidationInput)(nil)).Elem(), RegistrationValidationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RegistrationValidationPtrInput)(nil)).Elem(), RegistrationValidationArgs{})
+	pulumi.RegisterOutputType(ChildOrgOwnerOutput{})
+	pulumi.RegisterOutputType(ChildOrgOwnerArrayOutput{})
 	pulumi.RegisterOutputType(RegistrationValidationOutput{})
 	pulumi.RegisterOutputType(RegistrationValidationPtrOutput{})
 }

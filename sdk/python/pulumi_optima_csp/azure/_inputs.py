@@ -14,9 +14,12 @@ else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
 from .. import optima
+from .. import optima as _optima
 from ._enums import *
 
 __all__ = [
+    'ChildOrgArgs',
+    'ChildOrgArgsDict',
     'CustomerArgs',
     'CustomerArgsDict',
     'KeyVaultArgs',
@@ -29,13 +32,142 @@ __all__ = [
     'WebAppArgsDict',
 ]
 
+class ChildOrgArgsDict(TypedDict):
+    """
+    A customer's Flexera MSP child org (MSP Customer API v2, docs/optima-api.md §2b). One whose `externalId` is the customer tenant ID under the parent is adopted, never duplicated. optima-csp never changes an org after it exists: `name`, `description`, `owners` and `capabilities` are used only when it creates one.
+    """
+    owners: Sequence['_optima.ChildOrgOwnerArgsDict']
+    """
+    At least one owner (the API requires one). The identity optima-csp uses needs a role in the new org to connect its bill: list it here when it is a user.
+    """
+    capabilities: NotRequired[Sequence[_builtins.str]]
+    """
+    The org's capabilities, a subset of the parent's. Default `["optima", "policy"]` (what Flexera names for cost optimization); `iam` is always added by Flexera.
+    """
+    description: NotRequired[_builtins.str]
+    """
+    Optional text describing the org, at most 4096 characters.
+    """
+    name: NotRequired[_builtins.str]
+    """
+    The org's name, 1 to 512 characters. Default: the customer's `name`, else `CSP customer <tenant ID>`.
+    """
+    parent_org_id: NotRequired[_builtins.str]
+    """
+    The MSP parent org (digits). Default: the partnership's org (`optima.orgId`). Changing it makes (or adopts) another org.
+    """
+    retain_on_delete: NotRequired[_builtins.bool]
+    """
+    Keep the org in Flexera when it leaves the stack. Default true: deleting an org deletes all its data and access. Only an explicit `false` lets a destroy (or removing the entry) delete it.
+    """
+
+@pulumi.input_type
+class ChildOrgArgs:
+    def __init__(__self__, *,
+                 owners: Sequence['_optima.ChildOrgOwnerArgs'],
+                 capabilities: Optional[Sequence[_builtins.str]] = None,
+                 description: Optional[_builtins.str] = None,
+                 name: Optional[_builtins.str] = None,
+                 parent_org_id: Optional[_builtins.str] = None,
+                 retain_on_delete: Optional[_builtins.bool] = None):
+        """
+        A customer's Flexera MSP child org (MSP Customer API v2, docs/optima-api.md §2b). One whose `externalId` is the customer tenant ID under the parent is adopted, never duplicated. optima-csp never changes an org after it exists: `name`, `description`, `owners` and `capabilities` are used only when it creates one.
+
+        :param Sequence['_optima.ChildOrgOwnerArgs'] owners: At least one owner (the API requires one). The identity optima-csp uses needs a role in the new org to connect its bill: list it here when it is a user.
+        :param Sequence[_builtins.str] capabilities: The org's capabilities, a subset of the parent's. Default `["optima", "policy"]` (what Flexera names for cost optimization); `iam` is always added by Flexera.
+        :param _builtins.str description: Optional text describing the org, at most 4096 characters.
+        :param _builtins.str name: The org's name, 1 to 512 characters. Default: the customer's `name`, else `CSP customer <tenant ID>`.
+        :param _builtins.str parent_org_id: The MSP parent org (digits). Default: the partnership's org (`optima.orgId`). Changing it makes (or adopts) another org.
+        :param _builtins.bool retain_on_delete: Keep the org in Flexera when it leaves the stack. Default true: deleting an org deletes all its data and access. Only an explicit `false` lets a destroy (or removing the entry) delete it.
+        """
+        pulumi.set(__self__, "owners", owners)
+        if capabilities is not None:
+            pulumi.set(__self__, "capabilities", capabilities)
+        if description is not None:
+            pulumi.set(__self__, "description", description)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if parent_org_id is not None:
+            pulumi.set(__self__, "parent_org_id", parent_org_id)
+        if retain_on_delete is not None:
+            pulumi.set(__self__, "retain_on_delete", retain_on_delete)
+
+    @_builtins.property
+    @pulumi.getter
+    def owners(self) -> Sequence['_optima.ChildOrgOwnerArgs']:
+        """
+        At least one owner (the API requires one). The identity optima-csp uses needs a role in the new org to connect its bill: list it here when it is a user.
+        """
+        return pulumi.get(self, "owners")
+
+    @owners.setter
+    def owners(self, value: Sequence['_optima.ChildOrgOwnerArgs']):
+        pulumi.set(self, "owners", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def capabilities(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        The org's capabilities, a subset of the parent's. Default `["optima", "policy"]` (what Flexera names for cost optimization); `iam` is always added by Flexera.
+        """
+        return pulumi.get(self, "capabilities")
+
+    @capabilities.setter
+    def capabilities(self, value: Optional[Sequence[_builtins.str]]):
+        pulumi.set(self, "capabilities", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def description(self) -> Optional[_builtins.str]:
+        """
+        Optional text describing the org, at most 4096 characters.
+        """
+        return pulumi.get(self, "description")
+
+    @description.setter
+    def description(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "description", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> Optional[_builtins.str]:
+        """
+        The org's name, 1 to 512 characters. Default: the customer's `name`, else `CSP customer <tenant ID>`.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="parentOrgId")
+    def parent_org_id(self) -> Optional[_builtins.str]:
+        """
+        The MSP parent org (digits). Default: the partnership's org (`optima.orgId`). Changing it makes (or adopts) another org.
+        """
+        return pulumi.get(self, "parent_org_id")
+
+    @parent_org_id.setter
+    def parent_org_id(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "parent_org_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="retainOnDelete")
+    def retain_on_delete(self) -> Optional[_builtins.bool]:
+        """
+        Keep the org in Flexera when it leaves the stack. Default true: deleting an org deletes all its data and access. Only an explicit `false` lets a destroy (or removing the entry) delete it.
+        """
+        return pulumi.get(self, "retain_on_delete")
+
+    @retain_on_delete.setter
+    def retain_on_delete(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "retain_on_delete", value)
+
+
 class CustomerArgsDict(TypedDict):
     """
     One CSP customer whose costs a Flexera org shows.
-    """
-    org_id: _builtins.str
-    """
-    The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
     """
     tenant_id: _builtins.str
     """
@@ -49,9 +181,18 @@ class CustomerArgsDict(TypedDict):
     """
     Optional: the customer's billing profile, when Flexera needs it to look the tenant up.
     """
+    child_org: NotRequired['ChildOrgArgsDict']
+    """
+    Opt in: the customer's Flexera MSP child org is made (or adopted) by the stack, under `parentOrgId` (default: the partnership's org), with the customer tenant ID as its `externalId`, and the customer's bill connect goes into it.
+    """
     name: NotRequired[_builtins.str]
     """
-    Optional: a name for people (e.g. the company name); used in messages only, never sent.
+    Optional: a name for people (e.g. the company name); used in messages, and as the child org's default name.
+    """
+    org_id: NotRequired[_builtins.str]
+    """
+    The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
+    Required, except with `childOrg`, where the child org is the customer's org (leave it out).
     """
     retain_on_delete: NotRequired[_builtins.bool]
     """
@@ -61,44 +202,38 @@ class CustomerArgsDict(TypedDict):
 @pulumi.input_type
 class CustomerArgs:
     def __init__(__self__, *,
-                 org_id: _builtins.str,
                  tenant_id: _builtins.str,
                  billing_account_id: Optional[_builtins.str] = None,
                  billing_profile_id: Optional[_builtins.str] = None,
+                 child_org: Optional['ChildOrgArgs'] = None,
                  name: Optional[_builtins.str] = None,
+                 org_id: Optional[_builtins.str] = None,
                  retain_on_delete: Optional[_builtins.bool] = None):
         """
         One CSP customer whose costs a Flexera org shows.
 
-        :param _builtins.str org_id: The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
         :param _builtins.str tenant_id: The customer's Entra ID tenant ID (Partner Center's "Microsoft ID"), a GUID.
         :param _builtins.str billing_account_id: Optional: the MCA billing account, `GUID:GUID_YYYY-MM-DD`.
         :param _builtins.str billing_profile_id: Optional: the customer's billing profile, when Flexera needs it to look the tenant up.
-        :param _builtins.str name: Optional: a name for people (e.g. the company name); used in messages only, never sent.
+        :param 'ChildOrgArgs' child_org: Opt in: the customer's Flexera MSP child org is made (or adopted) by the stack, under `parentOrgId` (default: the partnership's org), with the customer tenant ID as its `externalId`, and the customer's bill connect goes into it.
+        :param _builtins.str name: Optional: a name for people (e.g. the company name); used in messages, and as the child org's default name.
+        :param _builtins.str org_id: The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
+               Required, except with `childOrg`, where the child org is the customer's org (leave it out).
         :param _builtins.bool retain_on_delete: Keep this customer's bill connect in Flexera when it leaves the stack (removed from the list, or `pulumi destroy`): deleting it deletes what its org sees. Default true.
         """
-        pulumi.set(__self__, "org_id", org_id)
         pulumi.set(__self__, "tenant_id", tenant_id)
         if billing_account_id is not None:
             pulumi.set(__self__, "billing_account_id", billing_account_id)
         if billing_profile_id is not None:
             pulumi.set(__self__, "billing_profile_id", billing_profile_id)
+        if child_org is not None:
+            pulumi.set(__self__, "child_org", child_org)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if org_id is not None:
+            pulumi.set(__self__, "org_id", org_id)
         if retain_on_delete is not None:
             pulumi.set(__self__, "retain_on_delete", retain_on_delete)
-
-    @_builtins.property
-    @pulumi.getter(name="orgId")
-    def org_id(self) -> _builtins.str:
-        """
-        The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
-        """
-        return pulumi.get(self, "org_id")
-
-    @org_id.setter
-    def org_id(self, value: _builtins.str):
-        pulumi.set(self, "org_id", value)
 
     @_builtins.property
     @pulumi.getter(name="tenantId")
@@ -137,16 +272,41 @@ class CustomerArgs:
         pulumi.set(self, "billing_profile_id", value)
 
     @_builtins.property
+    @pulumi.getter(name="childOrg")
+    def child_org(self) -> Optional['ChildOrgArgs']:
+        """
+        Opt in: the customer's Flexera MSP child org is made (or adopted) by the stack, under `parentOrgId` (default: the partnership's org), with the customer tenant ID as its `externalId`, and the customer's bill connect goes into it.
+        """
+        return pulumi.get(self, "child_org")
+
+    @child_org.setter
+    def child_org(self, value: Optional['ChildOrgArgs']):
+        pulumi.set(self, "child_org", value)
+
+    @_builtins.property
     @pulumi.getter
     def name(self) -> Optional[_builtins.str]:
         """
-        Optional: a name for people (e.g. the company name); used in messages only, never sent.
+        Optional: a name for people (e.g. the company name); used in messages, and as the child org's default name.
         """
         return pulumi.get(self, "name")
 
     @name.setter
     def name(self, value: Optional[_builtins.str]):
         pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="orgId")
+    def org_id(self) -> Optional[_builtins.str]:
+        """
+        The Flexera organization ID (digits) that shows this customer's costs: usually its child org.
+        Required, except with `childOrg`, where the child org is the customer's org (leave it out).
+        """
+        return pulumi.get(self, "org_id")
+
+    @org_id.setter
+    def org_id(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "org_id", value)
 
     @_builtins.property
     @pulumi.getter(name="retainOnDelete")

@@ -14,6 +14,7 @@ else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
 from .. import optima
+from .. import optima as _optima
 from ._enums import *
 from ._inputs import *
 

@@ -7,5 +7,7 @@ from .. import _utilities
 import typing
 # Export this package's modules as members:
 from ._enums import *
+from .child_org import *
 from .registration import *
+from ._inputs import *
 from . import outputs

@@ -20,7 +20,7 @@ func program(ctx *pulumi.Context) error {
 		KeyExpiresAfterDays: &keyExpiresAfterDays,
 		Customers: []azure.CustomerArgs{{
 			TenantId:       "9d2f7c1e-5a4b-4c3d-8e9f-0a1b2c3d4e5f",
-			OrgId:          "23456",
+			OrgId:          pulumi.StringRef("23456"),
 			RetainOnDelete: &retain,
 		}},
 	})
