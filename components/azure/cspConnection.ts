@@ -106,6 +106,7 @@ import {
   legacySlotResourceName,
   planRotation,
 } from "./rotation";
+import { programError } from "../programError";
 import { takeOverFromProblem } from "./ownership";
 import { checkOwnership, settledValue } from "./ownershipCheck";
 import {
@@ -322,7 +323,7 @@ export class OptimaCspConnection extends pulumi.ComponentResource {
         });
         switch (result.kind) {
           case "refused":
-            throw new Error(result.message);
+            throw programError(result.message, this);
           case "undecided":
             await pulumi.log.warn(result.reason, this);
             break;

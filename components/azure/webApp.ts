@@ -30,6 +30,7 @@
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { EXAMPLE_GUID, isGuid, shownNonGuid } from "../formats";
+import { programError } from "../programError";
 
 export interface WebAppArgs {
   /**
@@ -145,7 +146,7 @@ export function checkedClientId(webApp: WebAppArgs): pulumi.Output<string> {
   return pulumi.output(webApp.clientId).apply((clientId) => {
     const problem = clientIdProblem(clientId);
     if (problem) {
-      throw new Error(problem);
+      throw programError(problem);
     }
     return clientId;
   });
@@ -195,15 +196,16 @@ export function lookUpWebApp(webApp: WebAppArgs, parent: pulumi.Resource): Resol
     azuread.getApplication({ clientId: id }, { parent }).then(
       (app) => {
         if (webApp.objectId !== undefined && app.objectId.toLowerCase() !== webApp.objectId.toLowerCase()) {
-          throw new Error(
+          throw programError(
             `webApp.objectId (${webApp.objectId}) is not the Object ID of the app with Application (client) ID ` +
               `${id}, which is ${app.objectId}. Correct or remove webApp.objectId.`,
+            parent,
           );
         }
         return { objectId: app.objectId, applicationId: app.id };
       },
       async (error: unknown) => {
-        throw new Error(webAppNotFoundMessage(id, firstLine(error), await signedInAs(parent)));
+        throw programError(webAppNotFoundMessage(id, firstLine(error), await signedInAs(parent)), parent);
       },
     ),
   );
@@ -224,9 +226,10 @@ export function adoptWebApp(name: string, webApp: WebAppArgs, parent: pulumi.Res
   // client ID before any password uses it.
   const applicationId = pulumi.all([registration.clientId, clientId]).apply(([actual, expected]) => {
     if (actual.toLowerCase() !== expected.toLowerCase()) {
-      throw new Error(
+      throw programError(
         `The app registration with Object ID ${objectId} has Application (client) ID ${actual}, not ` +
           `webApp.clientId ${expected}. Correct webApp.objectId or webApp.clientId.`,
+        parent,
       );
     }
     return id;
