@@ -2,8 +2,9 @@
  * The child org dynamic provider and its resource, `FlexeraChildOrg`: a CSP customer's Flexera MSP
  * child org, made or adopted under an MSP parent org (docs/optima-api.md §2b).
  *
- * {@link flexeraChildOrgProvider} is ONE shared object whose methods only delegate to
- * ./childOrgRuntime, imported at the top of this file (as ./provider does for registrations):
+ * {@link flexeraChildOrgProvider} is ONE shared object, made by ./delegatingProvider, whose
+ * methods only delegate to ./childOrgRuntime, imported at the top of this file (as ./provider
+ * does for registrations):
  * serialized by value inside this repository, as `require("optima-csp/runtime/child-org")` when
  * installed, which is why that subpath is in package.json `exports` and must never change.
  *
@@ -15,21 +16,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as runtime from "./childOrgRuntime";
+import { delegatingProvider } from "./delegatingProvider";
 import { childOrgProps } from "./childOrgProps";
 import type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
 
 export type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
 
 /** The child org provider: one instance, shared by every {@link FlexeraChildOrg}. */
-export const flexeraChildOrgProvider: pulumi.dynamic.ResourceProvider<ChildOrgInputs, ChildOrgOutputs> = {
-  configure: (req) => runtime.configure(req),
-  check: (olds, news) => runtime.check(olds, news),
-  diff: (id, olds, news) => runtime.diff(id, olds, news),
-  create: (inputs) => runtime.create(inputs),
-  read: (id, props) => runtime.read(id, props),
-  update: (id, olds, news) => runtime.update(id, olds, news),
-  delete: (id, props) => runtime.remove(id, props),
-};
+export const flexeraChildOrgProvider: pulumi.dynamic.ResourceProvider<ChildOrgInputs, ChildOrgOutputs> =
+  delegatingProvider(runtime);
 
 /** The module and type of {@link FlexeraChildOrg}'s token, `pulumi-nodejs:dynamic/optima-csp:ChildOrg`. */
 export const FLEXERA_CHILD_ORG_MODULE = "optima-csp";
