@@ -20,6 +20,8 @@ import { pluginProvider } from "../components/plugin/main";
 import { CUSTOM_RESOURCES, customResourceProvider, plainValue } from "../components/plugin/resources";
 import { UNKNOWN_VALUE } from "../components/unknown";
 import { startEmulator, type Emulator } from "../tools/emulator";
+import { childOrgInputs as childOrgInputsOf } from "./support/child-org-inputs";
+import { OPTIMA_ENV, emulatorOptimaEnv } from "./support/host-env";
 import { SECRET_SIG, SECRET_SIG_VALUE } from "./support/mocks";
 
 const SCHEMA_TEXT = readFileSync(path.join(__dirname, "..", "provider", "schema.json"), "utf8");
@@ -39,13 +41,7 @@ const KEY = "s3cr3t-value-of-the-web-app-key";
 const CUSTOMER_TENANT = "5b0c8e2a-1d3f-4a6b-9c7d-2e4f6a8b0c1d";
 const OTHER_TENANT = "7d2e0a4c-3f5b-4c8d-8e9f-4a6b8c0d2e3f";
 const PARENT_ORG = "12345";
-const childOrgInputs = {
-  parentOrgId: PARENT_ORG,
-  customerTenantId: CUSTOMER_TENANT,
-  name: "Contoso Ltd",
-  owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }],
-  capabilities: ["optima", "policy"],
-};
+const childOrgInputs = childOrgInputsOf(PARENT_ORG, CUSTOMER_TENANT);
 
 const registrationInputs = {
   target: "csp-partner",
@@ -217,15 +213,6 @@ describe("construct: the component's arguments from the inputs", () => {
 });
 
 describe("the Optima connection in the plugin: the environment alone, one rule for every call", () => {
-  const OPTIMA_ENV = [
-    "OPTIMA_REFRESH_TOKEN",
-    "OPTIMA_SERVICE_ACCOUNT_ID",
-    "OPTIMA_SERVICE_ACCOUNT_SECRET",
-    "OPTIMA_REGION",
-    "OPTIMA_API_URL",
-    "OPTIMA_FLEXERA_API_URL",
-    "OPTIMA_AUTH_URL",
-  ];
   const REFRESH_TOKEN = "plugin-refresh-token";
   const saved = Object.fromEntries(OPTIMA_ENV.map((name) => [name, process.env[name]]));
   let emulator: Emulator;
@@ -252,12 +239,7 @@ describe("the Optima connection in the plugin: the environment alone, one rule f
   });
 
   test("a child org is made through the plugin with the connection of OPTIMA_*", async () => {
-    setEnv({
-      OPTIMA_REFRESH_TOKEN: REFRESH_TOKEN,
-      OPTIMA_API_URL: emulator.apiUrl,
-      OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
-      OPTIMA_AUTH_URL: emulator.authUrl,
-    });
+    setEnv(emulatorOptimaEnv(emulator, REFRESH_TOKEN));
     const created = await customResourceProvider().create(urn(CHILD_ORG), childOrgInputs);
     expect(created.outs).toMatchObject({
       orgId: created.id,
