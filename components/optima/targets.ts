@@ -286,6 +286,19 @@ function wireBody<Field extends keyof RegistrationInputs>(
   return Object.fromEntries(fields.map((field) => [wire[field], spec[field]]));
 }
 
+/** The text of `fields` in an answer's `body`, each read under its wire name in `wire` (undefined: absent or not text). */
+function wireText<Field extends string>(
+  wire: Readonly<Record<Field, string>>,
+  body: Record<string, unknown>,
+  fields: readonly Field[],
+): Partial<Record<Field, string>> {
+  const text: Partial<Record<Field, string>> = {};
+  for (const field of fields) {
+    text[field] = optionalText(body[wire[field]]);
+  }
+  return text;
+}
+
 // ---------------------------------------------------------------------------------------------
 // csp-partner: Cost Management API
 
@@ -325,9 +338,7 @@ function parseCspPartner(fields: Record<string, unknown>, context: string): Remo
   return {
     id: idOf(fields, context),
     href: optionalText(fields.href),
-    mpnId: optionalText(fields[CSP_PARTNER_WIRE.mpnId]),
-    domain: optionalText(fields[CSP_PARTNER_WIRE.domain]),
-    applicationId: optionalText(fields[CSP_PARTNER_WIRE.applicationId]),
+    ...wireText(CSP_PARTNER_WIRE, fields, ["mpnId", "domain", "applicationId"]),
     createdAt: optionalText(fields.created_at),
     updatedAt: optionalText(fields.updated_at),
     readOnly: false,
@@ -438,9 +449,7 @@ function parseBillConnect(fields: Record<string, unknown>, context: string): Rem
   return {
     id: idOf(fields, context),
     href: optionalText(fields.href),
-    applicationId: optionalText(azureCsp[BILL_CONNECT_WIRE.applicationId]),
-    tenantId: optionalText(azureCsp[BILL_CONNECT_WIRE.tenantId]),
-    billingAccountId: optionalText(azureCsp[BILL_CONNECT_WIRE.billingAccountId]),
+    ...wireText(BILL_CONNECT_WIRE, azureCsp, ["applicationId", "tenantId", "billingAccountId"]),
     ...definedOnly(customerOf(azureCsp)),
     createdAt: optionalText(fields.createdAt),
     updatedAt: optionalText(fields.updatedAt),
