@@ -17,7 +17,8 @@
  * secret here and listed in `additionalSecretOutputs`, and the runtime never returns or logs it.
  */
 
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { OptimaCspDynamicResource, type DynamicKind } from "../dynamicResource";
 import type { KeyVerificationInputs, KeyVerificationOutputs } from "./keyVerificationRules";
 import { KEY_VERIFICATION_SECRET_OUTPUTS, keyVerificationProps } from "./keyVerificationProps";
 import * as runtime from "./keyVerificationRuntime";
@@ -50,6 +51,18 @@ export const keyVerificationProvider: pulumi.dynamic.ResourceProvider<
   },
 };
 
+/**
+ * What a {@link KeyVerification} is made of. Type token
+ * `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
+ * `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
+ */
+const KEY_VERIFICATION_KIND: DynamicKind<KeyVerificationArgs> = {
+  provider: keyVerificationProvider,
+  type: "KeyVerification",
+  props: keyVerificationProps,
+  secretOutputs: KEY_VERIFICATION_SECRET_OUTPUTS,
+};
+
 export interface KeyVerificationArgs {
   /** The tenant the app lives in (a GUID). */
   readonly tenantId: pulumi.Input<string>;
@@ -68,7 +81,7 @@ export interface KeyVerificationArgs {
 }
 
 /** Proof, made at apply time, that Entra ID issues a token for a key. */
-export class KeyVerification extends pulumi.dynamic.Resource {
+export class KeyVerification extends OptimaCspDynamicResource<KeyVerificationArgs> {
   declare readonly tenantId: pulumi.Output<string>;
   declare readonly clientId: pulumi.Output<string>;
   declare readonly keyId: pulumi.Output<string>;
@@ -81,21 +94,6 @@ export class KeyVerification extends pulumi.dynamic.Resource {
   declare readonly attempts: pulumi.Output<number>;
 
   constructor(name: string, args: KeyVerificationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      keyVerificationProvider,
-      name,
-      keyVerificationProps(args),
-      {
-        ...opts,
-        additionalSecretOutputs: [
-          ...(opts?.additionalSecretOutputs ?? []),
-          ...KEY_VERIFICATION_SECRET_OUTPUTS,
-        ],
-      },
-      // Type token `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
-      // `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
-      "optima-csp",
-      "KeyVerification",
-    );
+    super(KEY_VERIFICATION_KIND, name, args, opts);
   }
 }

@@ -14,10 +14,11 @@
  *
  * Type token `pulumi-nodejs:dynamic/optima-csp:ChildOrg`; its ID is the child org's ID.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE, OptimaCspDynamicResource, type DynamicKind } from "../dynamicResource";
 import * as runtime from "./childOrgRuntime";
 import { delegatingProvider } from "./delegatingProvider";
-import { childOrgProps } from "./childOrgProps";
+import { CHILD_ORG_SECRET_OUTPUTS, childOrgProps } from "./childOrgProps";
 import type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
 
 export type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
@@ -27,8 +28,16 @@ export const flexeraChildOrgProvider: pulumi.dynamic.ResourceProvider<ChildOrgIn
   delegatingProvider(runtime);
 
 /** The module and type of {@link FlexeraChildOrg}'s token, `pulumi-nodejs:dynamic/optima-csp:ChildOrg`. */
-export const FLEXERA_CHILD_ORG_MODULE = "optima-csp";
+export const FLEXERA_CHILD_ORG_MODULE = DYNAMIC_MODULE;
 export const FLEXERA_CHILD_ORG_TYPE = "ChildOrg";
+
+/** What a {@link FlexeraChildOrg} is made of. */
+const CHILD_ORG_KIND: DynamicKind<FlexeraChildOrgArgs> = {
+  provider: flexeraChildOrgProvider,
+  type: FLEXERA_CHILD_ORG_TYPE,
+  props: childOrgProps,
+  secretOutputs: CHILD_ORG_SECRET_OUTPUTS,
+};
 
 export interface FlexeraChildOrgArgs {
   /** The MSP parent org ID (digits). Changing it makes (or adopts) another org. */
@@ -49,7 +58,7 @@ export interface FlexeraChildOrgArgs {
  * A Flexera MSP child org for one CSP customer: found under the parent by `externalId` (the
  * customer tenant ID) and adopted as it is, or created. Never changed afterwards.
  */
-export class FlexeraChildOrg extends pulumi.dynamic.Resource {
+export class FlexeraChildOrg extends OptimaCspDynamicResource<FlexeraChildOrgArgs> {
   declare readonly parentOrgId: pulumi.Output<string>;
   declare readonly customerTenantId: pulumi.Output<string>;
   /** The child org's ID: the org the customer's bill connect goes into. */
@@ -64,13 +73,6 @@ export class FlexeraChildOrg extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: FlexeraChildOrgArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      flexeraChildOrgProvider,
-      name,
-      childOrgProps(args),
-      opts,
-      FLEXERA_CHILD_ORG_MODULE,
-      FLEXERA_CHILD_ORG_TYPE,
-    );
+    super(CHILD_ORG_KIND, name, args, opts);
   }
 }

@@ -22,6 +22,7 @@
  * existing state follows.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE, OptimaCspDynamicResource, type DynamicKind } from "../dynamicResource";
 import { delegatingProvider } from "./delegatingProvider";
 import { REGISTRATION_SECRET_OUTPUTS, registrationProps } from "./registrationProps";
 import * as runtime from "./runtime";
@@ -37,8 +38,16 @@ export const optimaRegistrationProvider: pulumi.dynamic.ResourceProvider<
 > = delegatingProvider(runtime);
 
 /** The module and type of {@link OptimaRegistration}'s token, `pulumi-nodejs:dynamic/optima-csp:Registration`. */
-export const OPTIMA_REGISTRATION_MODULE = "optima-csp";
+export const OPTIMA_REGISTRATION_MODULE = DYNAMIC_MODULE;
 export const OPTIMA_REGISTRATION_TYPE = "Registration";
+
+/** What an {@link OptimaRegistration} is made of. */
+const REGISTRATION_KIND: DynamicKind<OptimaRegistrationArgs> = {
+  provider: optimaRegistrationProvider,
+  type: OPTIMA_REGISTRATION_TYPE,
+  props: registrationProps,
+  secretOutputs: REGISTRATION_SECRET_OUTPUTS,
+};
 
 export interface OptimaRegistrationArgs {
   /**
@@ -81,7 +90,7 @@ export interface OptimaRegistrationArgs {
  * from stack config `optima:*` or the `OPTIMA_*` environment variables, read in the provider's
  * host process only; they are never stored in state.
  */
-export class OptimaRegistration extends pulumi.dynamic.Resource {
+export class OptimaRegistration extends OptimaCspDynamicResource<OptimaRegistrationArgs> {
   declare readonly target: pulumi.Output<RegistrationTarget>;
   declare readonly orgId: pulumi.Output<string>;
   declare readonly mpnId: pulumi.Output<string | undefined>;
@@ -109,13 +118,6 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
   declare readonly validation: pulumi.Output<RegistrationValidation | undefined>;
 
   constructor(name: string, args: OptimaRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      optimaRegistrationProvider,
-      name,
-      registrationProps(args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...REGISTRATION_SECRET_OUTPUTS] }),
-      OPTIMA_REGISTRATION_MODULE,
-      OPTIMA_REGISTRATION_TYPE,
-    );
+    super(REGISTRATION_KIND, name, args, opts);
   }
 }
