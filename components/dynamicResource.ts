@@ -11,33 +11,46 @@ import * as pulumi from "@pulumi/pulumi";
 /** The module of every dynamic resource's token, `pulumi-nodejs:dynamic/optima-csp:<type>`. */
 export const DYNAMIC_MODULE = "optima-csp";
 
-/** What one kind of dynamic resource is made of. */
-export interface DynamicKind<Args> {
-  /** The one shared provider object Pulumi serializes into state. */
-  readonly provider: pulumi.dynamic.ResourceProvider;
-  /** The type in its token. A rename needs an alias so that existing state follows. */
-  readonly type: string;
-  /** What it registers: its inputs, defaults filled in and secrets marked, and its outputs listed. */
+/**
+ * What a child resource registers, whoever serves it (this dynamic resource or the provider
+ * plugin's custom resource): each resource's *Props module gives one.
+ */
+export interface ChildShape<Args> {
+  /** Its inputs, defaults filled in and secrets marked, and its outputs listed. */
   readonly props: (args: Args) => pulumi.Inputs;
   /** The outputs that are always secrets, in state and to the program. */
   readonly secretOutputs: readonly string[];
 }
 
-/** A dynamic resource of kind `kind`, the caller's own options merged with the kind's secret outputs. */
+/** The caller's options with the child's always-secret outputs added. */
+export function withSecretOutputs(
+  opts: pulumi.CustomResourceOptions | undefined,
+  secretOutputs: readonly string[],
+): pulumi.CustomResourceOptions {
+  return pulumi.mergeOptions(opts, { additionalSecretOutputs: [...secretOutputs] });
+}
+
+/**
+ * A dynamic resource served by `provider` (the one shared object Pulumi serializes into state),
+ * with token type `type` (a rename needs an alias so that existing state follows), registering
+ * `shape`.
+ */
 export abstract class OptimaCspDynamicResource<Args> extends pulumi.dynamic.Resource {
   protected constructor(
-    kind: DynamicKind<Args>,
+    provider: pulumi.dynamic.ResourceProvider,
+    type: string,
+    shape: ChildShape<Args>,
     name: string,
     args: Args,
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(
-      kind.provider,
+      provider,
       name,
-      kind.props(args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...kind.secretOutputs] }),
+      shape.props(args),
+      withSecretOutputs(opts, shape.secretOutputs),
       DYNAMIC_MODULE,
-      kind.type,
+      type,
     );
   }
 }

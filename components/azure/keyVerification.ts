@@ -18,9 +18,9 @@
  */
 
 import type * as pulumi from "@pulumi/pulumi";
-import { OptimaCspDynamicResource, type DynamicKind } from "../dynamicResource";
+import { OptimaCspDynamicResource } from "../dynamicResource";
 import type { KeyVerificationInputs, KeyVerificationOutputs } from "./keyVerificationRules";
-import { KEY_VERIFICATION_SECRET_OUTPUTS, keyVerificationProps } from "./keyVerificationProps";
+import { KEY_VERIFICATION_SHAPE } from "./keyVerificationProps";
 import * as runtime from "./keyVerificationRuntime";
 
 export {
@@ -49,18 +49,6 @@ export const keyVerificationProvider: pulumi.dynamic.ResourceProvider<
   async update(_id, olds, news) {
     return runtime.updateKeyVerification(olds, news);
   },
-};
-
-/**
- * What a {@link KeyVerification} is made of. Type token
- * `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
- * `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
- */
-const KEY_VERIFICATION_KIND: DynamicKind<KeyVerificationArgs> = {
-  provider: keyVerificationProvider,
-  type: "KeyVerification",
-  props: keyVerificationProps,
-  secretOutputs: KEY_VERIFICATION_SECRET_OUTPUTS,
 };
 
 export interface KeyVerificationArgs {
@@ -94,6 +82,8 @@ export class KeyVerification extends OptimaCspDynamicResource<KeyVerificationArg
   declare readonly attempts: pulumi.Output<number>;
 
   constructor(name: string, args: KeyVerificationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(KEY_VERIFICATION_KIND, name, args, opts);
+    // Type token `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
+    // `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
+    super(keyVerificationProvider, "KeyVerification", KEY_VERIFICATION_SHAPE, name, args, opts);
   }
 }

@@ -15,10 +15,10 @@
  * Type token `pulumi-nodejs:dynamic/optima-csp:ChildOrg`; its ID is the child org's ID.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, OptimaCspDynamicResource, type DynamicKind } from "../dynamicResource";
+import { DYNAMIC_MODULE, OptimaCspDynamicResource } from "../dynamicResource";
 import * as runtime from "./childOrgRuntime";
 import { delegatingProvider } from "./delegatingProvider";
-import { CHILD_ORG_SECRET_OUTPUTS, childOrgProps } from "./childOrgProps";
+import { CHILD_ORG_SHAPE } from "./childOrgProps";
 import type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
 
 export type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
@@ -30,14 +30,6 @@ export const flexeraChildOrgProvider: pulumi.dynamic.ResourceProvider<ChildOrgIn
 /** The module and type of {@link FlexeraChildOrg}'s token, `pulumi-nodejs:dynamic/optima-csp:ChildOrg`. */
 export const FLEXERA_CHILD_ORG_MODULE = DYNAMIC_MODULE;
 export const FLEXERA_CHILD_ORG_TYPE = "ChildOrg";
-
-/** What a {@link FlexeraChildOrg} is made of. */
-const CHILD_ORG_KIND: DynamicKind<FlexeraChildOrgArgs> = {
-  provider: flexeraChildOrgProvider,
-  type: FLEXERA_CHILD_ORG_TYPE,
-  props: childOrgProps,
-  secretOutputs: CHILD_ORG_SECRET_OUTPUTS,
-};
 
 export interface FlexeraChildOrgArgs {
   /** The MSP parent org ID (digits). Changing it makes (or adopts) another org. */
@@ -73,6 +65,6 @@ export class FlexeraChildOrg extends OptimaCspDynamicResource<FlexeraChildOrgArg
   declare readonly updatedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: FlexeraChildOrgArgs, opts?: pulumi.CustomResourceOptions) {
-    super(CHILD_ORG_KIND, name, args, opts);
+    super(flexeraChildOrgProvider, FLEXERA_CHILD_ORG_TYPE, CHILD_ORG_SHAPE, name, args, opts);
   }
 }

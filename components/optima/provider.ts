@@ -22,9 +22,9 @@
  * existing state follows.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DYNAMIC_MODULE, OptimaCspDynamicResource, type DynamicKind } from "../dynamicResource";
+import { DYNAMIC_MODULE, OptimaCspDynamicResource } from "../dynamicResource";
 import { delegatingProvider } from "./delegatingProvider";
-import { REGISTRATION_SECRET_OUTPUTS, registrationProps } from "./registrationProps";
+import { REGISTRATION_SHAPE } from "./registrationProps";
 import * as runtime from "./runtime";
 import type { RegistrationInputs, RegistrationOutputs, RegistrationValidation } from "./targets";
 import type { RegistrationTarget } from "./types";
@@ -40,14 +40,6 @@ export const optimaRegistrationProvider: pulumi.dynamic.ResourceProvider<
 /** The module and type of {@link OptimaRegistration}'s token, `pulumi-nodejs:dynamic/optima-csp:Registration`. */
 export const OPTIMA_REGISTRATION_MODULE = DYNAMIC_MODULE;
 export const OPTIMA_REGISTRATION_TYPE = "Registration";
-
-/** What an {@link OptimaRegistration} is made of. */
-const REGISTRATION_KIND: DynamicKind<OptimaRegistrationArgs> = {
-  provider: optimaRegistrationProvider,
-  type: OPTIMA_REGISTRATION_TYPE,
-  props: registrationProps,
-  secretOutputs: REGISTRATION_SECRET_OUTPUTS,
-};
 
 export interface OptimaRegistrationArgs {
   /**
@@ -118,6 +110,6 @@ export class OptimaRegistration extends OptimaCspDynamicResource<OptimaRegistrat
   declare readonly validation: pulumi.Output<RegistrationValidation | undefined>;
 
   constructor(name: string, args: OptimaRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(REGISTRATION_KIND, name, args, opts);
+    super(optimaRegistrationProvider, OPTIMA_REGISTRATION_TYPE, REGISTRATION_SHAPE, name, args, opts);
   }
 }

@@ -24,12 +24,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { KeyVerification } from "../azure/keyVerification";
-import { KEY_VERIFICATION_SECRET_OUTPUTS, keyVerificationProps } from "../azure/keyVerificationProps";
+import { KEY_VERIFICATION_SHAPE } from "../azure/keyVerificationProps";
+import { type ChildShape, withSecretOutputs } from "../dynamicResource";
 import { FlexeraChildOrg } from "../optima/childOrgProvider";
-import { CHILD_ORG_SECRET_OUTPUTS, childOrgProps } from "../optima/childOrgProps";
+import { CHILD_ORG_SHAPE } from "../optima/childOrgProps";
 import { ENVIRONMENT_ONLY, type ConfigSource } from "../optima/connection";
 import { OptimaRegistration } from "../optima/provider";
-import { REGISTRATION_SECRET_OUTPUTS, registrationProps } from "../optima/registrationProps";
+import { REGISTRATION_SHAPE } from "../optima/registrationProps";
 
 /** The plugin's custom resource types (provider/schema.json `resources`). */
 export const REGISTRATION_TOKEN = "optima-csp:optima:Registration";
@@ -65,15 +66,15 @@ export function constructOptimaConfig(): ConfigSource {
  * A child served by the provider plugin: a custom resource of the plugin's own package (`token`),
  * registered with the dynamic resource's properties and always-secret outputs.
  */
-class PluginChild extends pulumi.CustomResource {
+class PluginChild<Args> extends pulumi.CustomResource {
   constructor(
     token: string,
+    shape: ChildShape<Args>,
     name: string,
-    props: pulumi.Inputs,
-    secretOutputs: readonly string[],
+    args: Args,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(token, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: [...secretOutputs] }));
+    super(token, name, shape.props(args), withSecretOutputs(opts, shape.secretOutputs));
   }
 }
 
@@ -85,35 +86,19 @@ class PluginChild extends pulumi.CustomResource {
 function servedBy<Args, Child>(
   Dynamic: new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => Child,
   token: string,
-  props: (args: Args) => pulumi.Inputs,
-  secretOutputs: readonly string[],
+  shape: ChildShape<Args>,
 ): (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => Child {
   return (name, args, opts) =>
     setting.mode === "plugin"
-      ? (new PluginChild(token, name, props(args), secretOutputs, opts) as unknown as Child)
+      ? (new PluginChild(token, shape, name, args, opts) as unknown as Child)
       : new Dynamic(name, args, opts);
 }
 
 /** An Optima registration, dynamic or the plugin's `optima-csp:optima:Registration` (see the module comment). */
-export const newOptimaRegistration = servedBy(
-  OptimaRegistration,
-  REGISTRATION_TOKEN,
-  registrationProps,
-  REGISTRATION_SECRET_OUTPUTS,
-);
+export const newOptimaRegistration = servedBy(OptimaRegistration, REGISTRATION_TOKEN, REGISTRATION_SHAPE);
 
 /** A key verification, dynamic or the plugin's `optima-csp:azure:KeyVerification`. */
-export const newKeyVerification = servedBy(
-  KeyVerification,
-  KEY_VERIFICATION_TOKEN,
-  keyVerificationProps,
-  KEY_VERIFICATION_SECRET_OUTPUTS,
-);
+export const newKeyVerification = servedBy(KeyVerification, KEY_VERIFICATION_TOKEN, KEY_VERIFICATION_SHAPE);
 
 /** A customer's child org, dynamic or the plugin's `optima-csp:optima:ChildOrg`. */
-export const newChildOrg = servedBy(
-  FlexeraChildOrg,
-  CHILD_ORG_TOKEN,
-  childOrgProps,
-  CHILD_ORG_SECRET_OUTPUTS,
-);
+export const newChildOrg = servedBy(FlexeraChildOrg, CHILD_ORG_TOKEN, CHILD_ORG_SHAPE);
