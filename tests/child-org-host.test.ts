@@ -7,6 +7,7 @@
  */
 import { flexeraChildOrgProvider } from "../components/optima/childOrgProvider";
 import { startEmulator, type Emulator } from "../tools/emulator";
+import { childOrgInputs } from "./support/child-org-inputs";
 import { IsolatedHosts, serializeProvider, urnFor, type DynamicHost } from "./support/provider-host";
 import { emulatorStackConfig, failureMessage } from "./support/host-env";
 
@@ -23,13 +24,8 @@ let host: DynamicHost;
 const hosts = new IsolatedHosts();
 const messages: string[] = [];
 
-const inputs = (customerTenantId: string, parentOrgId = PARENT) => ({
-  parentOrgId,
-  customerTenantId,
-  name: "Contoso Ltd",
-  owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }],
-  capabilities: ["optima", "policy"],
-});
+const inputs = (customerTenantId: string, parentOrgId = PARENT) =>
+  childOrgInputs(parentOrgId, customerTenantId);
 
 const mspRequests = (method: string): number =>
   emulator.requests.filter((r) => r.method === method && r.path.startsWith("/msp/")).length;

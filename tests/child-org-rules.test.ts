@@ -5,15 +5,9 @@
  */
 import { checkChildOrg } from "../components/optima/childOrgRules";
 import { UNKNOWN_VALUE } from "../components/unknown";
+import { OWNER, childOrgInputs } from "./support/child-org-inputs";
 
-const OWNER = { email: "finops@partner.example", firstName: "Fin", lastName: "Ops" };
-const valid = {
-  parentOrgId: "4242",
-  customerTenantId: "0a1b2c3d-0000-4000-8000-000000000001",
-  name: "Contoso Ltd",
-  owners: [OWNER],
-  capabilities: ["optima", "policy"],
-};
+const valid = childOrgInputs("4242", "0a1b2c3d-0000-4000-8000-000000000001");
 const refused = (inputs: Record<string, unknown>): string[] => checkChildOrg(inputs).map((f) => f.property);
 
 it("accepts one well-formed owner and capability, and values not known yet", () => {

@@ -6,19 +6,14 @@
  */
 import { OptimaClient } from "../components/optima/client";
 import { createOrAdoptChildOrg } from "../components/optima/childOrgs";
+import { childOrgInputs } from "./support/child-org-inputs";
 import { emulatorPerFile } from "./support/emulator-per-file";
 import { unretriedEmulatorClient } from "./support/emulator-client";
 
 const PARENT = "4242";
 const TENANT = "0a1b2c3d-0000-4000-8000-00000000000a";
 const PATH = `/msp/v2/orgs/${PARENT}/customers`;
-const inputs = {
-  parentOrgId: PARENT,
-  customerTenantId: TENANT,
-  name: "Contoso Ltd",
-  owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }],
-  capabilities: ["optima", "policy"],
-};
+const inputs = childOrgInputs(PARENT, TENANT);
 
 const bed = emulatorPerFile();
 beforeEach(() => bed.emulator.reset());

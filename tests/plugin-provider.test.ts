@@ -14,12 +14,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CSP_CONNECTION_TYPE } from "../components/azure/connectionType";
 import { resolveConnection } from "../components/optima/connection";
-import { constructOptimaConfig, useChildProviders } from "../components/plugin/children";
+import {
+  CHILD_ORG_TOKEN,
+  KEY_VERIFICATION_TOKEN,
+  REGISTRATION_TOKEN,
+  constructOptimaConfig,
+  useChildProviders,
+} from "../components/plugin/children";
 import { connectionArgs } from "../components/plugin/construct";
 import { pluginProvider } from "../components/plugin/main";
 import { CUSTOM_RESOURCES, customResourceProvider, plainValue } from "../components/plugin/resources";
 import { UNKNOWN_VALUE } from "../components/unknown";
 import { startEmulator, type Emulator } from "../tools/emulator";
+import { childOrgInputs as childOrgInputsOf } from "./support/child-org-inputs";
+import { OPTIMA_ENV, emulatorOptimaEnv } from "./support/host-env";
 import { SECRET_SIG, SECRET_SIG_VALUE } from "./support/mocks";
 
 const SCHEMA_TEXT = readFileSync(path.join(__dirname, "..", "provider", "schema.json"), "utf8");
@@ -31,21 +39,12 @@ const SCHEMA = JSON.parse(SCHEMA_TEXT) as {
 const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_SIG_VALUE, value });
 const urn = (type: string, name = "conn-x") =>
   `urn:pulumi:dev::proj::${CSP_CONNECTION_TYPE}$${type}::${name}`;
-const REGISTRATION = "optima-csp:optima:Registration";
-const KEY_VERIFICATION = "optima-csp:azure:KeyVerification";
-const CHILD_ORG = "optima-csp:optima:ChildOrg";
 const KEY = "s3cr3t-value-of-the-web-app-key";
 
 const CUSTOMER_TENANT = "5b0c8e2a-1d3f-4a6b-9c7d-2e4f6a8b0c1d";
 const OTHER_TENANT = "7d2e0a4c-3f5b-4c8d-8e9f-4a6b8c0d2e3f";
 const PARENT_ORG = "12345";
-const childOrgInputs = {
-  parentOrgId: PARENT_ORG,
-  customerTenantId: CUSTOMER_TENANT,
-  name: "Contoso Ltd",
-  owners: [{ email: "finops@partner.example", firstName: "Fin", lastName: "Ops" }],
-  capabilities: ["optima", "policy"],
-};
+const childOrgInputs = childOrgInputsOf(PARENT_ORG, CUSTOMER_TENANT);
 
 const registrationInputs = {
   target: "csp-partner",
@@ -105,7 +104,7 @@ describe("the custom resources: the shared implementation sees plain values; sec
   const provider = customResourceProvider();
 
   test("check hands back the key still wrapped as a secret (else the engine stores it in plain text)", async () => {
-    const checked = await provider.check(urn(REGISTRATION), {}, registrationInputs);
+    const checked = await provider.check(urn(REGISTRATION_TOKEN), {}, registrationInputs);
     expect(checked.failures).toBeUndefined();
     expect(checked.inputs.applicationSecret).toEqual(secret(KEY));
     expect(checked.inputs.orgId).toBe("12345");
@@ -113,7 +112,7 @@ describe("the custom resources: the shared implementation sees plain values; sec
 
   test("the registration's secret output is a secret even when it came in plain", async () => {
     const checked = await provider.check(
-      urn(REGISTRATION),
+      urn(REGISTRATION_TOKEN),
       {},
       { ...registrationInputs, applicationSecret: KEY },
     );
@@ -122,7 +121,7 @@ describe("the custom resources: the shared implementation sees plain values; sec
 
   test("check failures name the property, as the dynamic provider's do", async () => {
     const checked = await provider.check(
-      urn(REGISTRATION),
+      urn(REGISTRATION_TOKEN),
       {},
       { ...registrationInputs, orgId: "not-digits" },
     );
@@ -131,10 +130,12 @@ describe("the custom resources: the shared implementation sees plain values; sec
 
   test("diff compares plain values: the same key behind a secret wrapper is no change", async () => {
     const olds = { ...registrationInputs, applicationSecret: KEY };
-    await expect(provider.diff("r-1", urn(REGISTRATION), olds, registrationInputs)).resolves.toMatchObject({
+    await expect(
+      provider.diff("r-1", urn(REGISTRATION_TOKEN), olds, registrationInputs),
+    ).resolves.toMatchObject({
       changes: false,
     });
-    const moved = await provider.diff("r-1", urn(REGISTRATION), olds, {
+    const moved = await provider.diff("r-1", urn(REGISTRATION_TOKEN), olds, {
       ...registrationInputs,
       orgId: "67890",
     });
@@ -151,23 +152,23 @@ describe("the custom resources: the shared implementation sees plain values; sec
       scope: "s",
     };
     const news = { ...olds, keyId: "k2", secret: secret(KEY) };
-    await expect(provider.diff("k1", urn(KEY_VERIFICATION), olds, news)).resolves.toMatchObject({
+    await expect(provider.diff("k1", urn(KEY_VERIFICATION_TOKEN), olds, news)).resolves.toMatchObject({
       replaces: ["keyId"],
     });
     await expect(
-      provider.diff("k1", urn(KEY_VERIFICATION), olds, { ...news, keyId: UNKNOWN_VALUE }),
+      provider.diff("k1", urn(KEY_VERIFICATION_TOKEN), olds, { ...news, keyId: UNKNOWN_VALUE }),
     ).resolves.toMatchObject({ changes: true });
   });
 
   test("the child org: check names the property, a new customer tenant replaces it", async () => {
-    const checked = await provider.check(urn(CHILD_ORG), {}, { ...childOrgInputs, parentOrgId: "msp" });
+    const checked = await provider.check(urn(CHILD_ORG_TOKEN), {}, { ...childOrgInputs, parentOrgId: "msp" });
     expect(checked.failures?.map((f) => f.property)).toEqual(["parentOrgId"]);
     const olds = { ...childOrgInputs, orgId: "501" };
     await expect(
-      provider.diff("501", urn(CHILD_ORG), olds, { ...childOrgInputs, name: "Renamed" }),
+      provider.diff("501", urn(CHILD_ORG_TOKEN), olds, { ...childOrgInputs, name: "Renamed" }),
     ).resolves.toMatchObject({ changes: false });
     await expect(
-      provider.diff("501", urn(CHILD_ORG), olds, { ...childOrgInputs, customerTenantId: OTHER_TENANT }),
+      provider.diff("501", urn(CHILD_ORG_TOKEN), olds, { ...childOrgInputs, customerTenantId: OTHER_TENANT }),
     ).resolves.toMatchObject({ changes: true, replaces: ["customerTenantId"] });
   });
 
@@ -217,15 +218,6 @@ describe("construct: the component's arguments from the inputs", () => {
 });
 
 describe("the Optima connection in the plugin: the environment alone, one rule for every call", () => {
-  const OPTIMA_ENV = [
-    "OPTIMA_REFRESH_TOKEN",
-    "OPTIMA_SERVICE_ACCOUNT_ID",
-    "OPTIMA_SERVICE_ACCOUNT_SECRET",
-    "OPTIMA_REGION",
-    "OPTIMA_API_URL",
-    "OPTIMA_FLEXERA_API_URL",
-    "OPTIMA_AUTH_URL",
-  ];
   const REFRESH_TOKEN = "plugin-refresh-token";
   const saved = Object.fromEntries(OPTIMA_ENV.map((name) => [name, process.env[name]]));
   let emulator: Emulator;
@@ -252,13 +244,8 @@ describe("the Optima connection in the plugin: the environment alone, one rule f
   });
 
   test("a child org is made through the plugin with the connection of OPTIMA_*", async () => {
-    setEnv({
-      OPTIMA_REFRESH_TOKEN: REFRESH_TOKEN,
-      OPTIMA_API_URL: emulator.apiUrl,
-      OPTIMA_FLEXERA_API_URL: emulator.flexeraApiUrl,
-      OPTIMA_AUTH_URL: emulator.authUrl,
-    });
-    const created = await customResourceProvider().create(urn(CHILD_ORG), childOrgInputs);
+    setEnv(emulatorOptimaEnv(emulator, REFRESH_TOKEN));
+    const created = await customResourceProvider().create(urn(CHILD_ORG_TOKEN), childOrgInputs);
     expect(created.outs).toMatchObject({
       orgId: created.id,
       adopted: false,
@@ -269,7 +256,7 @@ describe("the Optima connection in the plugin: the environment alone, one rule f
 
   test("with no credential in the environment, the message names the variables, not stack config", async () => {
     setEnv({});
-    const failure = customResourceProvider().create(urn(CHILD_ORG), childOrgInputs);
+    const failure = customResourceProvider().create(urn(CHILD_ORG_TOKEN), childOrgInputs);
     await expect(failure).rejects.toThrow(/No Optima credential is configured\. Set OPTIMA_REFRESH_TOKEN/);
     await expect(failure).rejects.not.toThrow(/pulumi config set/);
   });

@@ -210,23 +210,15 @@ function resourceDifferences(token: ResourceToken, code: CodeResource, seen: Set
       `${token}: description ${JSON.stringify(spec.description)}, TSDoc of ${code.className} ${JSON.stringify(code.description)}`,
     );
   }
+  // Each side: the code's members, and the schema's properties and required names for them.
+  const sides = [
+    { side: "input", members: code.inputs, specs: spec.inputProperties, required: spec.requiredInputs },
+    { side: "output", members: code.outputs, specs: spec.properties, required: spec.required },
+  ] as const;
   return [
     ...found,
-    ...membersDifferences(
-      `${token} input`,
-      code.inputs,
-      spec.inputProperties ?? {},
-      spec.requiredInputs ?? [],
-      "input",
-      seen,
-    ),
-    ...membersDifferences(
-      `${token} output`,
-      code.outputs,
-      spec.properties ?? {},
-      spec.required ?? [],
-      "output",
-      seen,
+    ...sides.flatMap(({ side, members, specs, required }) =>
+      membersDifferences(`${token} ${side}`, members, specs ?? {}, required ?? [], side, seen),
     ),
   ];
 }

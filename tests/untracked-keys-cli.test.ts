@@ -15,9 +15,11 @@ import {
   TENANT,
   endOf,
   nameOf,
+  seedWebApp,
   stateAtWindow60,
   stateExport,
   statePassword,
+  type SeedKey,
   type StateSpec,
 } from "./support/untracked-state";
 import { emulatorPerFile } from "./support/emulator-per-file";
@@ -35,24 +37,13 @@ const windowKey = (k: number, id = ID): { name: string; window: number } => ({
 const LIVE_KEYS = { k59: windowKey(59), k60: windowKey(60) };
 
 /** The Web App with a key per entry; returns the key IDs by label. */
-function webApp(keys: Record<string, { name: string | null; window: number }>): Record<string, string> {
+function webApp(keys: Record<string, SeedKey>): Record<string, string> {
   bed.emulator.reset();
   bed.emulator.clock.set("2026-03-02T03:00:00Z");
-  const directory = bed.emulator.entra.directory;
-  directory.addApplication(TENANT, { appId: CLIENT_ID, objectId: OBJECT_ID, displayName: "Web App" });
-  const ids: Record<string, string> = {};
-  secrets = [];
-  for (const [label, k] of Object.entries(keys)) {
-    const added = directory.addPassword(TENANT, OBJECT_ID, {
-      displayName: k.name,
-      endDateTime: endOf(k.window),
-    })!;
-    ids[label] = added.keyId;
-    secrets.push(added.secret);
-  }
-  token = bed.emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.ReadWrite.OwnedBy"] });
-  secrets.push(token);
-  return ids;
+  const seeded = seedWebApp(bed.emulator, Object.values(keys));
+  token = seeded.token;
+  secrets = [...seeded.keys.map((k) => k.secret), token];
+  return Object.fromEntries(Object.keys(keys).map((label, i) => [label, seeded.keys[i].keyId]));
 }
 
 /** The state at window 60 of the Web App's keys `k59` and `k60`. */

@@ -72,3 +72,15 @@ export async function defaultCredentialToken(scope: string): Promise<string> {
   }
   return token.token;
 }
+
+/**
+ * A Graph token for `graphUrl` (its {@link graphScope}), the way a command signs in: with
+ * {@link graphTokenFor}'s provider, whose refusal is the command's usage error.
+ */
+export function commandGraphToken(
+  graphUrl: string,
+  deps: Parameters<typeof graphTokenFor>[1],
+  usageError: (message: string) => Error,
+): Promise<string> {
+  return graphTokenFor(graphUrl, deps, usageError)(graphScope(graphUrl));
+}

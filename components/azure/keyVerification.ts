@@ -17,9 +17,10 @@
  * secret here and listed in `additionalSecretOutputs`, and the runtime never returns or logs it.
  */
 
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { OptimaCspDynamicResource } from "../dynamicResource";
 import type { KeyVerificationInputs, KeyVerificationOutputs } from "./keyVerificationRules";
-import { KEY_VERIFICATION_SECRET_OUTPUTS, keyVerificationProps } from "./keyVerificationProps";
+import { KEY_VERIFICATION_SHAPE } from "./keyVerificationProps";
 import * as runtime from "./keyVerificationRuntime";
 
 export {
@@ -68,7 +69,7 @@ export interface KeyVerificationArgs {
 }
 
 /** Proof, made at apply time, that Entra ID issues a token for a key. */
-export class KeyVerification extends pulumi.dynamic.Resource {
+export class KeyVerification extends OptimaCspDynamicResource<KeyVerificationArgs> {
   declare readonly tenantId: pulumi.Output<string>;
   declare readonly clientId: pulumi.Output<string>;
   declare readonly keyId: pulumi.Output<string>;
@@ -81,21 +82,8 @@ export class KeyVerification extends pulumi.dynamic.Resource {
   declare readonly attempts: pulumi.Output<number>;
 
   constructor(name: string, args: KeyVerificationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      keyVerificationProvider,
-      name,
-      keyVerificationProps(args),
-      {
-        ...opts,
-        additionalSecretOutputs: [
-          ...(opts?.additionalSecretOutputs ?? []),
-          ...KEY_VERIFICATION_SECRET_OUTPUTS,
-        ],
-      },
-      // Type token `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
-      // `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
-      "optima-csp",
-      "KeyVerification",
-    );
+    // Type token `pulumi-nodejs:dynamic/optima-csp:KeyVerification`, beside the registration's
+    // `…/optima-csp:Registration`. A rename needs an alias so that existing state follows.
+    super(keyVerificationProvider, "KeyVerification", KEY_VERIFICATION_SHAPE, name, args, opts);
   }
 }

@@ -5,6 +5,7 @@
  * which re-exports ./keyVerification, does not export it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { ChildShape } from "../dynamicResource";
 import type { KeyVerificationArgs } from "./keyVerification";
 import {
   DEFAULT_AUTHORITY_HOST,
@@ -31,5 +32,11 @@ export function keyVerificationProps(args: KeyVerificationArgs): pulumi.Inputs {
   };
 }
 
-/** The outputs of a `KeyVerification` that are secrets (the key, which it keeps as an input). */
-export const KEY_VERIFICATION_SECRET_OUTPUTS: readonly string[] = ["secret"];
+/**
+ * What a `KeyVerification` registers, whoever serves it: {@link keyVerificationProps}, and the
+ * outputs that are secrets (the key, which it keeps as an input).
+ */
+export const KEY_VERIFICATION_SHAPE: ChildShape<KeyVerificationArgs> = {
+  props: keyVerificationProps,
+  secretOutputs: ["secret"],
+};

@@ -11,17 +11,8 @@
 export { answerProblem } from "./answer";
 export { sendHttp, MAX_BODY_BYTES } from "./send";
 export type { HttpMethod, HttpRequestSpec, HttpResponse, HttpOptions, RetryInfo } from "./send";
-export {
-  DEFAULT_RETRY_POLICY,
-  JITTER_RATIO,
-  backoffDelay,
-  isRetryableStatus,
-  parseRetryAfter,
-  resolvePolicy,
-  retryDelay,
-  shouldRetry,
-} from "./retry";
-export type { AttemptOutcome, RetryPolicy } from "./retry";
+// Everything ./retry exports (the pure retry decisions) is part of this layer's surface.
+export * from "./retry";
 export {
   HttpError,
   MAX_SERVER_MESSAGE_LENGTH,

@@ -5,6 +5,7 @@
  * export it.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { ChildShape } from "../dynamicResource";
 import type { FlexeraChildOrgArgs } from "./childOrgProvider";
 
 /**
@@ -29,5 +30,8 @@ export function childOrgProps(args: FlexeraChildOrgArgs): pulumi.Inputs {
   };
 }
 
-/** The outputs of a child org that are secrets: none (names, owners' addresses and IDs are not). */
-export const CHILD_ORG_SECRET_OUTPUTS: readonly string[] = [];
+/**
+ * What a `FlexeraChildOrg` registers, whoever serves it: {@link childOrgProps}, and no secret
+ * output (names, owners' addresses and IDs are not secrets).
+ */
+export const CHILD_ORG_SHAPE: ChildShape<FlexeraChildOrgArgs> = { props: childOrgProps, secretOutputs: [] };

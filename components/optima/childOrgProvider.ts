@@ -2,8 +2,9 @@
  * The child org dynamic provider and its resource, `FlexeraChildOrg`: a CSP customer's Flexera MSP
  * child org, made or adopted under an MSP parent org (docs/optima-api.md §2b).
  *
- * {@link flexeraChildOrgProvider} is ONE shared object whose methods only delegate to
- * ./childOrgRuntime, imported at the top of this file (as ./provider does for registrations):
+ * {@link flexeraChildOrgProvider} is ONE shared object, made by ./delegatingProvider, whose
+ * methods only delegate to ./childOrgRuntime, imported at the top of this file (as ./provider
+ * does for registrations):
  * serialized by value inside this repository, as `require("optima-csp/runtime/child-org")` when
  * installed, which is why that subpath is in package.json `exports` and must never change.
  *
@@ -13,26 +14,21 @@
  *
  * Type token `pulumi-nodejs:dynamic/optima-csp:ChildOrg`; its ID is the child org's ID.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { DYNAMIC_MODULE, OptimaCspDynamicResource } from "../dynamicResource";
 import * as runtime from "./childOrgRuntime";
-import { childOrgProps } from "./childOrgProps";
+import { delegatingProvider } from "./delegatingProvider";
+import { CHILD_ORG_SHAPE } from "./childOrgProps";
 import type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
 
 export type { ChildOrgInputs, ChildOrgOutputs, ChildOrgOwnerInput } from "./childOrgRules";
 
 /** The child org provider: one instance, shared by every {@link FlexeraChildOrg}. */
-export const flexeraChildOrgProvider: pulumi.dynamic.ResourceProvider<ChildOrgInputs, ChildOrgOutputs> = {
-  configure: (req) => runtime.configure(req),
-  check: (olds, news) => runtime.check(olds, news),
-  diff: (id, olds, news) => runtime.diff(id, olds, news),
-  create: (inputs) => runtime.create(inputs),
-  read: (id, props) => runtime.read(id, props),
-  update: (id, olds, news) => runtime.update(id, olds, news),
-  delete: (id, props) => runtime.remove(id, props),
-};
+export const flexeraChildOrgProvider: pulumi.dynamic.ResourceProvider<ChildOrgInputs, ChildOrgOutputs> =
+  delegatingProvider(runtime);
 
 /** The module and type of {@link FlexeraChildOrg}'s token, `pulumi-nodejs:dynamic/optima-csp:ChildOrg`. */
-export const FLEXERA_CHILD_ORG_MODULE = "optima-csp";
+export const FLEXERA_CHILD_ORG_MODULE = DYNAMIC_MODULE;
 export const FLEXERA_CHILD_ORG_TYPE = "ChildOrg";
 
 export interface FlexeraChildOrgArgs {
@@ -54,7 +50,7 @@ export interface FlexeraChildOrgArgs {
  * A Flexera MSP child org for one CSP customer: found under the parent by `externalId` (the
  * customer tenant ID) and adopted as it is, or created. Never changed afterwards.
  */
-export class FlexeraChildOrg extends pulumi.dynamic.Resource {
+export class FlexeraChildOrg extends OptimaCspDynamicResource<FlexeraChildOrgArgs> {
   declare readonly parentOrgId: pulumi.Output<string>;
   declare readonly customerTenantId: pulumi.Output<string>;
   /** The child org's ID: the org the customer's bill connect goes into. */
@@ -69,13 +65,6 @@ export class FlexeraChildOrg extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: FlexeraChildOrgArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      flexeraChildOrgProvider,
-      name,
-      childOrgProps(args),
-      opts,
-      FLEXERA_CHILD_ORG_MODULE,
-      FLEXERA_CHILD_ORG_TYPE,
-    );
+    super(flexeraChildOrgProvider, FLEXERA_CHILD_ORG_TYPE, CHILD_ORG_SHAPE, name, args, opts);
   }
 }

@@ -2,12 +2,12 @@
  * The Optima registration dynamic provider and its resource, `OptimaRegistration`.
  *
  * {@link optimaRegistrationProvider} is ONE shared object (Pulumi serializes it once per
- * object) whose methods only delegate to ./runtime, imported at the top of this file: the
- * implementation and everything it needs live there, and Pulumi serializes that module with
- * the provider: by value inside this repository, and as
+ * object) made by ./delegatingProvider: its methods only delegate to ./runtime, imported at the
+ * top of this file and passed there. The implementation and everything it needs live there, and
+ * Pulumi serializes that module with the provider: by value inside this repository, and as
  * `require("optima-csp/runtime/registration")` when installed from npm, which is why that
- * subpath is in package.json `exports` and must never change. Keep these methods one-line
- * delegations that capture nothing else.
+ * subpath is in package.json `exports` and must never change. The methods stay one-line
+ * delegations that capture nothing else (./delegatingProvider).
  *
  * Lifecycle (details in ./runtime): `configure` keeps stack config `optima:*` for the host
  * process; `check` validates with no API call; `diff` replaces (delete first) on a different
@@ -22,7 +22,9 @@
  * existing state follows.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { REGISTRATION_SECRET_OUTPUTS, registrationProps } from "./registrationProps";
+import { DYNAMIC_MODULE, OptimaCspDynamicResource } from "../dynamicResource";
+import { delegatingProvider } from "./delegatingProvider";
+import { REGISTRATION_SHAPE } from "./registrationProps";
 import * as runtime from "./runtime";
 import type { RegistrationInputs, RegistrationOutputs, RegistrationValidation } from "./targets";
 import type { RegistrationTarget } from "./types";
@@ -33,18 +35,10 @@ export type { RegistrationInputs, RegistrationOutputs, RegistrationValidation } 
 export const optimaRegistrationProvider: pulumi.dynamic.ResourceProvider<
   RegistrationInputs,
   RegistrationOutputs
-> = {
-  configure: (req) => runtime.configure(req),
-  check: (olds, news) => runtime.check(olds, news),
-  diff: (id, olds, news) => runtime.diff(id, olds, news),
-  create: (inputs) => runtime.create(inputs),
-  read: (id, props) => runtime.read(id, props),
-  update: (id, olds, news) => runtime.update(id, olds, news),
-  delete: (id, props) => runtime.remove(id, props),
-};
+> = delegatingProvider(runtime);
 
 /** The module and type of {@link OptimaRegistration}'s token, `pulumi-nodejs:dynamic/optima-csp:Registration`. */
-export const OPTIMA_REGISTRATION_MODULE = "optima-csp";
+export const OPTIMA_REGISTRATION_MODULE = DYNAMIC_MODULE;
 export const OPTIMA_REGISTRATION_TYPE = "Registration";
 
 export interface OptimaRegistrationArgs {
@@ -88,7 +82,7 @@ export interface OptimaRegistrationArgs {
  * from stack config `optima:*` or the `OPTIMA_*` environment variables, read in the provider's
  * host process only; they are never stored in state.
  */
-export class OptimaRegistration extends pulumi.dynamic.Resource {
+export class OptimaRegistration extends OptimaCspDynamicResource<OptimaRegistrationArgs> {
   declare readonly target: pulumi.Output<RegistrationTarget>;
   declare readonly orgId: pulumi.Output<string>;
   declare readonly mpnId: pulumi.Output<string | undefined>;
@@ -116,13 +110,6 @@ export class OptimaRegistration extends pulumi.dynamic.Resource {
   declare readonly validation: pulumi.Output<RegistrationValidation | undefined>;
 
   constructor(name: string, args: OptimaRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      optimaRegistrationProvider,
-      name,
-      registrationProps(args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...REGISTRATION_SECRET_OUTPUTS] }),
-      OPTIMA_REGISTRATION_MODULE,
-      OPTIMA_REGISTRATION_TYPE,
-    );
+    super(optimaRegistrationProvider, OPTIMA_REGISTRATION_TYPE, REGISTRATION_SHAPE, name, args, opts);
   }
 }

@@ -4,6 +4,7 @@
  * ./provider so that the package root (../index), which re-exports ./provider, does not export it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { ChildShape } from "../dynamicResource";
 import type { OptimaRegistrationArgs } from "./provider";
 
 /**
@@ -34,5 +35,11 @@ export function registrationProps(args: OptimaRegistrationArgs): pulumi.Inputs {
   };
 }
 
-/** The outputs of an `OptimaRegistration` that are secrets, in state and to the program. */
-export const REGISTRATION_SECRET_OUTPUTS: readonly string[] = ["applicationSecret"];
+/**
+ * What an `OptimaRegistration` registers, whoever serves it: {@link registrationProps}, and the
+ * outputs that are secrets, in state and to the program.
+ */
+export const REGISTRATION_SHAPE: ChildShape<OptimaRegistrationArgs> = {
+  props: registrationProps,
+  secretOutputs: ["applicationSecret"],
+};

@@ -277,6 +277,28 @@ export function describePartnership(mapping: TargetMapping, spec: RegistrationIn
   return `${mapping.noun} for ${what} in Flexera org ${spec.orgId}`;
 }
 
+/** A request body of `fields` of `spec`, each under its wire name in `wire`. */
+function wireBody<Field extends keyof RegistrationInputs>(
+  wire: Readonly<Record<Field, string>>,
+  spec: RegistrationInputs,
+  fields: readonly Field[],
+): Record<string, unknown> {
+  return Object.fromEntries(fields.map((field) => [wire[field], spec[field]]));
+}
+
+/** The text of `fields` in an answer's `body`, each read under its wire name in `wire` (undefined: absent or not text). */
+function wireText<Field extends string>(
+  wire: Readonly<Record<Field, string>>,
+  body: Record<string, unknown>,
+  fields: readonly Field[],
+): Partial<Record<Field, string>> {
+  const text: Partial<Record<Field, string>> = {};
+  for (const field of fields) {
+    text[field] = optionalText(body[wire[field]]);
+  }
+  return text;
+}
+
 // ---------------------------------------------------------------------------------------------
 // csp-partner: Cost Management API
 
@@ -292,18 +314,10 @@ const CSP_PARTNER: TargetMapping = {
   collectionPath: (orgId) => `/analytics/orgs/${encodeURIComponent(orgId)}/azure_csp_partners`,
   listPath: (orgId) => CSP_PARTNER.collectionPath(orgId),
   itemPath: (orgId, id) => `${CSP_PARTNER.collectionPath(orgId)}/${encodeURIComponent(id)}`,
-  createBody: (spec) => ({
-    [CSP_PARTNER_WIRE.mpnId]: spec.mpnId,
-    [CSP_PARTNER_WIRE.domain]: spec.domain,
-    [CSP_PARTNER_WIRE.applicationId]: spec.applicationId,
-    [CSP_PARTNER_WIRE.applicationSecret]: spec.applicationSecret,
-  }),
+  createBody: (spec) =>
+    wireBody(CSP_PARTNER_WIRE, spec, ["mpnId", "domain", "applicationId", "applicationSecret"]),
   // The MPN ID names the partnership; it is never sent on PATCH.
-  updateBody: (spec) => ({
-    [CSP_PARTNER_WIRE.domain]: spec.domain,
-    [CSP_PARTNER_WIRE.applicationId]: spec.applicationId,
-    [CSP_PARTNER_WIRE.applicationSecret]: spec.applicationSecret,
-  }),
+  updateBody: (spec) => wireBody(CSP_PARTNER_WIRE, spec, ["domain", "applicationId", "applicationSecret"]),
   parseRegistration: (data, context) => parseCspPartner(record(data, context, "a JSON object"), context),
   parseList: (data, context) => {
     if (!Array.isArray(data)) {
@@ -324,9 +338,7 @@ function parseCspPartner(fields: Record<string, unknown>, context: string): Remo
   return {
     id: idOf(fields, context),
     href: optionalText(fields.href),
-    mpnId: optionalText(fields[CSP_PARTNER_WIRE.mpnId]),
-    domain: optionalText(fields[CSP_PARTNER_WIRE.domain]),
-    applicationId: optionalText(fields[CSP_PARTNER_WIRE.applicationId]),
+    ...wireText(CSP_PARTNER_WIRE, fields, ["mpnId", "domain", "applicationId"]),
     createdAt: optionalText(fields.created_at),
     updatedAt: optionalText(fields.updated_at),
     readOnly: false,
@@ -355,9 +367,7 @@ const BILL_CONNECT: TargetMapping = {
   itemPath: (orgId, id) => `${BILL_CONNECT.collectionPath(orgId)}/${encodeURIComponent(id)}`,
   validationPath: (orgId, id) => `${BILL_CONNECT.itemPath(orgId, id)}/validation`,
   createBody: (spec) => ({
-    [BILL_CONNECT_WIRE.applicationId]: spec.applicationId,
-    [BILL_CONNECT_WIRE.applicationSecret]: spec.applicationSecret,
-    [BILL_CONNECT_WIRE.tenantId]: spec.tenantId,
+    ...wireBody(BILL_CONNECT_WIRE, spec, ["applicationId", "applicationSecret", "tenantId"]),
     ...(spec.billingAccountId === undefined
       ? {}
       : { [BILL_CONNECT_WIRE.billingAccountId]: spec.billingAccountId }),
@@ -367,11 +377,7 @@ const BILL_CONNECT: TargetMapping = {
   }),
   // PATCH takes the create body minus scopeDetails; billingAccountId cannot be updated, so it is
   // never sent. The tenant ID is sent unchanged (a different tenant is a replacement).
-  updateBody: (spec) => ({
-    [BILL_CONNECT_WIRE.applicationId]: spec.applicationId,
-    [BILL_CONNECT_WIRE.applicationSecret]: spec.applicationSecret,
-    [BILL_CONNECT_WIRE.tenantId]: spec.tenantId,
-  }),
+  updateBody: (spec) => wireBody(BILL_CONNECT_WIRE, spec, ["applicationId", "applicationSecret", "tenantId"]),
   parseRegistration: (data, context) => parseBillConnect(record(data, context, "a JSON object"), context),
   parseList: (data, context) => {
     const values = record(data, context, 'a JSON object with "values"').values;
@@ -443,9 +449,7 @@ function parseBillConnect(fields: Record<string, unknown>, context: string): Rem
   return {
     id: idOf(fields, context),
     href: optionalText(fields.href),
-    applicationId: optionalText(azureCsp[BILL_CONNECT_WIRE.applicationId]),
-    tenantId: optionalText(azureCsp[BILL_CONNECT_WIRE.tenantId]),
-    billingAccountId: optionalText(azureCsp[BILL_CONNECT_WIRE.billingAccountId]),
+    ...wireText(BILL_CONNECT_WIRE, azureCsp, ["applicationId", "tenantId", "billingAccountId"]),
     ...definedOnly(customerOf(azureCsp)),
     createdAt: optionalText(fields.createdAt),
     updatedAt: optionalText(fields.updatedAt),

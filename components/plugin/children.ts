@@ -23,13 +23,14 @@
  * from where the registration's operations take theirs, so one rule holds in each path.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KeyVerification, type KeyVerificationArgs } from "../azure/keyVerification";
-import { KEY_VERIFICATION_SECRET_OUTPUTS, keyVerificationProps } from "../azure/keyVerificationProps";
-import { FlexeraChildOrg, type FlexeraChildOrgArgs } from "../optima/childOrgProvider";
-import { CHILD_ORG_SECRET_OUTPUTS, childOrgProps } from "../optima/childOrgProps";
+import { KeyVerification } from "../azure/keyVerification";
+import { KEY_VERIFICATION_SHAPE } from "../azure/keyVerificationProps";
+import { type ChildShape, withSecretOutputs } from "../dynamicResource";
+import { FlexeraChildOrg } from "../optima/childOrgProvider";
+import { CHILD_ORG_SHAPE } from "../optima/childOrgProps";
 import { ENVIRONMENT_ONLY, type ConfigSource } from "../optima/connection";
-import { OptimaRegistration, type OptimaRegistrationArgs } from "../optima/provider";
-import { REGISTRATION_SECRET_OUTPUTS, registrationProps } from "../optima/registrationProps";
+import { OptimaRegistration } from "../optima/provider";
+import { REGISTRATION_SHAPE } from "../optima/registrationProps";
 
 /** The plugin's custom resource types (provider/schema.json `resources`). */
 export const REGISTRATION_TOKEN = "optima-csp:optima:Registration";
@@ -61,74 +62,43 @@ export function constructOptimaConfig(): ConfigSource {
   return setting.mode === "plugin" ? ENVIRONMENT_ONLY : { get: (key) => pulumi.runtime.getConfig(key) };
 }
 
-/** `optima-csp:optima:Registration`: an {@link OptimaRegistration} served by the provider plugin. */
-class PluginRegistration extends pulumi.CustomResource {
-  constructor(name: string, args: OptimaRegistrationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      REGISTRATION_TOKEN,
-      name,
-      registrationProps(args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...REGISTRATION_SECRET_OUTPUTS] }),
-    );
-  }
-}
-
-/** `optima-csp:azure:KeyVerification`: a {@link KeyVerification} served by the provider plugin. */
-class PluginKeyVerification extends pulumi.CustomResource {
-  constructor(name: string, args: KeyVerificationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      KEY_VERIFICATION_TOKEN,
-      name,
-      keyVerificationProps(args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...KEY_VERIFICATION_SECRET_OUTPUTS] }),
-    );
-  }
-}
-
-/** `optima-csp:optima:ChildOrg`: a {@link FlexeraChildOrg} served by the provider plugin. */
-class PluginChildOrg extends pulumi.CustomResource {
-  constructor(name: string, args: FlexeraChildOrgArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      CHILD_ORG_TOKEN,
-      name,
-      childOrgProps(args),
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: [...CHILD_ORG_SECRET_OUTPUTS] }),
-    );
+/**
+ * A child served by the provider plugin: a custom resource of the plugin's own package (`token`),
+ * registered with the dynamic resource's properties and always-secret outputs.
+ */
+class PluginChild<Args> extends pulumi.CustomResource {
+  constructor(
+    token: string,
+    shape: ChildShape<Args>,
+    name: string,
+    args: Args,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(token, name, shape.props(args), withSecretOutputs(opts, shape.secretOutputs));
   }
 }
 
 /**
- * An Optima registration, dynamic or the plugin's (see the module comment). The plugin's has the
- * same outputs (the properties it registers), so it is typed as the class TypeScript users see.
+ * The one switch, for one kind of child: a new `Dynamic` in the dynamic path, else the plugin's
+ * `token` with the same properties. The plugin's has the same outputs (the properties it
+ * registers), so it is typed as the class TypeScript users see.
  */
-export function newOptimaRegistration(
-  name: string,
-  args: OptimaRegistrationArgs,
-  opts?: pulumi.CustomResourceOptions,
-): OptimaRegistration {
-  return setting.mode === "plugin"
-    ? (new PluginRegistration(name, args, opts) as unknown as OptimaRegistration)
-    : new OptimaRegistration(name, args, opts);
+function servedBy<Args, Child>(
+  Dynamic: new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => Child,
+  token: string,
+  shape: ChildShape<Args>,
+): (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => Child {
+  return (name, args, opts) =>
+    setting.mode === "plugin"
+      ? (new PluginChild(token, shape, name, args, opts) as unknown as Child)
+      : new Dynamic(name, args, opts);
 }
 
-/** A key verification, dynamic or the plugin's (see {@link newOptimaRegistration}). */
-export function newKeyVerification(
-  name: string,
-  args: KeyVerificationArgs,
-  opts?: pulumi.CustomResourceOptions,
-): KeyVerification {
-  return setting.mode === "plugin"
-    ? (new PluginKeyVerification(name, args, opts) as unknown as KeyVerification)
-    : new KeyVerification(name, args, opts);
-}
+/** An Optima registration, dynamic or the plugin's `optima-csp:optima:Registration` (see the module comment). */
+export const newOptimaRegistration = servedBy(OptimaRegistration, REGISTRATION_TOKEN, REGISTRATION_SHAPE);
 
-/** A customer's child org, dynamic or the plugin's (see {@link newOptimaRegistration}). */
-export function newChildOrg(
-  name: string,
-  args: FlexeraChildOrgArgs,
-  opts?: pulumi.CustomResourceOptions,
-): FlexeraChildOrg {
-  return setting.mode === "plugin"
-    ? (new PluginChildOrg(name, args, opts) as unknown as FlexeraChildOrg)
-    : new FlexeraChildOrg(name, args, opts);
-}
+/** A key verification, dynamic or the plugin's `optima-csp:azure:KeyVerification`. */
+export const newKeyVerification = servedBy(KeyVerification, KEY_VERIFICATION_TOKEN, KEY_VERIFICATION_SHAPE);
+
+/** A customer's child org, dynamic or the plugin's `optima-csp:optima:ChildOrg`. */
+export const newChildOrg = servedBy(FlexeraChildOrg, CHILD_ORG_TOKEN, CHILD_ORG_SHAPE);

@@ -25,11 +25,11 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { keyVerificationProvider } from "../azure/keyVerification";
-import { KEY_VERIFICATION_SECRET_OUTPUTS } from "../azure/keyVerificationProps";
+import { KEY_VERIFICATION_SHAPE } from "../azure/keyVerificationProps";
 import { flexeraChildOrgProvider } from "../optima/childOrgProvider";
-import { CHILD_ORG_SECRET_OUTPUTS } from "../optima/childOrgProps";
+import { CHILD_ORG_SHAPE } from "../optima/childOrgProps";
 import { optimaRegistrationProvider } from "../optima/provider";
-import { REGISTRATION_SECRET_OUTPUTS } from "../optima/registrationProps";
+import { REGISTRATION_SHAPE } from "../optima/registrationProps";
 import { CHILD_ORG_TOKEN, KEY_VERIFICATION_TOKEN, REGISTRATION_TOKEN } from "./children";
 
 /** The wire's secret marker (@pulumi/pulumi `runtime/rpc.js`: `specialSigKey`, `specialSecretSig`). */
@@ -46,12 +46,9 @@ interface Served {
 
 /** The plugin's custom resource types and what serves each. */
 export const CUSTOM_RESOURCES: Readonly<Record<string, Served>> = {
-  [REGISTRATION_TOKEN]: { provider: optimaRegistrationProvider, secretOutputs: REGISTRATION_SECRET_OUTPUTS },
-  [KEY_VERIFICATION_TOKEN]: {
-    provider: keyVerificationProvider,
-    secretOutputs: KEY_VERIFICATION_SECRET_OUTPUTS,
-  },
-  [CHILD_ORG_TOKEN]: { provider: flexeraChildOrgProvider, secretOutputs: CHILD_ORG_SECRET_OUTPUTS },
+  [REGISTRATION_TOKEN]: { provider: optimaRegistrationProvider, ...REGISTRATION_SHAPE },
+  [KEY_VERIFICATION_TOKEN]: { provider: keyVerificationProvider, ...KEY_VERIFICATION_SHAPE },
+  [CHILD_ORG_TOKEN]: { provider: flexeraChildOrgProvider, ...CHILD_ORG_SHAPE },
 };
 
 function isSecret(value: unknown): value is { value: unknown } {

@@ -38,7 +38,7 @@ import {
   type CustomerHolder,
   type CustomerOutputs,
 } from "./holders";
-import { graphTokenFor, graphScope, type GraphTokenProvider } from "../azure/graphSignIn";
+import { commandGraphToken, type GraphTokenProvider } from "../azure/graphSignIn";
 import { firstLine, runPulumi } from "../cli/pulumi";
 import { renderJson, renderText } from "./render";
 import {
@@ -187,11 +187,7 @@ async function lookUpWebApp(
 ): Promise<GraphFacts> {
   let token: string;
   try {
-    token = await graphTokenFor(
-      options.graphUrl,
-      deps,
-      (m) => new StatusUsageError(m),
-    )(graphScope(options.graphUrl));
+    token = await commandGraphToken(options.graphUrl, deps, (m) => new StatusUsageError(m));
   } catch (error) {
     if (error instanceof StatusUsageError) {
       throw error;

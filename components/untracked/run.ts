@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { redact, type HttpOptions } from "../http";
-import { GRAPH_TOKEN_ENV, graphScope, graphTokenFor, type GraphTokenProvider } from "../azure/graphSignIn";
+import { GRAPH_TOKEN_ENV, commandGraphToken, type GraphTokenProvider } from "../azure/graphSignIn";
 import { firstLine, runPulumi } from "../cli/pulumi";
 import {
   StateExportError,
@@ -93,11 +93,7 @@ export async function runUntrackedKeys(
 
   let token: string;
   try {
-    token = await graphTokenFor(
-      options.graphUrl,
-      deps,
-      (m) => new UntrackedUsageError(m),
-    )(graphScope(options.graphUrl));
+    token = await commandGraphToken(options.graphUrl, deps, (m) => new UntrackedUsageError(m));
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${firstLine(error.message)}` : String(error);
     return finish(

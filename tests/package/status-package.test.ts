@@ -198,24 +198,21 @@ describe("npx optima-csp status from the packed tarball, against the emulator", 
     expect(result.stdout).toContain('made by hand: "break-glass key"');
   });
 
-  test("key near expiry: exit 1 within 30 days", async () => {
-    const w = world({ optimaKeyDays: 20 });
-    const result = await npxStatus(w);
-    expect({ code: result.code, line: verdictLine(result) }).toEqual({
-      code: 1,
-      line: `WARNING (exit 1): The key Optima holds (${w.optimaKeyId}) expires on ${w.optimaKeyExpires}, in 20 days (warning at 30).`,
-    });
-    expect(result.stdout).toContain("- optima-key: Run the rotation now");
-  });
-
-  test("key near expiry: exit 2 within 7 days", async () => {
-    const w = world({ optimaKeyDays: 5 });
-    const result = await npxStatus(w);
-    expect({ code: result.code, line: verdictLine(result) }).toEqual({
-      code: 2,
-      line: `CRITICAL (exit 2): The key Optima holds (${w.optimaKeyId}) expires on ${w.optimaKeyExpires}, in 5 days (critical at 7).`,
-    });
-  });
+  test.each([
+    { days: 20, code: 1, verdict: "WARNING", threshold: "warning at 30" },
+    { days: 5, code: 2, verdict: "CRITICAL", threshold: "critical at 7" },
+  ])(
+    "key near expiry, $days days left: exit $code ($threshold)",
+    async ({ days, code, verdict, threshold }) => {
+      const w = world({ optimaKeyDays: days });
+      const result = await npxStatus(w);
+      expect({ code: result.code, line: verdictLine(result) }).toEqual({
+        code,
+        line: `${verdict} (exit ${code}): The key Optima holds (${w.optimaKeyId}) expires on ${w.optimaKeyExpires}, in ${days} days (${threshold}).`,
+      });
+      expect(result.stdout).toContain("- optima-key: Run the rotation now");
+    },
+  );
 
   test("the key Optima holds is missing from the Web App: exit 2", async () => {
     const w = world();

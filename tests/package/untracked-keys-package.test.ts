@@ -14,12 +14,9 @@ import { createCommandConsumer, npxEnv, type ConsumerProject } from "../support/
 import { sharedPack } from "../support/package-pack";
 import { describeRun, run, type RunResult } from "../support/package-process";
 import {
-  CLIENT_ID,
   ID,
-  OBJECT_ID,
-  TENANT,
-  endOf,
   nameOf,
+  seedWebApp,
   stateExport,
   statePassword,
   type StatePassword,
@@ -72,24 +69,19 @@ test("npx --no optima-csp untracked-keys in a consumer project: usage, removal o
   expect(help.code).toBe(0);
   expect(help.stdout).toMatch(/^Usage: optima-csp untracked-keys/);
 
-  const directory = emulator.entra.directory;
-  directory.addApplication(TENANT, { appId: CLIENT_ID, objectId: OBJECT_ID });
-  const add = (name: string, k: number): string =>
-    directory.addPassword(TENANT, OBJECT_ID, { displayName: name, endDateTime: endOf(k) })!.keyId;
-  const [k59, k60, orphan58, lookAlike] = [
-    add(nameOf(59), 59),
-    add(nameOf(60), 60),
-    add(nameOf(58), 58),
-    add(`optima-csp ${ID} slot a window 58 (manual break-glass copy)`, 58),
-  ];
-  const token = emulator.entra.graphToken({ tenantId: TENANT, roles: ["Application.ReadWrite.OwnedBy"] });
+  const seeded = seedWebApp(emulator, [
+    { name: nameOf(59), window: 59 },
+    { name: nameOf(60), window: 60 },
+    { name: nameOf(58), window: 58 },
+    { name: `optima-csp ${ID} slot a window 58 (manual break-glass copy)`, window: 58 },
+  ]);
+  const [k59, k60, orphan58, lookAlike] = seeded.keys.map((k) => k.keyId);
+  const { token, keyIds: keys } = seeded;
   const write = (name: string, passwords: StatePassword[]): string => {
     const file = path.join(work, name);
     writeFileSync(file, JSON.stringify(stateExport({ passwords })));
     return file;
   };
-  const keys = (): string[] =>
-    (directory.application(TENANT, OBJECT_ID)?.passwords ?? []).map((p) => p.keyId);
 
   // An export from before the rotation to window 60: keys 58 (removed by that rotation) and 59.
   const gone58 = "11111111-2222-4333-8444-000000000058";
@@ -137,11 +129,13 @@ test.each(EXAMPLE_STEPS)(
     const tenant = `5a8b7c6d-1111-4222-8333-${String(EXAMPLE_STEPS.findIndex(([, f]) => f === file) + 1).padStart(12, "0")}`;
     const objectId = "7c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
     const clientId = "1f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
-    const directory = emulator.entra.directory;
-    directory.addApplication(tenant, { appId: clientId, objectId });
-    const add = (k: number): string =>
-      directory.addPassword(tenant, objectId, { displayName: nameOf(k), endDateTime: endOf(k) })!.keyId;
-    const [orphan, k59, k60] = [add(58), add(59), add(60)];
+    const app = seedWebApp(
+      emulator,
+      [58, 59, 60].map((k) => ({ name: nameOf(k), window: k })),
+      { tenant, clientId, objectId },
+    );
+    const [orphan, k59, k60] = app.keys.map((k) => k.keyId);
+    const token = app.token;
     const passwords = [statePassword(k59, 59), statePassword(k60, 60)];
     const exportFile = path.join(work, `${path.basename(file)}.export.json`);
     writeFileSync(
@@ -155,7 +149,6 @@ test.each(EXAMPLE_STEPS)(
         `cat ${JSON.stringify(exportFile)}\n`,
     );
     chmodSync(path.join(shimDir, "pulumi"), 0o755);
-    const token = emulator.entra.graphToken({ tenantId: tenant, roles: ["Application.ReadWrite.OwnedBy"] });
 
     const env = npxEnv(work, {
       PULUMI_STACK: "prod",
@@ -171,10 +164,7 @@ test.each(EXAMPLE_STEPS)(
       throw new Error(describeRun(result));
     }
     expect(result.stdout).toMatch(new RegExp(`^removed ${orphan} `, "m"));
-    expect((directory.application(tenant, objectId)?.passwords ?? []).map((p) => p.keyId)).toEqual([
-      k59,
-      k60,
-    ]);
+    expect(app.keyIds()).toEqual([k59, k60]);
     expect(result.stdout + result.stderr).not.toContain(token);
   },
   120_000,

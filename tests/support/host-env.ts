@@ -20,7 +20,7 @@ import { seconds } from "../../tools/figures";
 // Hosts pointed at the emulator
 
 /** Every environment variable the registration provider falls back to: removed from the hosts' environment. */
-const OPTIMA_ENV = [
+export const OPTIMA_ENV = [
   "OPTIMA_REFRESH_TOKEN",
   "OPTIMA_SERVICE_ACCOUNT_ID",
   "OPTIMA_SERVICE_ACCOUNT_SECRET",

@@ -1,8 +1,9 @@
 /**
  * A `pulumi stack export` of one OptimaCspConnection, shaped like the engine's (the resource
  * types, parents, URNs and outputs tests/engine/*.test.ts see in real exports), for the tests of
- * `optima-csp untracked-keys` that run without an engine (in process and from the package); and
- * the deployment they share: its tenant, Web App, deployment ID and each window's key.
+ * `optima-csp untracked-keys` that run without an engine (in process and from the package); the
+ * deployment they share: its tenant, Web App, deployment ID and each window's key; and that Web App
+ * put in the emulator's simulated directory ({@link seedWebApp}).
  */
 import { CSP_CONNECTION_TYPE } from "../../components/azure/connectionType";
 import { keyDisplayName, slotForWindow } from "../../components/azure/rotation";
@@ -11,6 +12,7 @@ import {
   RANDOM_ID_TYPE,
   REGISTRATION_TYPE,
 } from "../../components/azure/untrackedKeys";
+import type { Emulator } from "../../tools/emulator";
 
 export const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
 export const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
@@ -140,4 +142,51 @@ export function stateAtWindow60(
 /** The live password of the newest window: the key a completed hand-off gave Optima. */
 export function activeKeyId(passwords: readonly StatePassword[]): string | undefined {
   return [...passwords].filter((p) => !p.delete).sort((x, y) => y.window - x.window)[0]?.keyId;
+}
+
+/** A Web App in the emulator's simulated directory: its tenant, client ID and object ID. */
+export interface WebAppIds {
+  readonly tenant: string;
+  readonly clientId: string;
+  readonly objectId: string;
+}
+
+/** The shared deployment's Web App. */
+export const WEB_APP: WebAppIds = { tenant: TENANT, clientId: CLIENT_ID, objectId: OBJECT_ID };
+
+/** A key of the Web App: its display name (null: none) and the window at whose end it expires. */
+export interface SeedKey {
+  readonly name: string | null;
+  readonly window: number;
+}
+
+export interface SeededWebApp {
+  /** The keys added, in the order given: each one's ID and value. */
+  readonly keys: readonly { readonly keyId: string; readonly secret: string }[];
+  /** A Graph token for the Web App's tenant with the role `untracked-keys --remove` needs. */
+  readonly token: string;
+  /** The IDs of the keys the Web App holds now, in the directory's order. */
+  readonly keyIds: () => string[];
+}
+
+/** Adds the Web App `app` to the emulator's directory with one key per entry of `keys`. */
+export function seedWebApp(
+  emulator: Emulator,
+  keys: readonly SeedKey[],
+  app: WebAppIds = WEB_APP,
+): SeededWebApp {
+  const directory = emulator.entra.directory;
+  directory.addApplication(app.tenant, { appId: app.clientId, objectId: app.objectId });
+  const added = keys.map((k) => {
+    const password = directory.addPassword(app.tenant, app.objectId, {
+      displayName: k.name,
+      endDateTime: endOf(k.window),
+    })!;
+    return { keyId: password.keyId, secret: password.secret };
+  });
+  return {
+    keys: added,
+    token: emulator.entra.graphToken({ tenantId: app.tenant, roles: ["Application.ReadWrite.OwnedBy"] }),
+    keyIds: () => (directory.application(app.tenant, app.objectId)?.passwords ?? []).map((p) => p.keyId),
+  };
 }
