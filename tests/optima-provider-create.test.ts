@@ -81,7 +81,10 @@ describe("after a POST whose outcome is unknown", () => {
       sleep,
     });
     await expect(failure).rejects.toThrow(
-      /^Could not register the Azure CSP partnership for MPN ID 1234567 in Flexera org 42: POST \/analytics\/orgs\/42\/azure_csp_partners failed: HTTP 502/,
+      new RegExp(
+        `^Could not register the Azure CSP partnership for MPN ID 1234567 in Flexera org ${ORG}: ` +
+          `POST /analytics/orgs/${ORG}/azure_csp_partners failed: HTTP 502`,
+      ),
     );
     await expect(failure).rejects.toThrow(
       /running `pulumi up` again adopts it rather than duplicating it\.$/,

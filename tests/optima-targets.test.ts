@@ -15,7 +15,7 @@ import {
   targetMapping,
   type RegistrationInputs,
 } from "../components/optima/targets";
-import { APP_ID, TENANT, billInputs, cspInputs } from "./support/registration-inputs";
+import { APP_ID, ORG, TENANT, billInputs, cspInputs } from "./support/registration-inputs";
 
 const BILLING = `${TENANT}:${APP_ID}_2024-01-31`;
 
@@ -116,7 +116,9 @@ describe("csp-partner mapping", () => {
     expect(isSamePartnership(m, csp, { id: "1", mpnId: "01234567", readOnly: false })).toBe(true);
     expect(isSamePartnership(m, csp, { id: "1", mpnId: "7654321", readOnly: false })).toBe(false);
     expect(isSamePartnership(m, csp, { id: "1", readOnly: false })).toBe(false);
-    expect(describePartnership(m, csp)).toBe("Azure CSP partnership for MPN ID 1234567 in Flexera org 42");
+    expect(describePartnership(m, csp)).toBe(
+      `Azure CSP partnership for MPN ID 1234567 in Flexera org ${ORG}`,
+    );
   });
 });
 
@@ -177,7 +179,7 @@ describe("bill-connect mapping", () => {
     );
     expect(isSamePartnership(m, bill, { id: "x", tenantId: APP_ID, readOnly: false })).toBe(false);
     expect(describePartnership(m, bill)).toBe(
-      `azure-csp bill connect for tenant ${TENANT} in Flexera org 42`,
+      `azure-csp bill connect for tenant ${TENANT} in Flexera org ${ORG}`,
     );
   });
 

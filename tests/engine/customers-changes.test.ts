@@ -5,8 +5,8 @@
  * the holders and how they are read: customers.test.ts, which rotates 20 customers through hand-offs
  * that fail.
  *
- * The runs that only deploy the world a test starts from, and the run that is killed, skip their
- * preview (`SKIP_PREVIEW`: customers.test.ts previews the same first deployment); the rotating run
+ * The first deployment of the first test and the run that is killed skip their preview
+ * (`SKIP_PREVIEW`); the first deployment of 20 customers (the second test's), the rotating run
  * that changes the customers and the CI sequence's run after the kill keep it.
  */
 import {
@@ -80,7 +80,8 @@ describeEngine("CSP customers changed, and a run killed during their hand-off (r
 
   test("a run killed during the hand-off to the customers: every holder keeps a working key; the CI sequence finishes the hand-off and the cleanup", async () => {
     s = await Scenario.start(cli!, { at: "2026-03-01T03:00:00Z", config: customersConfig(TWENTY) });
-    s.expectOk(await s.scheduledRun(SKIP_PREVIEW));
+    const first = s.expectOk(await s.scheduledRun());
+    expect(first.steps.filter((step) => step.startsWith("create optima-csp-customer-"))).toHaveLength(20);
     s.advance(1); // window 60
 
     // Hold one customer's PATCH so that the kill lands in the middle of the fan-out.

@@ -25,6 +25,16 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
       .map((k) => ({ ...k, window: Number(/window (\d+)/.exec(k.displayName ?? "")?.[1]) }))
       .sort((a, b) => a.window - b.window);
   const heldWindow = () => Number(/window (\d+)/.exec(s.world.heldKey()?.displayName ?? "")?.[1]);
+  /** A rotation: window `made`'s key created, held and working, `deleted`'s gone, `made - 1`'s kept. */
+  const expectRotated = (run: { steps: readonly string[] }, made: number, deleted: number): void => {
+    expect(run.steps.filter((step) => step.includes("optima-csp-key-w"))).toEqual([
+      `create optima-csp-key-w${made}`,
+      `delete optima-csp-key-w${deleted}`,
+    ]);
+    expect(heldWindow()).toBe(made);
+    expect(s.world.heldKeyWorks()).toBe(true);
+    expect(deploymentKeys().map((k) => k.window)).toEqual([made - 1, made]);
+  };
 
   beforeAll(async () => {
     s = await Scenario.start(cli!, {
@@ -87,13 +97,7 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
     expect(order("update optima-csp-registration")).toBeGreaterThan(order("create optima-csp-key-w20"));
     // Window 18's key leaves the program: it is deleted last, after Optima has the new one.
     expect(order("delete optima-csp-key-w18")).toBeGreaterThan(order("update optima-csp-registration"));
-    expect(run.steps.filter((step) => step.includes("optima-csp-key-w"))).toEqual([
-      "create optima-csp-key-w20",
-      "delete optima-csp-key-w18",
-    ]);
-    expect(heldWindow()).toBe(20);
-    expect(s.world.heldKeyWorks()).toBe(true);
-    expect(deploymentKeys().map((k) => k.window)).toEqual([19, 20]);
+    expectRotated(run, 20, 18);
     // The key Optima held until now is the previous key: it stays valid for the overlap.
     expect(s.world.emulator.entra.isValid(TENANT, CLIENT_ID, previous.secret)).toBe(true);
   });
@@ -101,13 +105,7 @@ describeEngine("a stack's life under the real engine (keys live 7 days, rotate e
   test("a run two days late still rotates once, and the previous key is still valid", async () => {
     s.advance(5); // 2026-03-07T03:00Z: window 21 began on 03-05
     const run = s.expectOk(await s.scheduledRun());
-    expect(run.steps.filter((step) => step.includes("optima-csp-key-w"))).toEqual([
-      "create optima-csp-key-w21",
-      "delete optima-csp-key-w19",
-    ]);
-    expect(heldWindow()).toBe(21);
-    expect(s.world.heldKeyWorks()).toBe(true);
-    expect(deploymentKeys().map((k) => k.window)).toEqual([20, 21]);
+    expectRotated(run, 21, 19);
     expect(deploymentKeys()[0].endDateTime).toBe("2026-03-09T00:00:00Z");
   });
 

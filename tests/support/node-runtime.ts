@@ -75,18 +75,24 @@ function runtime(
   return { major, version, nodePath, binDir: path.dirname(nodePath), source };
 }
 
-/** Node.js `major`: this process's, the cached one, or one installed now from the npm registry. */
-export function nodeRuntime(major: number): NodeRuntime | MissingRuntime {
+/** Node.js `major` if this process runs it or the cache holds it; nothing is installed. */
+export function foundNodeRuntime(major: number): NodeRuntime | undefined {
   if (isMajor(process.version, major)) {
     return runtime(major, process.execPath, process.version, "this process");
   }
+  const dir = path.join(cacheDir(), `node-${major}`);
+  const cached = versionOf(executableIn(dir));
+  return isMajor(cached, major) ? runtime(major, executableIn(dir), cached, "cache") : undefined;
+}
+
+/** Node.js `major`: this process's, the cached one, or one installed now from the npm registry. */
+export function nodeRuntime(major: number): NodeRuntime | MissingRuntime {
+  const found = foundNodeRuntime(major);
+  if (found !== undefined) {
+    return found;
+  }
   const root = cacheDir();
   const dir = path.join(root, `node-${major}`);
-  const cached = versionOf(executableIn(dir));
-  if (isMajor(cached, major)) {
-    return runtime(major, executableIn(dir), cached, "cache");
-  }
-
   mkdirSync(root, { recursive: true });
   const staging = mkdtempSync(path.join(root, `node-${major}.tmp-`));
   try {

@@ -1,10 +1,11 @@
 /**
- * The CSP partner the tests of the bin's subcommands deploy for (tests/status.test.ts,
- * tests/status-holders.test.ts, tests/customers-command.test.ts,
- * tests/package/status-package.test.ts): its tenant, Web App, Optima org and partnership; and
- * what its stack shows `optima-csp status`, `pulumi stack output --json` of the stack program
- * (index.ts's exports, none of them secret). Each test file builds its own keys and registrations
- * in the emulator and passes what they are.
+ * The CSP partner of the tests: the one the engine scenarios' world holds (./engine/world), the
+ * registration the provider tests make (./registration-inputs), and the one the tests of the bin's
+ * subcommands deploy for (tests/status.test.ts, tests/status-holders.test.ts,
+ * tests/customers-command.test.ts, tests/package/status-package.test.ts): its tenant, Web App,
+ * Optima org and partnership; and what its stack shows `optima-csp status`, `pulumi stack output
+ * --json` of the stack program (index.ts's exports, none of them secret). Each test file builds its
+ * own keys and registrations in the emulator and passes what they are.
  */
 
 export const TENANT = "11111111-2222-4333-8444-555555555555";

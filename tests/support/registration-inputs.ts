@@ -1,15 +1,16 @@
 /**
- * The registration the provider tests make: one Optima org, one Partner Center Web App, as
- * `csp-partner` and `bill-connect` inputs (components/optima/targets.ts `RegistrationInputs`).
- * Each test file brings its own secret, so that its secret scan looks for its own.
+ * The registration the provider tests make: the tests' partner (./partner: its Optima org, MPN ID
+ * and domain) with a Web App of its own, as `csp-partner` and `bill-connect` inputs
+ * (components/optima/targets.ts `RegistrationInputs`). Each test file brings its own secret, so
+ * that its secret scan looks for its own.
  */
 import type { RegistrationInputs } from "../../components/optima/targets";
+import { DOMAIN, MPN as MPN_ID, ORG } from "./partner";
 
+export { DOMAIN, MPN_ID, ORG };
 export const APP_ID = "11111111-2222-3333-4444-555555555555";
+/** A tenant ID with letters, so that the tests of letter case have some to change. */
 export const TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-export const ORG = "42";
-export const MPN_ID = "1234567";
-export const DOMAIN = "contoso.onmicrosoft.com";
 /** An org the tests start the emulator to refuse (its `forbiddenOrgs`: every request answers 403). */
 export const FORBIDDEN_ORG = "13";
 

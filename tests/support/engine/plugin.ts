@@ -28,7 +28,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT, pulumiCacheDir } from "./workspace";
+import { REPO_ROOT, pulumiCacheDir, transpileTo } from "./workspace";
 
 /** The YAML language host version tools/engine/build-pulumi-yaml.sh builds. */
 export const PINNED_YAML_HOST_VERSION = "v1.25.0";
@@ -69,10 +69,9 @@ function typeScriptFiles(dir: string, prefix = ""): string[] {
 /** The plugin as a clean checkout holds it after `npm ci` (see the module comment). */
 export function pluginCheckout(): string {
   const components = path.join(REPO_ROOT, "components");
-  const sources = typeScriptFiles(components).map((file) => [
-    file,
-    readFileSync(path.join(components, file), "utf8"),
-  ]);
+  const sources = typeScriptFiles(components).map(
+    (file) => [file, readFileSync(path.join(components, file), "utf8")] as const,
+  );
   const providerFiles = ["PulumiPlugin.yaml", "index.js", "schema.json"].map((file) => [
     file,
     readFileSync(path.join(REPO_ROOT, "provider", file), "utf8"),
@@ -92,21 +91,7 @@ export function pluginCheckout(): string {
   if (existsSync(path.join(checkout, "done"))) {
     return checkout;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require("typescript") as typeof import("typescript");
-  for (const [file, text] of sources) {
-    const js = ts.transpileModule(text, {
-      compilerOptions: {
-        module: ts.ModuleKind.CommonJS,
-        target: ts.ScriptTarget.ES2022,
-        esModuleInterop: true,
-      },
-      fileName: file,
-    }).outputText;
-    const out = path.join(checkout, "dist", "components", file.replace(/\.ts$/, ".js"));
-    mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, js);
-  }
+  transpileTo(path.join(checkout, "dist", "components"), sources);
   mkdirSync(path.join(checkout, "provider"), { recursive: true });
   for (const [file, text] of providerFiles) {
     writeFileSync(path.join(checkout, "provider", file), text);

@@ -16,7 +16,8 @@
  *   `pulumi-language-nodejs` (./language-host), `pulumi-resource-azuread` and
  *   `pulumi-resource-random` (./doubles), transpiled once to JavaScript, and
  *   `pulumi-resource-pulumi-nodejs`, the dynamic-provider
- *   launcher `@pulumi/pulumi` ships. `node` on PATH is the Node.js running this process.
+ *   launcher `@pulumi/pulumi` ships. `node` on PATH is ./node's (Node.js 22 with its compile cache,
+ *   by default), not necessarily the Node.js running this process.
  * - Running commands with a bound on time, and reading results back (`stack export`, outputs).
  *
  * Test infrastructure only: not part of the package.
@@ -37,6 +38,7 @@ import {
 } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
+import { engineNode, prepareEngineNode } from "./node";
 
 /** The repository root (this file is tests/support/engine/workspace.ts). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -197,12 +199,14 @@ export class EngineWorkspace {
       symlinkSync(executable, path.join(bin, name));
     }
 
+    const node = engineNode();
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(PULUMI_|OPTIMA_|ARM_|AZURE_)/.test(k)),
     );
     this.env = {
       ...inherited,
-      PATH: [bin, path.dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
+      ...node.env,
+      PATH: [bin, node.binDir, "/usr/local/bin", "/usr/bin", "/bin"].join(path.delimiter),
       PULUMI_HOME: home,
       PULUMI_BACKEND_URL: `file://${backend}`,
       PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
@@ -500,30 +504,36 @@ const HOST_SOURCES = [
  * (six or more per `pulumi up`).
  */
 function transpiledHosts(): string {
-  const sources = HOST_SOURCES.map((file) => [
-    file,
-    readFileSync(path.join(REPO_ROOT, "tests", "support", "engine", file), "utf8"),
-  ]);
+  const sources = HOST_SOURCES.map(
+    (file) => [file, readFileSync(path.join(REPO_ROOT, "tests", "support", "engine", file), "utf8")] as const,
+  );
   const hash = createHash("sha256").update(JSON.stringify(sources)).digest("hex").slice(0, 16);
   const out = path.join(tmpdir(), "optima-csp-engine-hosts", hash);
   if (!existsSync(path.join(out, "done"))) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ts = require("typescript") as typeof import("typescript");
-    for (const [file, text] of sources) {
-      const js = ts.transpileModule(text, {
-        compilerOptions: {
-          module: ts.ModuleKind.CommonJS,
-          target: ts.ScriptTarget.ES2022,
-          esModuleInterop: true,
-        },
-        fileName: file,
-      }).outputText;
-      mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
-      writeFileSync(path.join(out, file.replace(/\.ts$/, ".js")), js);
-    }
+    transpileTo(out, sources);
     writeFileSync(path.join(out, "done"), "");
   }
   return out;
+}
+
+/**
+ * Writes each TypeScript source (`[path relative to out, text]`) as CommonJS beside it under `out`
+ * (`x.ts` → `x.js`): TypeScript's `transpileModule`, each file on its own, no type check.
+ */
+export function transpileTo(out: string, sources: readonly (readonly [string, string])[]): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require("typescript") as typeof import("typescript");
+  const compilerOptions = {
+    module: ts.ModuleKind.CommonJS,
+    target: ts.ScriptTarget.ES2022,
+    esModuleInterop: true,
+  };
+  for (const [file, text] of sources) {
+    const js = ts.transpileModule(text, { compilerOptions, fileName: file }).outputText;
+    const target = path.join(out, file.replace(/\.ts$/, ".js"));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, js);
+  }
 }
 
 /** The plugin launchers: shell scripts that start the transpiled hosts with the repository's node_modules. */
@@ -554,6 +564,8 @@ if (require.main === module) {
   const cli = findPulumi();
   if (cli) {
     console.log(`Engine scenarios: Pulumi CLI ${cli.version} (${cli.source}: ${cli.path})`);
+    const node = prepareEngineNode();
+    console.log(`Engine scenarios: Node.js ${node.version} (${node.source}) for the CLI's processes`);
   } else if (process.env.OPTIMA_CSP_REQUIRE_ENGINE === "1") {
     console.error(
       "Engine scenarios: no Pulumi CLI found and OPTIMA_CSP_REQUIRE_ENGINE=1: run " +

@@ -12,14 +12,13 @@ import {
   type Emulator,
   type DirectoryPassword,
 } from "../../../tools/emulator";
+import { CLIENT_ID, DOMAIN, MPN, ORG, TENANT } from "../partner";
 import { EngineWorkspace, type CommandResult, type PulumiCli } from "./workspace";
 
-export const TENANT = "9a8b7c6d-1111-4222-8333-444455556666";
-export const CLIENT_ID = "0f5a8f5e-3b1a-4c55-9d8e-1a2b3c4d5e6f";
+// The partner of the tests (../partner): its tenant, Web App, Optima org, MPN ID and domain.
+export { CLIENT_ID, DOMAIN, MPN, ORG, TENANT };
+/** The Web App's Object ID in the simulated directory. */
 export const OBJECT_ID = "6c1e3f0a-9b8d-4e7f-a1b2-c3d4e5f6a7b8";
-export const ORG = "12345";
-export const MPN = "1234567";
-export const DOMAIN = "contoso.onmicrosoft.com";
 /** Windows count from here; with rotateAfterDays 1 a window is a day. */
 export const ANCHOR = "2026-01-01T00:00:00Z";
 
