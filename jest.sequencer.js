@@ -13,26 +13,24 @@ const path = require("node:path");
 const Sequencer = require("@jest/test-sequencer").default;
 
 /**
- * CPU seconds (user and system) each engine file used when run alone (`npx jest <file>`, the CLI
- * cached, 2-core Linux, Node.js 20; 2026-12-05: README.md, Development, "Engine scenarios"). A file
- * runs on about one core, so this is close to its time on a quiet machine; only the order matters.
- * A file not listed starts after these, in jest's order.
+ * Seconds each engine file took in a whole run of the tier (`npm run test:engine`, three workers on
+ * a quiet 2-core Linux machine, the CLI cached, 2026-12-06: README.md, Development, "Engine
+ * scenarios"). Only the order matters. A file not listed starts after these, in jest's order.
  */
 const MEASURED_SECONDS = {
-  "tests/engine/takeover.test.ts": 131,
-  "tests/engine/customers.test.ts": 97,
-  "tests/engine/customers-changes.test.ts": 81,
-  "tests/engine/interrupted-handoff.test.ts": 75,
-  "tests/engine/interrupted.test.ts": 68,
-  "tests/engine/upgrade.test.ts": 62,
-  "tests/engine/failures.test.ts": 62,
-  "tests/engine/lifecycle.test.ts": 57,
-  "tests/engine/rehearsal.test.ts": 56,
-  "tests/engine/drift.test.ts": 56,
-  // Wall seconds of one run at a load of 12 to 16 (the plugin's first measurement), not CPU seconds.
-  "tests/engine/yaml.test.ts": 60,
-  "tests/engine/adopt.test.ts": 22,
-  "tests/engine/untracked-keys.test.ts": 16,
+  "tests/engine/customers.test.ts": 141,
+  "tests/engine/upgrade.test.ts": 123,
+  "tests/engine/interrupted-handoff.test.ts": 120,
+  "tests/engine/customers-changes.test.ts": 111,
+  "tests/engine/interrupted.test.ts": 102,
+  "tests/engine/failures.test.ts": 84,
+  "tests/engine/takeover.test.ts": 81,
+  "tests/engine/drift.test.ts": 79,
+  "tests/engine/rehearsal.test.ts": 76,
+  "tests/engine/lifecycle.test.ts": 54,
+  "tests/engine/adopt.test.ts": 29,
+  "tests/engine/yaml.test.ts": 27,
+  "tests/engine/untracked-keys.test.ts": 15,
 };
 
 class LongestFirst extends Sequencer {

@@ -306,6 +306,9 @@ describe("optima-csp status against the emulator", () => {
     const result = await status({ ...w, env: { ...w.env, OPTIMA_REFRESH_TOKEN: "" } });
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toContain("OPTIMA_REFRESH_TOKEN");
+    // status reads the environment alone: stack config would not reach it, so it is not offered.
+    expect(result.stdout).toContain("in the environment `optima-csp status` runs in");
+    expect(result.stdout).not.toContain("pulumi config set");
   });
 
   test("usage mistakes exit 3 with a message on stderr", async () => {

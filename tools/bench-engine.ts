@@ -24,6 +24,7 @@ import { parseFlags } from "./cli";
 import { seconds } from "./figures";
 import { medianPhases, parseTrace, phasesOf, type Phase } from "./engine/trace";
 import { Scenario } from "../tests/support/engine/scenario";
+import { prepareEngineNode } from "../tests/support/engine/node";
 import { findPulumi } from "../tests/support/engine/workspace";
 
 const USAGE = `Usage: npm run bench:engine -- [--count N] [--vs-ts-node] [--vs-skip-preview]
@@ -148,8 +149,10 @@ async function main(argv: readonly string[]): Promise<number> {
     loadavg()
       .map((l) => l.toFixed(2))
       .join(", ");
+  const node = prepareEngineNode();
   console.log(
-    `Pulumi CLI ${cli.version} (${cli.source}), Node.js ${process.version}, ${cpus().length} cores, load average ${load()}`,
+    `Pulumi CLI ${cli.version} (${cli.source}), Node.js ${node.version} for its processes (${node.source}), ` +
+      `${cpus().length} cores, load average ${load()}`,
   );
   const s = await Scenario.start(cli);
   try {

@@ -12,7 +12,7 @@ import { readFile } from "node:fs/promises";
 import { redact, type HttpOptions } from "../http";
 import { credentialValues } from "../optima/auth";
 import { OptimaClient } from "../optima/client";
-import { configFromRecord, resolveConnection } from "../optima/connection";
+import { resolveConnection, subcommandEnvironment } from "../optima/connection";
 import { nextPageUrl, readRegistration } from "../optima/registrations";
 import { nextPageOf, targetMapping } from "../optima/targets";
 import { StatusUsageError, parseStackOutputs } from "../status/options";
@@ -249,7 +249,7 @@ async function lookInOptima(
   http: HttpOptions,
   secrets: string[],
 ): Promise<OptimaLookup> {
-  const connection = resolveConnection(configFromRecord({}), env);
+  const connection = resolveConnection(subcommandEnvironment("customers"), env);
   secrets.push(...credentialValues(connection));
   const client = new OptimaClient(connection, {
     http: { ...http, secrets: [...(http.secrets ?? []), ...credentialValues(connection)] },
@@ -324,7 +324,7 @@ async function runLegacy(
       "--legacy needs the partnership's org and ID: --org ORG --partner-id ID, or --stack/--outputs of a csp-partner stack (optimaOrgId, registrationId).",
     );
   }
-  const connection = resolveConnection(configFromRecord({}), deps.env);
+  const connection = resolveConnection(subcommandEnvironment("customers"), deps.env);
   const client = new OptimaClient(connection, {
     http: { ...http, secrets: [...(http.secrets ?? []), ...credentialValues(connection)] },
   });

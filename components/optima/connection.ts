@@ -40,14 +40,33 @@ export interface ConfigSource {
   get(key: string): string | undefined;
   /** True when no stack config can reach this process: messages then name the environment alone. */
   readonly environmentOnly?: boolean;
+  /** With `environmentOnly`: which process reads the environment, and why stack config does not reach it. */
+  readonly environmentOnlyBecause?: string;
 }
 
 /**
- * No stack config: the environment alone. What the provider plugin's processes have (the engine
- * configures a plugin with its own package's keys only, never `optima:*`; ../plugin/construct), so
- * a message that told the user to `pulumi config set optima:…` there would send them nowhere.
+ * No stack config: the environment alone, for a process that stack config cannot reach (`because`
+ * says which and why), so that a missing credential is not answered with `pulumi config set
+ * optima:…`, which would send the user nowhere.
  */
-export const ENVIRONMENT_ONLY: ConfigSource = { get: () => undefined, environmentOnly: true };
+export function environmentOnly(because: string): ConfigSource {
+  return { get: () => undefined, environmentOnly: true, environmentOnlyBecause: because };
+}
+
+/** What the package's bin reads (`optima-csp status`, `optima-csp customers`): no stack config. */
+export function subcommandEnvironment(subcommand: string): ConfigSource {
+  return environmentOnly(
+    `the environment \`optima-csp ${subcommand}\` runs in: it reads the OPTIMA_* variables, never stack config`,
+  );
+}
+
+/**
+ * What the provider plugin's processes have: the engine configures a plugin with its own package's
+ * keys only, never `optima:*` (../plugin/construct).
+ */
+export const ENVIRONMENT_ONLY: ConfigSource = environmentOnly(
+  'the environment `pulumi` runs in: stack config optima:* does not reach the optima-csp provider plugin; README, "Use from another language"',
+);
 
 /** A configuration mistake; the message says which key or environment variable to set. */
 export class OptimaConfigError extends Error {
@@ -238,8 +257,7 @@ export function resolveCredential(
   if (config.environmentOnly === true) {
     throw new OptimaConfigError(
       `No Optima credential is configured. Set ${S.refreshToken.env}, or ${S.serviceAccountId.env} and ` +
-        `${S.serviceAccountSecret.env}, in the environment \`pulumi\` runs in: it is the only source here (stack config ` +
-        `optima:* does not reach the optima-csp provider plugin; README, "Use from another language").`,
+        `${S.serviceAccountSecret.env}, in ${config.environmentOnlyBecause ?? "the environment: it is the only source here"}.`,
     );
   }
   throw new OptimaConfigError(
@@ -256,9 +274,7 @@ function nonBlank(value: string | undefined): string | undefined {
 }
 
 /**
- * A {@link ConfigSource} over a plain record, e.g. `{ "optima:region": "eu" }`. `optima-csp
- * status` resolves its connection with `configFromRecord({})`: no stack config, so the
- * environment alone, by the provider's own rules.
+ * A {@link ConfigSource} over a plain record, e.g. `{ "optima:region": "eu" }`.
  */
 export function configFromRecord(values: Readonly<Record<string, string | undefined>>): ConfigSource {
   return { get: (key) => values[key] };

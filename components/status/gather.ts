@@ -11,7 +11,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isHttpError, redact, redactValue, sendHttp, type HttpOptions } from "../http";
-import { configFromRecord, resolveConnection, type OptimaConnection } from "../optima/connection";
+import { resolveConnection, subcommandEnvironment, type OptimaConnection } from "../optima/connection";
 import { OptimaClient } from "../optima/client";
 import { findPartnership, readRegistration, readValidation } from "../optima/registrations";
 import {
@@ -290,7 +290,7 @@ function optimaClient(deps: StatusDeps, http: HttpOptions): ClientOrFailure {
   let connection: OptimaConnection;
   try {
     // The provider's own rules: region and URLs from OPTIMA_*, the credential by resolveCredential.
-    connection = resolveConnection(configFromRecord({}), deps.env);
+    connection = resolveConnection(subcommandEnvironment("status"), deps.env);
   } catch (error) {
     return { ok: false, reason: "sign-in", detail: (error as Error).message };
   }
