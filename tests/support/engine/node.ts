@@ -13,7 +13,8 @@
  *
  * The build comes from the cache the package tier fills (../node-runtime: the npm registry's
  * `node` package, once); `npm run test:engine` installs it there before jest starts
- * (./workspace, run as a script), so that the workers only look it up. When it cannot be had, the
+ * (./workspace, run as a script), so that the workers only look it up, and so does
+ * `npm run bench:engine`. `npm run rehearsal` only looks it up. When it cannot be had, the
  * scenarios run on jest's Node.js, and the script says so.
  *
  * Test infrastructure only: not part of the package.
