@@ -4,9 +4,13 @@
  * PATH). jest itself keeps the Node.js it was started with.
  *
  * By default Node.js 22, the oldest line users run (README, Prerequisites; 20 is past its end of
- * life and stays covered by the fast and package tiers), with Node's compile cache
- * (`NODE_COMPILE_CACHE`, Node.js ≥ 22.1: V8 code of each module kept on disk and reused while the
- * file is unchanged). Every process of a `pulumi up` loads `@pulumi/pulumi` anew, and measured on
+ * life and stays covered by the fast and package tiers), with Node's compile cache. Its rules, read
+ * in the Node.js 22.1.0 changelog ("module: implement NODE_COMPILE_CACHE", nodejs/node#52535) and
+ * `doc/api/module.md` "Module compile cache" (v22.22): with `NODE_COMPILE_CACHE=dir`, Node.js ≥
+ * 22.1 keeps the V8 code of each CommonJS or ES module it compiles in `dir` and reuses it while the
+ * module's content is unchanged; caches of different Node.js versions are kept apart in one `dir`;
+ * an older Node.js ignores the variable. tests/engine-node.test.ts checks the first and the last
+ * against the Node.js builds here. Every process of a `pulumi up` loads `@pulumi/pulumi` anew, and measured on
  * one quiet stack (2 cores, 2026-12-06, three quiet runs each, `--skip-preview`) the Node.js
  * processes of a run used 4.9 to 5.1 s of CPU on Node.js 20 and 3.9 to 4.2 s on Node.js 22 with
  * the cache. `OPTIMA_CSP_ENGINE_NODE` chooses another major, or `this` for jest's own Node.js.
@@ -24,8 +28,11 @@ import { cacheDir, foundNodeRuntime, nodeRuntime, type NodeRuntime } from "../no
 
 /** The Node.js major the scenarios run on unless `OPTIMA_CSP_ENGINE_NODE` says otherwise. */
 export const ENGINE_NODE_MAJOR = 22;
-/** The first Node.js major with `NODE_COMPILE_CACHE` (it came in 22.1). */
-const COMPILE_CACHE_MAJOR = 22;
+/** Whether a Node.js version (`v22.23.3`) has `NODE_COMPILE_CACHE`: 22.1 and later. */
+export function hasCompileCache(version: string): boolean {
+  const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
+  return major > 22 || (major === 22 && minor >= 1);
+}
 
 export interface EngineNode {
   /** The directory of its `node`: first on the workspace's PATH. */
@@ -54,7 +61,7 @@ function wantedMajor(): number | undefined {
 }
 
 function described(runtime: NodeRuntime, note = ""): EngineNode {
-  const cache = runtime.major >= COMPILE_CACHE_MAJOR;
+  const cache = hasCompileCache(runtime.version);
   return {
     binDir: runtime.binDir,
     version: runtime.version,
@@ -64,24 +71,23 @@ function described(runtime: NodeRuntime, note = ""): EngineNode {
 }
 
 function thisProcess(note = ""): EngineNode {
-  const major = Number(process.versions.node.split(".")[0]);
-  return described(
-    {
-      major,
-      version: process.version,
-      nodePath: process.execPath,
-      binDir: path.dirname(process.execPath),
-      source: "this process",
-    },
-    note,
-  );
+  // foundNodeRuntime answers "this process" first for the major this process runs.
+  return described(foundNodeRuntime(Number(process.versions.node.split(".")[0]))!, note);
 }
 
-/** The scenarios' Node.js, looked up only (what every workspace calls). */
+let looked: EngineNode | undefined;
+
+/**
+ * The scenarios' Node.js, looked up only (what every workspace calls): once per process, since
+ * the lookup runs `node --version` and the answer does not change within a run.
+ */
 export function engineNode(): EngineNode {
-  const major = wantedMajor();
-  const found = major === undefined ? undefined : foundNodeRuntime(major);
-  return found === undefined ? thisProcess() : described(found);
+  if (looked === undefined) {
+    const major = wantedMajor();
+    const found = major === undefined ? undefined : foundNodeRuntime(major);
+    looked = found === undefined ? thisProcess() : described(found);
+  }
+  return looked;
 }
 
 /** The same, installing the wanted major into the cache first if it is missing (run once, before jest). */
