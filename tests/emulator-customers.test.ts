@@ -4,6 +4,7 @@
  * the 409 rule counts the customer tenant (the emulator's choice, §6). Plain `fetch` only, as in
  * tests/emulator.test.ts: nothing from `components/`. Then the registration client against it:
  * a customer's bill connect is made beside the partner's own, and one made by hand is adopted.
+ * The partner, its org and its Web App are the tests' (./support/registration-inputs).
  */
 import type { OptimaClient } from "../components/optima/client";
 import { createOrAdoptRegistration } from "../components/optima/registrations";
@@ -11,11 +12,9 @@ import { targetMapping } from "../components/optima/targets";
 import { callEmulator, emulatorAccessToken, type EmulatorAnswer } from "./support/emulator-fetch";
 import { emulatorPerFile } from "./support/emulator-per-file";
 import { unretriedEmulatorClient } from "./support/emulator-client";
+import { APP_ID, ORG, TENANT, billInputs } from "./support/registration-inputs";
 
-const ORG = "20001";
-const TENANT = "11111111-2222-3333-4444-555555555555";
 const CUSTOMER = "c0570000-0000-4000-8000-000000000001";
-const APP = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 const SECRET = "sentinel-customer-secret-DDDD";
 
 const bed = emulatorPerFile();
@@ -34,7 +33,7 @@ const scope = (customerTenantId: string, billingProfileId?: string) => ({
   customerDetails: { customerTenantId, ...(billingProfileId ? { billingProfileId } : {}) },
 });
 const body = (extra: Record<string, unknown> = {}) => ({
-  clientId: APP,
+  clientId: APP_ID,
   clientSecret: SECRET,
   tenantId: TENANT,
   ...extra,
@@ -98,19 +97,12 @@ test.each([
 });
 
 describe("a customer's bill connect through the registration client (create-or-adopt)", () => {
-  const customerSpec = {
-    target: "bill-connect",
-    orgId: ORG,
-    applicationId: APP,
-    applicationSecret: SECRET,
-    tenantId: TENANT,
-    customerTenantId: CUSTOMER,
-  } as const;
+  const customerSpec = { ...billInputs(SECRET), customerTenantId: CUSTOMER };
 
   const client = (): OptimaClient => unretriedEmulatorClient(bed.emulator);
 
   test("is made beside the partner's own bill connect in the same org, never adopting it", async () => {
-    const own = bed.emulator.seedBillConnect(ORG, { clientId: APP, tenantId: TENANT });
+    const own = bed.emulator.seedBillConnect(ORG, { clientId: APP_ID, tenantId: TENANT });
     const made = await createOrAdoptRegistration(client(), targetMapping("bill-connect"), customerSpec);
     expect(made.adopted).toBe(false);
     expect(made.registration.id).not.toBe(own.id);
@@ -122,7 +114,7 @@ describe("a customer's bill connect through the registration client (create-or-a
 
   test("one made by hand for the customer is adopted and given the key; none is duplicated", async () => {
     const handMade = bed.emulator.seedBillConnect(ORG, {
-      clientId: APP,
+      clientId: APP_ID,
       tenantId: TENANT,
       clientSecret: "hand-made-old-key",
       scopeDetails: scope(CUSTOMER.toUpperCase()),
@@ -136,7 +128,7 @@ describe("a customer's bill connect through the registration client (create-or-a
 
   test("one made by hand with another billing profile is refused with what to change, not duplicated", async () => {
     bed.emulator.seedBillConnect(ORG, {
-      clientId: APP,
+      clientId: APP_ID,
       tenantId: TENANT,
       scopeDetails: scope(CUSTOMER, "P-OLD"),
     });
