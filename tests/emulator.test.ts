@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { banner, parseCli } from "../tools/emulator/cli";
 import { startEmulator, type Emulator } from "../tools/emulator/index";
 import { EmulatorState, MAX_RECORDED_REQUESTS } from "../tools/emulator/state";
+import { encodeBody, type TestRequestBody } from "./support/emulator-fetch";
 
 const ORG = "31337";
 const OTHER_ORG = "4242";
@@ -36,23 +37,18 @@ const seen: { what: string; text: string }[] = [];
 async function call(
   method: string,
   path: string,
-  opts: {
+  opts: TestRequestBody & {
     headers?: Record<string, string>;
-    json?: unknown;
-    form?: Record<string, string>;
     signal?: AbortSignal;
   } = {},
 ): Promise<Reply> {
-  const headers: Record<string, string> = { ...opts.headers };
-  let body: string | undefined;
-  if (opts.json !== undefined) {
-    headers["content-type"] = "application/json";
-    body = JSON.stringify(opts.json);
-  } else if (opts.form !== undefined) {
-    headers["content-type"] = "application/x-www-form-urlencoded";
-    body = new URLSearchParams(opts.form).toString();
-  }
-  const res = await fetch(`${emu.url}${path}`, { method, headers, body, signal: opts.signal });
+  const encoded = encodeBody(opts);
+  const res = await fetch(`${emu.url}${path}`, {
+    method,
+    headers: { ...opts.headers, ...encoded.headers },
+    body: encoded.body,
+    signal: opts.signal,
+  });
   const text = await res.text();
   const headerText = [...res.headers.entries()].map(([k, v]) => `${k}: ${v}`).join("\n");
   seen.push({ what: `${method} ${path} -> ${res.status}`, text: `${headerText}\n\n${text}` });

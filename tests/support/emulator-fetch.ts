@@ -1,7 +1,8 @@
 /**
  * Plain `fetch` against the emulator (tools/emulator), for the tests that hold the emulator to the
- * API contract (docs/optima-api.md) rather than to the client: nothing from components/. An access
- * token for the emulator's refresh token, and a JSON call that carries it.
+ * API contract (docs/optima-api.md) rather than to the client: nothing from components/. How a
+ * test's request body goes on the wire (JSON or a form), an access token for the emulator's refresh
+ * token, and a JSON call that carries it.
  */
 import { DEFAULT_REFRESH_TOKEN, type Emulator } from "../../tools/emulator/index";
 
@@ -15,15 +16,34 @@ export interface EmulatorAnswer {
   readonly contentType: string;
 }
 
+/** A request body as a test gives it: JSON, or a form (what the token endpoints take). */
+export interface TestRequestBody {
+  readonly json?: unknown;
+  readonly form?: Readonly<Record<string, string>>;
+}
+
+/** The body as sent, and the content-type header that names it: JSON first, then a form, else none. */
+export function encodeBody(given: TestRequestBody): {
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+} {
+  if (given.json !== undefined) {
+    return { headers: { "content-type": "application/json" }, body: JSON.stringify(given.json) };
+  }
+  if (given.form !== undefined) {
+    return {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(given.form).toString(),
+    };
+  }
+  return { headers: {} };
+}
+
 /** An access token from the emulator's Flexera token endpoint, for the emulator's refresh token. */
 export async function emulatorAccessToken(emulator: Emulator): Promise<string> {
   const res = await fetch(`${emulator.url}/oidc/token`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "refresh_token",
-      refresh_token: DEFAULT_REFRESH_TOKEN,
-    }).toString(),
+    ...encodeBody({ form: { grant_type: "refresh_token", refresh_token: DEFAULT_REFRESH_TOKEN } }),
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -36,13 +56,11 @@ export async function callEmulator(
   path: string,
   json?: unknown,
 ): Promise<EmulatorAnswer> {
+  const encoded = encodeBody({ json });
   const res = await fetch(`${emulator.url}${path}`, {
     method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
+    headers: { authorization: `Bearer ${token}`, ...encoded.headers },
+    body: encoded.body,
   });
   const text = await res.text();
   return {
