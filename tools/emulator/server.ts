@@ -644,13 +644,45 @@ const FINOPS_ROUTE = /^\/finops-onboarding\/v1\/orgs\/([^/]+)\/bill-connects(\/.
 const ENTRA_ROUTE = /^\/entra\/([^/]+)\/oauth2(\/v2\.0)?\/token\/?$/;
 const LEGACY_CUSTOMERS_ROUTE = /^\/analytics\/orgs\/([^/]+)\/azure_csp_partners\/([^/]+)\/customers\/?$/;
 
-/** The collections under an org whose items are addressed by ID: their route (org, then ID) and handler. */
-const ORG_COLLECTIONS: readonly (readonly [
-  RegExp,
-  (ex: Exchange, state: EmulatorState, config: ServerConfig, orgId: string, id: string | undefined) => void,
-])[] = [
-  [CSP_ROUTE, cspPartners],
-  [MSP_CUSTOMERS_ROUTE, mspCustomers],
+/** A route under an org: its pattern, whose first capture is the org ID, and what answers it. */
+interface OrgRoute {
+  readonly pattern: RegExp;
+  /** Answers a request the pattern matched, given the org ID percent-decoded and the whole match. */
+  readonly handle: (
+    ex: Exchange,
+    state: EmulatorState,
+    config: ServerConfig,
+    orgId: string,
+    match: RegExpExecArray,
+  ) => void;
+}
+
+/** A path segment a route captured, percent-decoded; undefined where the route's optional part is absent. */
+function segment(captured: string | undefined): string | undefined {
+  return captured === undefined ? undefined : decodeURIComponent(captured);
+}
+
+/** Every route under an org (their patterns do not overlap). */
+const ORG_ROUTES: readonly OrgRoute[] = [
+  {
+    pattern: LEGACY_CUSTOMERS_ROUTE,
+    handle: (ex, state, config, orgId, [, , partnerId]) =>
+      legacyCspCustomers(ex, state, config, orgId, decodeURIComponent(partnerId)),
+  },
+  {
+    pattern: CSP_ROUTE,
+    handle: (ex, state, config, orgId, [, , id]) => cspPartners(ex, state, config, orgId, segment(id)),
+  },
+  {
+    pattern: MSP_CUSTOMERS_ROUTE,
+    handle: (ex, state, config, orgId, [, , id]) => mspCustomers(ex, state, config, orgId, segment(id)),
+  },
+  {
+    // The rest of the path as sent: billConnects routes it, and decodes the ID it finds there.
+    pattern: FINOPS_ROUTE,
+    handle: (ex, state, config, orgId, [, , rest]) =>
+      billConnects(ex, state, config, orgId, (rest ?? "").replace(/\/$/, "")),
+  },
 ];
 
 function familyOf(path: string): Family {
@@ -680,16 +712,6 @@ function route(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
     });
     return json(ex, reply.status, reply.body);
   }
-  const legacyCustomers = LEGACY_CUSTOMERS_ROUTE.exec(path);
-  if (legacyCustomers !== null) {
-    return legacyCspCustomers(
-      ex,
-      state,
-      config,
-      decodeURIComponent(legacyCustomers[1]),
-      decodeURIComponent(legacyCustomers[2]),
-    );
-  }
   if (path.startsWith(`${GRAPH_PREFIX}/`)) {
     const reply = handleGraph(state, {
       method: ex.method,
@@ -700,22 +722,11 @@ function route(ex: Exchange, state: EmulatorState, config: ServerConfig): void {
     });
     return reply.body === undefined ? send(ex, reply.status, undefined) : json(ex, reply.status, reply.body);
   }
-  for (const [pattern, handle] of ORG_COLLECTIONS) {
+  for (const { pattern, handle } of ORG_ROUTES) {
     const match = pattern.exec(path);
     if (match !== null) {
-      const id = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
-      return handle(ex, state, config, decodeURIComponent(match[1]), id);
+      return handle(ex, state, config, decodeURIComponent(match[1]), match);
     }
-  }
-  const finops = FINOPS_ROUTE.exec(path);
-  if (finops !== null) {
-    return billConnects(
-      ex,
-      state,
-      config,
-      decodeURIComponent(finops[1]),
-      (finops[2] ?? "").replace(/\/$/, ""),
-    );
   }
   return goa(ex, 404, `no route for ${ex.method} ${path}`);
 }
