@@ -429,6 +429,49 @@ function create<T extends object, S>(
   return json(ex, 201, resource(created.value), { Location: location(created.value) });
 }
 
+/** One stored item of an org's collection, as a GET, PATCH or DELETE of it reaches it. */
+interface StoredItem<S, P> {
+  /** The item; undefined when the org has none with the ID asked for. */
+  readonly stored: S | undefined;
+  /** The 404 for an item the org does not have. */
+  readonly notFound: () => void;
+  readonly resource: (stored: S) => unknown;
+  readonly validatePatch: (body: unknown, stored: S) => Validated<P>;
+  /** Stores a valid patch; a rejection it returns (a conflict) is answered instead of the 204. */
+  readonly update: (patch: P) => Rejection | undefined;
+  readonly remove: () => void;
+  /** Why a PATCH or DELETE of the item is refused with 403; undefined (or absent) when it may change. */
+  readonly changeRefusal?: (stored: S) => string | undefined;
+}
+
+/** GET, PATCH or DELETE of one stored item, in the API's order: 405, 404, 403, then the body's own. */
+function storedItem<S, P extends object>(ex: Exchange, item: StoredItem<S, P>): void {
+  if (!["GET", "PATCH", "DELETE"].includes(ex.method)) {
+    return methodNotAllowed(ex, "goa", ["GET", "PATCH", "DELETE"]);
+  }
+  const { stored } = item;
+  if (stored === undefined) {
+    return item.notFound();
+  }
+  if (ex.method === "GET") {
+    return json(ex, 200, item.resource(stored));
+  }
+  const refusal = item.changeRefusal?.(stored);
+  if (refusal !== undefined) {
+    return goa(ex, 403, refusal);
+  }
+  if (ex.method === "DELETE") {
+    item.remove();
+    return send(ex, 204, undefined);
+  }
+  const patch = validBody(ex, (body) => item.validatePatch(body, stored));
+  if (patch === undefined) {
+    return;
+  }
+  const rejection = item.update(patch);
+  return rejection === undefined ? send(ex, 204, undefined) : rejected(ex, rejection);
+}
+
 /** The guards of every Cost Management call, in the API's order: token, Api-Version, org permission. */
 function costManagementCaller(
   ex: Exchange,
@@ -478,27 +521,17 @@ function cspPartners(
     }
     return methodNotAllowed(ex, "goa", ["GET", "POST"]);
   }
-  const stored = state.cspPartner(orgId, id);
-  const notFound = (): void => goa(ex, 404, `Azure CSP partner ${id} not found in org ${orgId}`);
-  switch (ex.method) {
-    case "GET":
-      return stored === undefined ? notFound() : json(ex, 200, cspPartnerResource(stored));
-    case "PATCH": {
-      if (stored === undefined) {
-        return notFound();
-      }
-      const patch = validBody(ex, (body) => validateCspPartnerPatch(body, stored));
-      if (patch === undefined) {
-        return;
-      }
+  return storedItem(ex, {
+    stored: state.cspPartner(orgId, id),
+    notFound: () => goa(ex, 404, `Azure CSP partner ${id} not found in org ${orgId}`),
+    resource: cspPartnerResource,
+    validatePatch: validateCspPartnerPatch,
+    update: (patch) => {
       state.updateCspPartner(orgId, id, patch);
-      return send(ex, 204, undefined);
-    }
-    case "DELETE":
-      return state.deleteCspPartner(orgId, id) ? send(ex, 204, undefined) : notFound();
-    default:
-      return methodNotAllowed(ex, "goa", ["GET", "PATCH", "DELETE"]);
-  }
+      return undefined;
+    },
+    remove: () => state.deleteCspPartner(orgId, id),
+  });
 }
 
 /**
@@ -570,40 +603,21 @@ function billConnects(
       ? notFound()
       : json(ex, 200, { billId: stored.id, kind: VALIDATION_KIND, ...state.validate(stored) });
   }
-  const readOnly = (): void =>
-    goa(ex, 403, `bill connect ${id} was onboarded through the Flexera platform and is read-only here`);
-  switch (ex.method) {
-    case "GET":
-      return stored === undefined ? notFound() : json(ex, 200, billConnectResource(stored));
-    case "PATCH": {
-      if (stored === undefined) {
-        return notFound();
-      }
-      if (stored.onboardingOrigin === "platform") {
-        return readOnly();
-      }
-      const patch = validBody(ex, (body) => validateBillConnectPatch(body, stored));
-      if (patch === undefined) {
-        return;
-      }
+  return storedItem(ex, {
+    stored,
+    notFound,
+    resource: billConnectResource,
+    validatePatch: validateBillConnectPatch,
+    update: (patch) => {
       const updated = state.updateBillConnect(orgId, id, patch);
-      if (updated !== undefined && !updated.ok) {
-        return rejected(ex, updated.rejection);
-      }
-      return send(ex, 204, undefined);
-    }
-    case "DELETE":
-      if (stored === undefined) {
-        return notFound();
-      }
-      if (stored.onboardingOrigin === "platform") {
-        return readOnly();
-      }
-      state.deleteBillConnect(orgId, id);
-      return send(ex, 204, undefined);
-    default:
-      return methodNotAllowed(ex, "goa", ["GET", "PATCH", "DELETE"]);
-  }
+      return updated?.ok === false ? updated.rejection : undefined;
+    },
+    remove: () => state.deleteBillConnect(orgId, id),
+    changeRefusal: (bill) =>
+      bill.onboardingOrigin === "platform"
+        ? `bill connect ${id} was onboarded through the Flexera platform and is read-only here`
+        : undefined,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
