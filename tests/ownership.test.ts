@@ -12,12 +12,13 @@ import { TEST_GRAPH_TOKEN_ENV, TEST_GRAPH_URL_ENV, checkOwnership } from "../com
 import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
 import { emulatorPerFile } from "./support/emulator-per-file";
 import { emulatorStackConfig } from "./support/host-env";
+import { optimaKeyName } from "./support/key-names";
 import { FIXTURE, FakeEngine, TYPES, azureAdInvokes } from "./support/mocks";
 
 const NOW = new Date("2026-03-01T03:00:00Z");
 const OTHER = "0badc0de";
-const name = (id: string, slot = "a", window = 19, expires = "2026-03-04") =>
-  `optima-csp ${id} slot ${slot} window ${window} (expires ${expires})`;
+const name = (id: string, slot: "a" | "b" = "a", window = 19, expires = "2026-03-04") =>
+  optimaKeyName(id, slot, window, expires);
 
 describe("the rules (pure)", () => {
   const keys = [

@@ -13,7 +13,8 @@ import { DEFAULT_REFRESH_TOKEN } from "../tools/emulator";
 import { runStatus, type StatusResult } from "../components/status/gather";
 import { emulatorPerFile } from "./support/emulator-per-file";
 import { emulatorOptimaEnv } from "./support/host-env";
-import { CLIENT_ID, DAY, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "./support/partner";
+import { optimaKeyName } from "./support/key-names";
+import { CLIENT_ID, DAY, DEPLOYMENT, DOMAIN, MPN, ORG, TENANT, stackOutputs } from "./support/partner";
 
 const NOW = Date.parse("2026-12-01T00:00:00Z");
 const ACTIVE_SECRET = "active-secret-Q1w2e3r4t5";
@@ -51,7 +52,7 @@ function world(count: number): World {
     TENANT,
     app.id,
     {
-      displayName: `optima-csp 3f9a1c2e slot a window 10 (expires ${iso(170).slice(0, 10)})`,
+      displayName: optimaKeyName(DEPLOYMENT, "a", 10, iso(170).slice(0, 10)),
       endDateTime: iso(170),
     },
     { secret: ACTIVE_SECRET },
@@ -241,7 +242,7 @@ describe("status checks every holder of the key: the worst holder decides", () =
     const w = world(2);
     const app = bed.emulator.entra.directory.applicationByAppId(TENANT, CLIENT_ID)!;
     const older = bed.emulator.entra.directory.addPassword(TENANT, app.id, {
-      displayName: "optima-csp 3f9a1c2e slot b window 9 (expires 2027-03-21)",
+      displayName: optimaKeyName(DEPLOYMENT, "b", 9, "2027-03-21"),
       endDateTime: new Date(NOW + 110 * DAY).toISOString(),
     })!;
     const bad = customerTenant(1);

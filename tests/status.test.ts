@@ -11,6 +11,7 @@ import { StatusUsageError, parseStackOutputs, parseStatusArgs } from "../compone
 import { classifyKeys, judge, verdictOf, DEFAULT_THRESHOLDS } from "../components/status/verdict";
 import { emulatorPerFile } from "./support/emulator-per-file";
 import { emulatorOptimaEnv } from "./support/host-env";
+import { optimaKeyName } from "./support/key-names";
 import {
   CLIENT_ID,
   DAY,
@@ -57,16 +58,16 @@ function world(
     directory.addPassword(TENANT, app.id, { displayName, endDateTime: iso(days) }, { secret })!;
   const optimaDays = options.optimaKeyDays ?? 170;
   const active = add(
-    `optima-csp ${DEPLOYMENT} slot a window 10 (expires ${iso(optimaDays).slice(0, 10)})`,
+    optimaKeyName(DEPLOYMENT, "a", 10, iso(optimaDays).slice(0, 10)),
     optimaDays,
     "active-secret-Q1w2e3r4t5",
   );
   const previous = add(
-    `optima-csp ${DEPLOYMENT} slot b window 9 (expires ${iso(110).slice(0, 10)})`,
+    optimaKeyName(DEPLOYMENT, "b", 9, iso(110).slice(0, 10)),
     110,
     "previous-secret-Z9x8c7v6",
   );
-  add("optima-csp 0badc0de slot a window 3 (expires 2027-03-01)", 90, "other-deploy-secret-M5n6b7");
+  add(optimaKeyName("0badc0de", "a", 3, "2027-03-01"), 90, "other-deploy-secret-M5n6b7");
   add("break-glass key", 12, "hand-made-secret-K8j7h6");
   const graphToken = bed.emulator.entra.graphToken({
     tenantId: TENANT,
@@ -649,17 +650,17 @@ describe("status rules (pure)", () => {
       [
         {
           keyId: "k1",
-          displayName: "optima-csp abc slot a window 2 (expires 2027-01-01)",
+          displayName: optimaKeyName("abc", "a", 2, "2027-01-01"),
           endDateTime: "2027-01-01T00:00:00Z",
         },
         {
           keyId: "k2",
-          displayName: "optima-csp abc slot b window 1 (expires 2026-12-10)",
+          displayName: optimaKeyName("abc", "b", 1, "2026-12-10"),
           endDateTime: "2026-12-10T00:00:00Z",
         },
         {
           keyId: "k3",
-          displayName: "optima-csp def slot a window 1 (expires 2026-12-10)",
+          displayName: optimaKeyName("def", "a", 1, "2026-12-10"),
           endDateTime: "2026-12-10T00:00:00Z",
         },
         { keyId: "k4", displayName: null, endDateTime: "2026-11-30T00:00:00Z" },
