@@ -2,10 +2,13 @@
  * Child processes for the package test: run a command to completion with a hard deadline and
  * collect its output, and describe a failed run in a way that says what to look at.
  *
- * Every run is bounded: at the deadline the process is killed (SIGKILL) and the result says so.
- * Output is capped so that a runaway process cannot exhaust the test's memory.
+ * Every run is bounded: at the deadline, or when the caller's `signal` aborts it, the process and
+ * every process it started (npm's scripts, git, tsc) are killed (SIGKILL), and the result says so.
+ * The child stays in jest's process group, so that Ctrl-C still reaches all of them. Output is
+ * capped so that a runaway process cannot exhaust the test's memory.
  */
 import { spawn } from "node:child_process";
+import { killTree } from "./process-tree";
 
 /** At most this much of each stream is kept (the tail). */
 const MAX_OUTPUT_CHARS = 1024 * 1024;
@@ -16,6 +19,8 @@ export interface RunOptions {
   readonly env: NodeJS.ProcessEnv;
   /** Hard deadline in ms; the child is killed when it passes. */
   readonly timeoutMs: number;
+  /** Kills the child when aborted: a run the test no longer waits for (a file's `afterAll`). */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -49,18 +54,31 @@ export function run(command: string, args: readonly string[], options: RunOption
     let timedOut = false;
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout = keepTail(stdout, chunk)));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = keepTail(stderr, chunk)));
+    const kill = (): void => {
+      if (child.pid !== undefined) {
+        killTree(child.pid);
+      }
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      kill();
     }, options.timeoutMs);
-    child.on("error", (err) => {
+    options.signal?.addEventListener("abort", kill, { once: true });
+    const settle = (): void => {
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", kill);
+    };
+    child.on("error", (err) => {
+      settle();
       reject(new Error(`cannot start "${display}": ${err.message}`));
     });
     child.on("close", (code, signal) => {
-      clearTimeout(timer);
+      settle();
       resolve({ command: display, code, signal, timedOut, stdout, stderr, ms: Date.now() - started });
     });
+    if (options.signal?.aborted) {
+      kill();
+    }
   });
 }
 
