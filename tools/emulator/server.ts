@@ -444,7 +444,12 @@ interface StoredItem<S, P> {
   readonly changeRefusal?: (stored: S) => string | undefined;
 }
 
-/** GET, PATCH or DELETE of one stored item, in the API's order: 405, 404, 403, then the body's own. */
+/**
+ * GET, PATCH or DELETE of one stored item: 405, 404, 403, then the body's own answers. The 403 for a
+ * bill connect Flexera onboarded is docs/optima-api.md §1's (its quote of the FinOps Onboarding
+ * reference); the order of the checks is this emulator's own, as it was before this helper: no
+ * source says which one Optima makes first.
+ */
 function storedItem<S, P extends object>(ex: Exchange, item: StoredItem<S, P>): void {
   if (!["GET", "PATCH", "DELETE"].includes(ex.method)) {
     return methodNotAllowed(ex, "goa", ["GET", "PATCH", "DELETE"]);
